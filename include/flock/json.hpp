@@ -1,0 +1,8 @@
+// JSON is nlohmann::json throughout the public API: artifacts' payloads,
+// schemas and the HTTP API all speak it.
+#pragma once
+#include <nlohmann/json.hpp>
+
+namespace flock {
+using Json = nlohmann::json;
+}  // namespace flock

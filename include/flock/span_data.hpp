@@ -1,0 +1,71 @@
+// A finished span as exporters see it: plain owned data, ids in binary.
+// Formatting (hex, JSON) is the exporter's job, on its own thread.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "flock/attributes.hpp"
+#include "flock/json.hpp"
+
+namespace flock {
+
+using TraceId = std::array<std::uint8_t, 16>;
+using SpanId = std::array<std::uint8_t, 8>;
+
+enum class SpanKind : std::uint8_t { Internal, Server, Client, Producer, Consumer };
+enum class StatusCode : std::uint8_t { Unset, Ok, Error };
+
+const char* to_string(SpanKind kind);
+const char* to_string(StatusCode code);
+std::string to_hex(const TraceId& id);
+std::string to_hex(const SpanId& id);
+bool is_zero(const TraceId& id);
+bool is_zero(const SpanId& id);
+
+// Attribute value as recorded: the public kinds plus a JSON document whose
+// text is produced only when the span is exported (artifact payloads).
+using RecordedValue = std::variant<bool, std::int64_t, double, std::string, std::vector<bool>,
+                                   std::vector<std::int64_t>, std::vector<double>, std::vector<std::string>,
+                                   std::shared_ptr<const Json>>;
+
+struct SpanAttribute {
+  std::string key;
+  RecordedValue value;
+};
+
+struct SpanEvent {
+  std::string name;
+  std::int64_t time_ns = 0;
+  std::vector<SpanAttribute> attributes;
+};
+
+struct SpanLink {
+  TraceId trace_id{};
+  SpanId span_id{};
+  std::vector<SpanAttribute> attributes;
+};
+
+struct SpanData {
+  TraceId trace_id{};
+  SpanId span_id{};
+  SpanId parent_span_id{};  // all zero for a root
+  std::string name;
+  SpanKind kind = SpanKind::Internal;
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;
+  StatusCode status = StatusCode::Unset;
+  std::string status_description;
+  std::vector<SpanAttribute> attributes;
+  std::vector<SpanEvent> events;
+  std::vector<SpanLink> links;
+  std::uint32_t dropped_attributes = 0;
+  std::uint32_t dropped_events = 0;
+  std::uint32_t dropped_links = 0;
+  std::uint32_t truncated_values = 0;
+};
+
+}  // namespace flock

@@ -1,0 +1,64 @@
+// An agent as the orchestrator keeps it: what the builder declared, plus
+// what the runtime derives once before the first run.
+#pragma once
+#include <array>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flock/component.hpp"
+#include "flock/tracing.hpp"
+
+namespace flock::detail {
+
+struct Subscription {
+  std::string type;
+  std::function<bool(const Artifact&)> predicate;  // empty: every artifact of the type
+};
+
+enum Hook : std::size_t {
+  kOnInitialize,
+  kOnPreConsume,
+  kOnPreEvaluate,
+  kEvaluate,
+  kOnPostEvaluate,
+  kOnPostPublish,
+  kOnError,
+  kOnTerminate,
+  kHookCount
+};
+inline constexpr const char* kHookNames[kHookCount] = {"on_initialize",    "on_pre_consume", "on_pre_evaluate",
+                                                       "evaluate",         "on_post_evaluate", "on_post_publish",
+                                                       "on_error",         "on_terminate"};
+
+// A unit of work: run agent on one artifact, as a child of the span that
+// published it.
+struct AgentTask {
+  struct AgentSpec* agent;
+  ArtifactPtr artifact;
+  SpanContext parent;
+};
+
+struct AgentSpec {
+  std::string name;
+  std::string description;
+  std::vector<Subscription> subscriptions;
+  std::vector<std::string> publishes;
+  EnginePtr engine;
+  std::vector<ComponentPtr> components;  // user components, after the built-in one
+  int max_concurrency = 1;
+  bool prevent_self_trigger = true;
+
+  // Derived on first schedule (then the agent is frozen).
+  bool frozen = false;
+  std::vector<ComponentPtr> pipeline;  // built-in, user components, engine last
+  std::vector<std::array<std::string, kHookCount>> span_names;  // per pipeline entry
+
+  // Scheduling state, guarded by the orchestrator's mutex.
+  int running = 0;
+  std::deque<AgentTask> backlog;
+};
+
+}  // namespace flock::detail

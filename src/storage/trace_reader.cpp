@@ -1,0 +1,112 @@
+#include "storage/trace_reader.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+#include "storage/schema.hpp"
+
+namespace flock::detail {
+
+QueryRows TraceReader::query(const std::string& sql) const {
+  std::lock_guard lock(store_file_mutex());
+  DuckDatabase::Options opts;
+  opts.read_only = true;
+  opts.threads = 1;
+  DuckDatabase db(path_, opts);
+  DuckConnection con(db);
+  return con.query(sql);
+}
+
+std::vector<StoredSpan> TraceReader::trace(const std::string& trace_id) const {
+  QueryRows rows = query(
+      "SELECT trace_id, span_id, parent_id, name, start_time, end_time, duration_ms, status_code, "
+      "status_description, CAST(attributes AS VARCHAR) FROM spans WHERE trace_id = " +
+      sql_quote(trace_id) + " ORDER BY start_time, span_id");
+  std::vector<StoredSpan> out;
+  for (auto& r : rows.rows) {
+    StoredSpan s;
+    s.trace_id = r[0].value_or("");
+    s.span_id = r[1].value_or("");
+    s.parent_id = r[2].value_or("");
+    s.name = r[3].value_or("");
+    s.start_time = std::stoll(r[4].value_or("0"));
+    s.end_time = std::stoll(r[5].value_or("0"));
+    s.duration_ms = std::stod(r[6].value_or("0"));
+    s.status_code = r[7].value_or("");
+    s.status_description = r[8].value_or("");
+    s.attributes = r[9].value_or("{}");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+namespace {
+
+std::string format_ms(double ms) {
+  char buf[32];
+  if (ms >= 10) {
+    std::snprintf(buf, sizeof buf, "%.0fms", ms);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2fms", ms);
+  }
+  return buf;
+}
+
+struct TreeWriter {
+  const std::vector<StoredSpan>& spans;
+  std::multimap<std::string, const StoredSpan*> children;  // parent id -> child, in start order
+  bool color;
+  std::string out;
+
+  void line(const StoredSpan& s, const std::string& prefix, const std::string& branch, bool root) {
+    bool error = s.status_code == "ERROR";
+    out += prefix + branch;
+    if (color && error) out += "\033[31m";
+    if (color && root) out += "\033[1m";
+    out += s.name;
+    if (color && (error || root)) out += "\033[0m";
+    out += " (" + format_ms(s.duration_ms) + ")";
+    if (root) out += " <- ROOT";
+    if (error) {
+      out += color ? " \033[31m[ERROR" : " [ERROR";
+      if (!s.status_description.empty()) out += ": " + s.status_description;
+      out += color ? "]\033[0m" : "]";
+    }
+    out += '\n';
+  }
+
+  void walk(const StoredSpan& s, const std::string& prefix, bool last, bool root) {
+    line(s, prefix, root ? "" : (last ? "\xE2\x94\x94\xE2\x94\x80 " : "\xE2\x94\x9C\xE2\x94\x80 "), root);
+    std::string next = root ? "" : prefix + (last ? "   " : "\xE2\x94\x82  ");
+    auto [b, e] = children.equal_range(s.span_id);
+    std::vector<const StoredSpan*> kids;
+    for (auto it = b; it != e; ++it) kids.push_back(it->second);
+    for (std::size_t i = 0; i < kids.size(); ++i) walk(*kids[i], next, i + 1 == kids.size(), false);
+  }
+};
+
+}  // namespace
+
+std::string render_trace_tree(const std::vector<StoredSpan>& spans, bool color) {
+  std::vector<const StoredSpan*> ordered;
+  for (const auto& s : spans) ordered.push_back(&s);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const StoredSpan* a, const StoredSpan* b) { return a->start_time < b->start_time; });
+  TreeWriter w{spans, {}, color, {}};
+  std::map<std::string, const StoredSpan*> by_id;
+  for (const auto* s : ordered) by_id[s->span_id] = s;
+  std::vector<const StoredSpan*> roots;
+  for (const auto* s : ordered) {
+    if (s->parent_id.empty() || by_id.count(s->parent_id) == 0) {
+      roots.push_back(s);  // a root, or a span whose parent is not stored
+    } else {
+      w.children.emplace(s->parent_id, s);
+    }
+  }
+  for (const auto* r : roots) w.walk(*r, "", true, true);
+  return w.out;
+}
+
+}  // namespace flock::detail

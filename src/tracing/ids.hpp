@@ -1,0 +1,15 @@
+// W3C trace and span ids: random, never all zero, from a per-thread
+// generator (no shared state on the hot path).
+#pragma once
+#include <cstdint>
+
+#include "flock/span_data.hpp"
+
+namespace flock::detail {
+
+TraceId new_trace_id();
+SpanId new_span_id();
+// Wall-clock time in nanoseconds since the Unix epoch.
+std::int64_t now_ns();
+
+}  // namespace flock::detail

@@ -1,0 +1,325 @@
+#include "tracing/pipeline.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+
+#include "storage/duckdb_span_exporter.hpp"
+#include "tracing/signals.hpp"
+
+namespace flock::detail {
+namespace {
+
+std::atomic<const HotConfig*> g_hot{nullptr};
+std::atomic<BatchSpanProcessor*> g_processor{nullptr};
+std::mutex g_configure_mu;
+
+const HotConfig* make_hot(const TraceConfig& c, bool running) {
+  auto* h = new HotConfig();  // leaked on replacement: the hot path may still read the old one
+  h->enabled = running && !c.sdk_disabled;
+  h->auto_trace = c.auto_trace;
+  h->limits = c.limits;
+  h->policy = c.queue_full_policy;
+  h->ignore.insert(c.ignore.begin(), c.ignore.end());
+  for (auto s : c.services) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    h->services.insert(s);
+  }
+  return h;
+}
+
+void install(TraceConfig config) {
+  // Caller holds g_configure_mu.
+  if (BatchSpanProcessor* old = g_processor.load()) old->stop(std::chrono::seconds(30));
+  set_lane_capacity(config.thread_queue_capacity);
+  bool running = !config.sdk_disabled;
+  const HotConfig* hot = make_hot(config, running);
+  BatchSpanProcessor* proc = nullptr;
+  if (running) {
+    if (config.trace_file) {
+      config.exporters.push_back(make_duckdb_span_exporter(config.trace_file_path, config.ttl_days, config));
+    }
+    bool signals = config.handle_signals;
+    proc = new BatchSpanProcessor(std::move(config));  // never freed, see current_processor()
+    if (signals) install_signal_flush();
+  }
+  g_processor.store(proc, std::memory_order_release);
+  g_hot.store(hot, std::memory_order_release);
+}
+
+void flush_at_exit() {
+  std::lock_guard lock(g_configure_mu);
+  if (BatchSpanProcessor* p = g_processor.load()) p->stop(std::chrono::seconds(30));
+}
+
+}  // namespace
+
+bool HotConfig::wants(std::string_view name) const {
+  if (!ignore.empty() && ignore.count(std::string(name)) != 0) return false;
+  if (!services.empty()) {
+    std::string service(name.substr(0, name.find('.')));
+    std::transform(service.begin(), service.end(), service.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
+    if (services.count(service) == 0) return false;
+  }
+  return true;
+}
+
+void ensure_pipeline() {
+  if (g_hot.load(std::memory_order_acquire) != nullptr) [[likely]]
+    return;
+  std::lock_guard lock(g_configure_mu);
+  if (g_hot.load() != nullptr) return;
+  install(TraceConfig::from_env());
+  std::atexit(flush_at_exit);
+}
+
+const HotConfig& hot_config() {
+  const HotConfig* h = g_hot.load(std::memory_order_acquire);
+  if (h == nullptr) [[unlikely]] {
+    ensure_pipeline();
+    h = g_hot.load(std::memory_order_acquire);
+  }
+  return *h;
+}
+
+BatchSpanProcessor* current_processor() { return g_processor.load(std::memory_order_acquire); }
+
+// ---------------------------------------------------------------------------
+
+BatchSpanProcessor::BatchSpanProcessor(TraceConfig config) : config_(std::move(config)) {
+  exporters_ = config_.exporters;
+  config_.exporters.clear();
+  exported_upto_.assign(exporters_.size(), 0);
+  retry_at_.assign(exporters_.size(), std::chrono::steady_clock::time_point{});
+  thread_ = std::thread([this] { run(); });
+}
+
+BatchSpanProcessor::~BatchSpanProcessor() { stop(std::chrono::seconds(30)); }
+
+void BatchSpanProcessor::submit(SpanRecord* rec) {
+  Lane& lane = this_thread_lane();
+  auto& ring = lane.ring;
+  if (!ring.try_enqueue(rec)) {
+    poke();
+    if (hot_config().policy == QueueFullPolicy::Drop) {
+      lane.dropped.fetch_add(1, std::memory_order_relaxed);
+      recycle(rec);
+      return;
+    }
+    // Wait policy: block this producer until the processor makes room. A
+    // stopped processor never drains, so give up after it stops.
+    while (!ring.wait_enqueue_timed(rec, std::chrono::milliseconds(100))) {
+      poke();
+      std::lock_guard lock(mu_);
+      if (stopped_) {
+        lane.dropped.fetch_add(1, std::memory_order_relaxed);
+        recycle(rec);
+        return;
+      }
+    }
+  }
+  std::uint64_t n = lane.ended.load(std::memory_order_relaxed) + 1;
+  lane.ended.store(n, std::memory_order_release);
+  // Every 256 spans, wake the processor early if this lane is half full.
+  if ((n & 255) == 0 && ring.size_approx() * 2 >= ring.max_capacity()) poke();
+}
+
+void BatchSpanProcessor::poke() {
+  if (poked_.exchange(true, std::memory_order_acq_rel)) return;
+  std::lock_guard lock(mu_);
+  wake_cv_.notify_one();
+}
+
+bool BatchSpanProcessor::drain_lanes() {
+  bool more = false;
+  SpanRecord* rec = nullptr;
+  for (Lane* lane : all_lanes()) {
+    auto& count = drained_[lane];
+    while (pending_.size() < config_.max_pending_spans) {
+      if (!lane->ring.try_dequeue(rec)) break;
+      copy_to(*rec, pending_.emplace_back());
+      recycle(rec);
+      ++count;
+    }
+    if (pending_.size() >= config_.max_pending_spans && lane->ring.size_approx() > 0) more = true;
+  }
+  pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  return more;
+}
+
+void BatchSpanProcessor::export_pending(bool ignore_backoff) {
+  auto now = std::chrono::steady_clock::now();
+  std::size_t done = pending_.size();
+  for (std::size_t i = 0; i < exporters_.size(); ++i) {
+    std::size_t from = exported_upto_[i];
+    if (from < pending_.size() && (ignore_backoff || now >= retry_at_[i])) {
+      std::span<const SpanData> batch(pending_.data() + from, pending_.size() - from);
+      ExportResult r;
+      try {
+        r = exporters_[i]->export_batch(batch);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "flock: span exporter %s failed: %s\n", exporters_[i]->name().c_str(), e.what());
+        r = ExportResult::Failure;
+      }
+      if (r == ExportResult::Success) {
+        exported_upto_[i] = pending_.size();
+        exported_.fetch_add(batch.size(), std::memory_order_relaxed);
+      } else if (r == ExportResult::Retry) {
+        retries_.fetch_add(1, std::memory_order_relaxed);
+        retry_at_[i] = now + std::chrono::milliseconds(100);
+      } else {
+        exported_upto_[i] = pending_.size();
+        lost_.fetch_add(batch.size(), std::memory_order_relaxed);
+        std::fprintf(stderr, "flock: %zu spans lost: exporter %s failed permanently\n", batch.size(),
+                     exporters_[i]->name().c_str());
+      }
+    }
+    done = std::min(done, exported_upto_[i]);
+  }
+  if (done > 0) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
+    for (auto& upto : exported_upto_) upto -= done;
+  }
+  pending_count_.store(pending_.size(), std::memory_order_relaxed);
+}
+
+bool BatchSpanProcessor::flushed_locked() const {
+  if (!pending_empty_snapshot_) return false;
+  for (Lane* lane : all_lanes()) {
+    auto it = drained_snapshot_.find(lane);
+    std::uint64_t drained = it == drained_snapshot_.end() ? 0 : it->second;
+    if (drained < lane->ended.load(std::memory_order_acquire)) return false;
+  }
+  return true;
+}
+
+void BatchSpanProcessor::run() {
+  for (auto& e : exporters_) e->start();
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_cv_.wait_for(lock, config_.flush_interval, [this] {
+      return stopping_ || flush_waiters_ > 0 || poked_.load(std::memory_order_acquire);
+    });
+    poked_.store(false, std::memory_order_release);
+    bool urgent = stopping_ || flush_waiters_ > 0;
+    lock.unlock();
+    bool more = drain_lanes();
+    export_pending(false);
+    while (more && pending_.size() < config_.max_pending_spans) {
+      more = drain_lanes();
+      export_pending(false);
+    }
+    lock.lock();
+    drained_snapshot_ = drained_;
+    pending_empty_snapshot_ = pending_.empty();
+    ++completed_generation_;
+    flushed_cv_.notify_all();
+    if (stopping_ && flushed_locked()) break;
+    if (urgent && !pending_empty_snapshot_) {
+      // An exporter is retrying: do not spin, but come back soon.
+      wake_cv_.wait_for(lock, std::chrono::milliseconds(20));
+    }
+  }
+  lock.unlock();
+  for (auto& e : exporters_) e->shutdown();
+  lock.lock();
+  stopped_ = true;
+  flushed_cv_.notify_all();
+}
+
+bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(mu_);
+  if (stopped_) return true;
+  ++flush_waiters_;
+  // Targets: what every lane has ended up to now.
+  std::vector<std::pair<Lane*, std::uint64_t>> targets;
+  for (Lane* lane : all_lanes()) targets.emplace_back(lane, lane->ended.load(std::memory_order_acquire));
+  wake_cv_.notify_one();
+  bool ok = flushed_cv_.wait_until(lock, deadline, [&] {
+    if (stopped_) return true;
+    if (!pending_empty_snapshot_) return false;
+    for (auto& [lane, target] : targets) {
+      auto it = drained_snapshot_.find(lane);
+      if ((it == drained_snapshot_.end() ? 0 : it->second) < target) return false;
+    }
+    return true;
+  });
+  --flush_waiters_;
+  return ok;
+}
+
+void BatchSpanProcessor::stop(std::chrono::milliseconds timeout) {
+  {
+    std::unique_lock lock(mu_);
+    if (!thread_.joinable()) return;
+    stopping_ = true;
+    wake_cv_.notify_one();
+    if (!flushed_cv_.wait_for(lock, timeout, [this] { return stopped_; })) {
+      std::fprintf(stderr, "flock: span pipeline did not flush within %lld ms; %zu spans not exported\n",
+                   static_cast<long long>(timeout.count()),
+                   static_cast<std::size_t>(pending_count_.load()));
+      // Let the thread finish in the background; the process is ending.
+      thread_.detach();
+      return;
+    }
+  }
+  thread_.join();
+}
+
+TraceStats BatchSpanProcessor::stats() const {
+  TraceStats s;
+  for (Lane* lane : all_lanes()) {
+    s.spans_ended += lane->ended.load(std::memory_order_relaxed);
+    s.spans_dropped += lane->dropped.load(std::memory_order_relaxed);
+  }
+  s.spans_exported = exported_.load(std::memory_order_relaxed);
+  s.spans_lost = lost_.load(std::memory_order_relaxed);
+  s.export_retries = retries_.load(std::memory_order_relaxed);
+  s.spans_pending = pending_count_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace flock::detail
+
+// ---------------------------------------------------------------------------
+// Public configuration API.
+
+namespace flock::tracing {
+
+void configure(TraceConfig config) {
+  std::lock_guard lock(detail::g_configure_mu);
+  bool first = detail::g_hot.load() == nullptr;
+  detail::install(std::move(config));
+  if (first) std::atexit(detail::flush_at_exit);
+}
+
+TraceConfig current_config() {
+  detail::ensure_pipeline();
+  if (auto* p = detail::current_processor()) return p->config();
+  return TraceConfig::from_env();
+}
+
+bool force_flush(std::chrono::milliseconds timeout) {
+  detail::ensure_pipeline();
+  auto* p = detail::current_processor();
+  return p == nullptr || p->force_flush(timeout);
+}
+
+void shutdown(std::chrono::milliseconds timeout) {
+  std::lock_guard lock(detail::g_configure_mu);
+  if (auto* p = detail::g_processor.load()) p->stop(timeout);
+  detail::g_processor.store(nullptr);
+  TraceConfig off;
+  off.sdk_disabled = true;
+  detail::g_hot.store(detail::make_hot(off, false));
+}
+
+TraceStats stats() {
+  auto* p = detail::current_processor();
+  return p ? p->stats() : TraceStats{};
+}
+
+}  // namespace flock::tracing

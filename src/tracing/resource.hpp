@@ -1,0 +1,15 @@
+// The OpenTelemetry resource of this process: service.name, telemetry.sdk.*
+// and OTEL_RESOURCE_ATTRIBUTES.
+#pragma once
+#include <vector>
+
+#include "flock/span_data.hpp"
+#include "flock/trace_config.hpp"
+
+namespace flock::detail {
+
+inline constexpr const char* kSdkVersion = "0.1.0";
+
+std::vector<SpanAttribute> build_resource(const TraceConfig& config);
+
+}  // namespace flock::detail

@@ -1,0 +1,61 @@
+#include "tracing/span_record.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace flock::detail {
+
+void assign_value(RecordedValue& dst, std::string_view s) {
+  if (auto* str = std::get_if<std::string>(&dst)) {
+    str->assign(s);
+  } else {
+    dst.emplace<std::string>(s);
+  }
+}
+
+void assign_value(RecordedValue& dst, const AttributeValue& v) {
+  std::visit(
+      [&dst](const auto& x) {
+        using X = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<X, std::string>) {
+          assign_value(dst, std::string_view(x));
+        } else {
+          dst = x;
+        }
+      },
+      v);
+}
+
+bool truncate_value(std::string& s, std::uint32_t limit) {
+  if (s.size() <= limit) return false;
+  std::size_t total = s.size();
+  std::size_t cut = limit;
+  // Step back to the start of a UTF-8 sequence so the prefix stays valid.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+  s += "...[truncated, ";
+  s += std::to_string(total);
+  s += " bytes]";
+  return true;
+}
+
+void copy_to(const SpanRecord& rec, SpanData& out) {
+  out.trace_id = rec.trace_id;
+  out.span_id = rec.span_id;
+  out.parent_span_id = rec.parent_span_id;
+  out.name = rec.name;
+  out.kind = rec.kind;
+  out.start_ns = rec.start_ns;
+  out.end_ns = rec.end_ns;
+  out.status = rec.status;
+  out.status_description = rec.status_description;
+  out.attributes.assign(rec.attributes.begin(), rec.attributes.end());
+  out.events.assign(rec.events.begin(), rec.events.end());
+  out.links.assign(rec.links.begin(), rec.links.end());
+  out.dropped_attributes = rec.dropped_attributes;
+  out.dropped_events = rec.dropped_events;
+  out.dropped_links = rec.dropped_links;
+  out.truncated_values = rec.truncated_values;
+}
+
+}  // namespace flock::detail

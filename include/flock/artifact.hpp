@@ -18,7 +18,7 @@ struct Artifact {
   std::shared_ptr<const Json> payload;  // immutable once published
   std::string produced_by;     // agent name, or "external" for user code and the HTTP API
   std::string correlation_id;
-  std::vector<std::string> tags;
+  std::vector<std::string> tags{};
   std::int64_t created_at_ns = 0;
 
   template <class T>
@@ -29,8 +29,8 @@ struct Artifact {
 using ArtifactPtr = std::shared_ptr<const Artifact>;
 
 struct PublishOptions {
-  std::string correlation_id;  // generated when empty
-  std::vector<std::string> tags;
+  std::string correlation_id{};  // generated when empty
+  std::vector<std::string> tags{};
 };
 
 struct ArtifactQuery {

@@ -106,6 +106,30 @@ class SchemaBuilder {
   Json schema_;
 };
 
+// Field-wise JSON mapping used by FLOCK_TYPE: required fields must be
+// present; std::optional fields may be missing or null.
+template <class F>
+void write_field(Json& j, const char* name, const F& value) {
+  if constexpr (is_optional<F>::value) {
+    j[name] = value ? Json(*value) : Json(nullptr);
+  } else {
+    j[name] = value;
+  }
+}
+template <class F>
+void read_field(const Json& j, const char* name, F& value) {
+  if constexpr (is_optional<F>::value) {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null()) {
+      value.reset();
+    } else {
+      value = it->template get<typename F::value_type>();
+    }
+  } else {
+    j.at(name).get_to(value);
+  }
+}
+
 template <class T>
 bool register_type() {
   TypeRegistry::global().add(TypeInfo{flock_type_name(TypeTag<T>{}), flock_type_schema(TypeTag<T>{})});
@@ -115,10 +139,18 @@ bool register_type() {
 }  // namespace flock
 
 #define FLOCK_DETAIL_SCHEMA_FIELD(f) flock_schema.template field<decltype(flock_self::f)>(#f);
+#define FLOCK_DETAIL_TO_JSON(f) ::flock::detail::write_field(flock_j, #f, flock_v.f);
+#define FLOCK_DETAIL_FROM_JSON(f) ::flock::detail::read_field(flock_j, #f, flock_v.f);
 
 // Registers T: use once, in T's namespace, after T is complete.
 #define FLOCK_TYPE(Type, ...)                                                             \
-  NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Type, __VA_ARGS__)                                   \
+  [[maybe_unused]] inline void to_json(::flock::Json& flock_j, const Type& flock_v) {       \
+    flock_j = ::flock::Json::object();                                                    \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(FLOCK_DETAIL_TO_JSON, __VA_ARGS__))          \
+  }                                                                                       \
+  [[maybe_unused]] inline void from_json(const ::flock::Json& flock_j, Type& flock_v) {   \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(FLOCK_DETAIL_FROM_JSON, __VA_ARGS__))        \
+  }                                                                                       \
   [[maybe_unused]] inline const char* flock_type_name(::flock::TypeTag<Type>) { return #Type; } \
   [[maybe_unused]] inline ::flock::Json flock_type_schema(::flock::TypeTag<Type>) {       \
     using flock_self = Type;                                                              \

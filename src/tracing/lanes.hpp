@@ -22,6 +22,7 @@ struct Lane {
   std::atomic<SpanRecord*> returned{nullptr};                          // anyone -> owner (LIFO stack)
   std::atomic<std::uint64_t> ended{0};                                 // written by the owner only
   std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::uint64_t> drained{0};                               // written by the processor only
 };
 
 // The calling thread's lane (acquired on first use).

@@ -136,13 +136,16 @@ bool BatchSpanProcessor::drain_lanes() {
   bool more = false;
   SpanRecord* rec = nullptr;
   for (Lane* lane : all_lanes()) {
-    auto& count = drained_[lane];
+    std::uint64_t count = 0;
     while (pending_.size() < config_.max_pending_spans) {
       if (!lane->ring.try_dequeue(rec)) break;
       copy_to(*rec, pending_.emplace_back());
       recycle(rec);
       ++count;
     }
+    // Counted per lane, not per processor: a reconfigured pipeline goes on
+    // where the previous one stopped.
+    if (count > 0) lane->drained.fetch_add(count, std::memory_order_relaxed);
     if (pending_.size() >= config_.max_pending_spans && lane->ring.size_approx() > 0) more = true;
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
@@ -212,7 +215,7 @@ void BatchSpanProcessor::run() {
       export_pending(false);
     }
     lock.lock();
-    drained_snapshot_ = drained_;
+    for (Lane* lane : all_lanes()) drained_snapshot_[lane] = lane->drained.load(std::memory_order_relaxed);
     pending_empty_snapshot_ = pending_.empty();
     ++completed_generation_;
     flushed_cv_.notify_all();

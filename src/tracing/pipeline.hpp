@@ -76,7 +76,6 @@ class BatchSpanProcessor {
   std::vector<SpanData> pending_;
   std::vector<std::size_t> exported_upto_;  // per exporter, index into pending_
   std::vector<std::chrono::steady_clock::time_point> retry_at_;
-  std::unordered_map<Lane*, std::uint64_t> drained_;  // per lane, spans taken from its ring
   std::uint64_t completed_generation_ = 0;            // bumped after each export pass
   // Copies published under mu_ after each pass, for flush waiters.
   std::unordered_map<Lane*, std::uint64_t> drained_snapshot_;

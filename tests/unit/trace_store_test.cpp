@@ -1,0 +1,210 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <flock/flock.hpp>
+
+#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb_span_exporter.hpp"
+#include "storage/schema.hpp"
+#include "storage/trace_reader.hpp"
+
+namespace fs = std::filesystem;
+using namespace flock;
+
+namespace {
+
+class TraceStoreTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("flock-store-" + std::to_string(::getpid()) + "-" +
+                                        testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / ".flock" / "traces.duckdb").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static SpanData span(std::uint8_t trace, std::uint8_t id, std::uint8_t parent, std::string name,
+                       std::int64_t start_ns) {
+    SpanData s;
+    s.trace_id[15] = trace;
+    s.span_id[7] = id;
+    s.parent_span_id[7] = parent;
+    s.name = std::move(name);
+    s.start_ns = start_ns;
+    s.end_ns = start_ns + 2'000'000;
+    s.status = StatusCode::Ok;
+    return s;
+  }
+
+  std::int64_t count(const std::string& sql) {
+    return std::stoll(detail::TraceReader(path_).query(sql).rows.at(0).at(0).value());
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+}  // namespace
+
+TEST_F(TraceStoreTest, ExportedSpansReadBackWithSeedJsonPaths) {
+  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  SpanData root = span(1, 1, 0, "pizza_workflow", 1'000'000'000);
+  root.attributes = {{"flock.workflow", true}, {"workflow.name", std::string("pizza_workflow")}};
+  SpanData child = span(1, 2, 1, "Flock.publish", 1'001'000'000);
+  child.events.push_back(SpanEvent{"exception", 5, {{"exception.type", std::string("std::runtime_error")}}});
+  std::vector<SpanData> batch{root, child};
+  ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+
+  EXPECT_EQ(count("SELECT count(*) FROM spans"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM spans WHERE json_extract(attributes, '$.flock.workflow') = 'true'"), 1);
+  auto rows = detail::TraceReader(path_).query(
+      "SELECT json_extract(attributes, '$.workflow.name'), service, operation, parent_id, "
+      "json_extract_string(events, '$[0].attributes.exception.type') FROM spans ORDER BY start_time");
+  EXPECT_EQ(rows.rows[0][0].value(), "\"pizza_workflow\"");
+  EXPECT_EQ(rows.rows[0][1].value(), "pizza_workflow");
+  EXPECT_FALSE(rows.rows[0][2].has_value());
+  EXPECT_FALSE(rows.rows[0][3].has_value());
+  EXPECT_EQ(rows.rows[1][1].value(), "Flock");
+  EXPECT_EQ(rows.rows[1][2].value(), "publish");
+  EXPECT_EQ(rows.rows[1][4].value(), "std::runtime_error");
+
+  auto wf = detail::TraceReader(path_).query("SELECT workflow_name, span_count, status FROM workflows");
+  ASSERT_EQ(wf.rows.size(), 1u);
+  EXPECT_EQ(wf.rows[0][0].value(), "pizza_workflow");
+  EXPECT_EQ(wf.rows[0][1].value(), "2");
+  EXPECT_EQ(wf.rows[0][2].value(), "OK");
+}
+
+TEST_F(TraceStoreTest, ResourceCarriesServiceNameAndSdk) {
+  TraceConfig config;
+  config.service_name = "pizzeria";
+  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, config);
+  std::vector<SpanData> batch{span(1, 1, 0, "x", 1)};
+  ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+  auto r = detail::TraceReader(path_).query(
+      "SELECT json_extract_string(resource, '$.service.name'), json_extract_string(resource, "
+      "'$.telemetry.sdk.language') FROM spans");
+  EXPECT_EQ(r.rows[0][0].value(), "pizzeria");
+  EXPECT_EQ(r.rows[0][1].value(), "cpp");
+}
+
+TEST_F(TraceStoreTest, DuplicateSpanIdsAreSkippedNotFatal) {
+  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  std::vector<SpanData> first{span(1, 1, 0, "a", 1)};
+  ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
+  std::vector<SpanData> again{span(1, 1, 0, "a", 1), span(1, 2, 1, "b", 2)};
+  ASSERT_EQ(exporter->export_batch(again), ExportResult::Success);
+  EXPECT_EQ(count("SELECT count(*) FROM spans"), 2);
+}
+
+TEST_F(TraceStoreTest, UnreadableFileIsMovedAsideNotOverwritten) {
+  fs::create_directories(fs::path(path_).parent_path());
+  { std::ofstream(path_) << "this is not a database"; }
+  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  std::vector<SpanData> batch{span(1, 1, 0, "a", 1)};
+  testing::internal::CaptureStderr();
+  ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("moved it to"), std::string::npos) << err;
+  int aside = 0;
+  for (auto& e : fs::directory_iterator(fs::path(path_).parent_path())) {
+    if (e.path().filename().string().find("unreadable") != std::string::npos) {
+      ++aside;
+      std::ifstream in(e.path());
+      std::string text((std::istreambuf_iterator<char>(in)), {});
+      EXPECT_EQ(text, "this is not a database");
+    }
+  }
+  EXPECT_EQ(aside, 1);
+  EXPECT_EQ(count("SELECT count(*) FROM spans"), 1);
+}
+
+TEST_F(TraceStoreTest, TtlDeletesOldSpansAtStart) {
+  {
+    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    std::int64_t day = 86'400LL * 1'000'000'000LL;
+    std::int64_t t = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    std::vector<SpanData> batch{span(1, 1, 0, "old", t - 10 * day), span(2, 2, 0, "recent", t - day / 2)};
+    ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+  }
+  auto exporter = detail::make_duckdb_span_exporter(path_, 3.0, TraceConfig{});
+  testing::internal::CaptureStderr();
+  exporter->start();
+  testing::internal::GetCapturedStderr();
+  EXPECT_EQ(count("SELECT count(*) FROM spans WHERE name = 'old'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM spans WHERE name = 'recent'"), 1);
+}
+
+TEST_F(TraceStoreTest, ClearTracesDeletesAndShrinks) {
+  std::uintmax_t fresh_size;
+  {
+    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    std::vector<SpanData> none;
+    ASSERT_EQ(exporter->export_batch(none), ExportResult::Success);
+    fresh_size = fs::file_size(path_);
+    std::vector<SpanData> batch;
+    for (int i = 0; i < 20000; ++i) {
+      SpanData s = span(static_cast<std::uint8_t>(i % 200), 0, 0, "Agent.execute", i);
+      s.span_id[0] = static_cast<std::uint8_t>(i >> 8);
+      s.span_id[1] = static_cast<std::uint8_t>(i & 255);
+      s.span_id[7] = 1;
+      s.attributes = {{"input.value", std::string(200, 'x')}};
+      batch.push_back(std::move(s));
+    }
+    ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+  }
+  ASSERT_GT(fs::file_size(path_), fresh_size);
+  ClearResult r = Flock::clear_traces(path_);
+  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_EQ(r.deleted_count, 20000);
+  EXPECT_LE(fs::file_size(path_), fresh_size);
+  EXPECT_EQ(count("SELECT count(*) FROM spans"), 0);
+  // Still a working store: the view is there.
+  EXPECT_EQ(count("SELECT count(*) FROM workflows"), 0);
+}
+
+TEST_F(TraceStoreTest, ClearTracesReportsMissingAndForeignFiles) {
+  ClearResult missing = Flock::clear_traces((dir_ / "nope.duckdb").string());
+  EXPECT_FALSE(missing.success);
+  EXPECT_NE(missing.error.find("no trace store"), std::string::npos);
+
+  std::string garbage = (dir_ / "garbage.duckdb").string();
+  { std::ofstream(garbage) << "nope"; }
+  ClearResult bad = Flock::clear_traces(garbage);
+  EXPECT_FALSE(bad.success);
+  EXPECT_FALSE(bad.error.empty());
+
+  std::string other = (dir_ / "other.duckdb").string();
+  {
+    detail::DuckDatabase db(other);
+    detail::DuckConnection con(db);
+    con.execute("CREATE TABLE t (x INT)");
+  }
+  ClearResult foreign = Flock::clear_traces(other);
+  EXPECT_FALSE(foreign.success);
+  EXPECT_NE(foreign.error.find("no table spans"), std::string::npos);
+}
+
+TEST(TraceTree, RendersTheSeedsHierarchy) {
+  std::vector<detail::StoredSpan> spans = {
+      {"t", "a", "", "pizza_workflow", 0, 0, 5319, "OK", "", "{}"},
+      {"t", "b", "a", "Flock.publish", 1, 0, 3, "OK", "", "{}"},
+      {"t", "c", "b", "Agent.execute", 2, 0, 5218, "ERROR", "boom", "{}"},
+      {"t", "d", "c", "FunctionEngine.evaluate", 3, 0, 0.15, "OK", "", "{}"},
+      {"t", "e", "a", "Flock.run_until_idle", 4, 0, 5268, "OK", "", "{}"},
+      {"t", "f", "e", "Flock.shutdown", 5, 0, 0.17, "OK", "", "{}"},
+  };
+  std::string tree = detail::render_trace_tree(spans, false);
+  EXPECT_EQ(tree,
+            "pizza_workflow (5319ms) <- ROOT\n"
+            "├─ Flock.publish (3.00ms)\n"
+            "│  └─ Agent.execute (5218ms) [ERROR: boom]\n"
+            "│     └─ FunctionEngine.evaluate (0.15ms)\n"
+            "└─ Flock.run_until_idle (5268ms)\n"
+            "   └─ Flock.shutdown (0.17ms)\n");
+}

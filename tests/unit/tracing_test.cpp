@@ -1,0 +1,255 @@
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "test_support.hpp"
+
+using namespace flock;
+using flock::testing_support::TracedTest;
+
+namespace {
+class Tracing : public TracedTest {};
+}  // namespace
+
+TEST_F(Tracing, IdsAreRandomNonZeroAndChildrenShareTheTrace) {
+  std::set<std::string> ids;
+  {
+    Span parent = start_span("Test.parent");
+    ContextScope scope(parent.context());
+    for (int i = 0; i < 100; ++i) {
+      Span child = start_span("Test.child");
+      EXPECT_EQ(child.trace_id(), parent.trace_id());
+      ids.insert(child.span_id());
+    }
+  }
+  EXPECT_EQ(ids.size(), 100u);
+  auto all = spans();
+  ASSERT_EQ(all.size(), 101u);
+  const SpanData* parent = find(all, "Test.parent");
+  EXPECT_FALSE(is_zero(parent->trace_id));
+  EXPECT_TRUE(is_zero(parent->parent_span_id));
+  for (const auto& s : all) {
+    EXPECT_FALSE(is_zero(s.span_id));
+    EXPECT_EQ(to_hex(s.trace_id).size(), 32u);
+    EXPECT_EQ(to_hex(s.span_id).size(), 16u);
+    if (s.name == "Test.child") {
+      EXPECT_EQ(s.parent_span_id, parent->span_id);
+    }
+    EXPECT_LE(s.start_ns, s.end_ns);
+  }
+}
+
+TEST_F(Tracing, TracedRunIsCurrentForItsScopeAndNests) {
+  Flock flock;
+  std::string outer_trace, outer_span;
+  EXPECT_FALSE(current_span_context().valid());
+  {
+    auto outer = flock.traced_run("outer");
+    outer.set_attribute("pipeline.version", "2.0");
+    outer.set_attribute("dataset.size", 10000);
+    outer.set_attribute("ratio", 0.5);
+    outer.set_attribute("tags", std::vector<std::string>{"a", "b"});
+    outer_trace = outer.trace_id();
+    outer_span = outer.span_id();
+    EXPECT_EQ(to_hex(current_span_context().span_id), outer_span);
+    {
+      auto inner = flock.traced_run("inner");
+      EXPECT_EQ(inner.trace_id(), outer_trace);
+      EXPECT_EQ(to_hex(current_span_context().span_id), inner.span_id());
+    }
+    EXPECT_EQ(to_hex(current_span_context().span_id), outer_span);
+  }
+  EXPECT_FALSE(current_span_context().valid());
+  auto all = spans();
+  const SpanData* outer = find(all, "outer");
+  const SpanData* inner = find(all, "inner");
+  ASSERT_TRUE(outer && inner);
+  EXPECT_EQ(inner->parent_span_id, outer->span_id);
+  EXPECT_EQ(std::get<bool>(*attr(*outer, "flock.workflow")), true);
+  EXPECT_EQ(std::get<std::string>(*attr(*outer, "workflow.name")), "outer");
+  EXPECT_EQ(std::get<std::string>(*attr(*outer, "pipeline.version")), "2.0");
+  EXPECT_EQ(std::get<std::int64_t>(*attr(*outer, "dataset.size")), 10000);
+  EXPECT_EQ(std::get<double>(*attr(*outer, "ratio")), 0.5);
+  EXPECT_EQ(std::get<std::vector<std::string>>(*attr(*outer, "tags")).size(), 2u);
+  EXPECT_EQ(outer->status, StatusCode::Ok);
+}
+
+TEST_F(Tracing, CallableFormRecordsAndRethrows) {
+  Flock flock;
+  int value = flock.traced_run("computes", [](TracedRun& run) {
+    run.set_attribute("x", 1);
+    return 42;
+  });
+  EXPECT_EQ(value, 42);
+  EXPECT_THROW(flock.traced_run("fails", [] { throw std::runtime_error("disk full"); }), std::runtime_error);
+  auto all = spans();
+  const SpanData* ok = find(all, "computes");
+  const SpanData* failed = find(all, "fails");
+  ASSERT_TRUE(ok && failed);
+  EXPECT_EQ(ok->status, StatusCode::Ok);
+  EXPECT_EQ(failed->status, StatusCode::Error);
+  EXPECT_EQ(failed->status_description, "disk full");
+  ASSERT_EQ(failed->events.size(), 1u);
+  EXPECT_EQ(failed->events[0].name, "exception");
+  EXPECT_EQ(std::get<std::string>(failed->events[0].attributes[0].value), "std::runtime_error");
+  EXPECT_EQ(std::get<std::string>(failed->events[0].attributes[1].value), "disk full");
+}
+
+TEST_F(Tracing, RaiiFormEndsWithErrorWhenAnExceptionUnwinds) {
+  Flock flock;
+  try {
+    auto run = flock.traced_run("unwound");
+    throw std::logic_error("bad");
+  } catch (const std::logic_error&) {
+  }
+  auto all = spans();
+  const SpanData* s = find(all, "unwound");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->status, StatusCode::Error);
+}
+
+TEST_F(Tracing, ContextCarriedToAnotherThreadJoinsTheTrace) {
+  SpanContext ctx;
+  std::string trace;
+  {
+    Span root = start_span("Test.root");
+    ctx = root.context();
+    trace = root.trace_id();
+    std::thread([ctx] {
+      ContextScope scope(ctx);
+      Span child = start_span("Test.remote");
+    }).join();
+  }
+  auto all = spans();
+  const SpanData* remote = find(all, "Test.remote");
+  ASSERT_NE(remote, nullptr);
+  EXPECT_EQ(to_hex(remote->trace_id), trace);
+  EXPECT_EQ(remote->parent_span_id, ctx.span_id);
+}
+
+TEST_F(Tracing, LimitsDropAndTruncateVisibly) {
+  TraceConfig config;
+  config.limits.attribute_count = 3;
+  config.limits.attribute_value_length = 10;
+  configure(config);
+  {
+    Span s = start_span("Test.limits");
+    s.set_attribute("a", "0123456789abcdef");
+    s.set_attribute("b", "ü\xC3\xBC\xC3\xBC\xC3\xBC\xC3\xBC\xC3\xBC");  // 2-byte chars across the cut
+    s.set_attribute("a", "short");                                      // replaces, does not count twice
+    s.set_attribute("c", 1);
+    s.set_attribute("d", 2);  // over the count limit
+  }
+  auto all = spans();
+  const SpanData* s = find(all, "Test.limits");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->attributes.size(), 3u);
+  EXPECT_EQ(s->dropped_attributes, 1u);
+  EXPECT_EQ(std::get<std::string>(*attr(*s, "a")), "short");
+  std::string b = std::get<std::string>(*attr(*s, "b"));
+  EXPECT_EQ(b.substr(0, 10), "\xC3\xBC\xC3\xBC\xC3\xBC\xC3\xBC\xC3\xBC");
+  EXPECT_NE(b.find("[truncated, 12 bytes]"), std::string::npos) << b;
+  EXPECT_EQ(s->truncated_values, 2u);  // both cuts are counted, though "a" was later replaced
+}
+
+TEST_F(Tracing, DisabledSdkRecordsNothing) {
+  TraceConfig config;
+  config.sdk_disabled = true;
+  tracing::configure(config);
+  Span s = start_span("Test.off");
+  EXPECT_FALSE(s.is_recording());
+  s.set_attribute("x", 1);
+  s.end();
+  configure();
+  EXPECT_TRUE(spans().empty());
+}
+
+TEST_F(Tracing, ManyThreadsLoseNothing) {
+  constexpr int kThreads = 8;
+  constexpr int kSpans = 3000;
+  TraceConfig config;
+  config.thread_queue_capacity = 64;  // small: producers must wait for the processor
+  configure(config);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t] {
+      Span root = start_span("Test.thread");
+      ContextScope scope(root.context());
+      for (int i = 0; i < kSpans; ++i) {
+        Span s = start_span("Test.work");
+        s.set_attribute("thread", t);
+        s.set_attribute("i", i);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto all = spans();
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kThreads * (kSpans + 1)));
+  std::map<std::string, std::int64_t> root_thread;
+  std::set<std::string> ids;
+  for (const auto& s : all) ids.insert(to_hex(s.span_id));
+  EXPECT_EQ(ids.size(), all.size());
+  // Every work span belongs to its own thread's root trace.
+  std::map<std::string, std::set<std::int64_t>> threads_per_trace;
+  for (const auto& s : all) {
+    if (s.name == "Test.work") threads_per_trace[to_hex(s.trace_id)].insert(std::get<std::int64_t>(*attr(s, "thread")));
+  }
+  EXPECT_EQ(threads_per_trace.size(), static_cast<std::size_t>(kThreads));
+  for (auto& [trace, set] : threads_per_trace) EXPECT_EQ(set.size(), 1u) << trace;
+  EXPECT_EQ(tracing::stats().spans_dropped, 0u);
+}
+
+namespace {
+// An exporter that refuses until released, like a file held by a reader.
+class HeldExporter : public SpanExporter {
+ public:
+  std::string name() const override { return "held"; }
+  ExportResult export_batch(std::span<const SpanData> spans) override {
+    if (held_.load()) return ExportResult::Retry;
+    count_ += spans.size();
+    return ExportResult::Success;
+  }
+  std::atomic<bool> held_{true};
+  std::atomic<std::size_t> count_{0};
+};
+}  // namespace
+
+TEST_F(Tracing, RetriedExportKeepsSpansUntilTheStoreIsFree) {
+  auto held = std::make_shared<HeldExporter>();
+  TraceConfig config;
+  config.exporters = {held};
+  config.flush_interval = std::chrono::milliseconds(5);
+  config.handle_signals = false;
+  tracing::configure(config);
+  for (int i = 0; i < 500; ++i) start_span("Test.queued").end();
+  EXPECT_FALSE(tracing::force_flush(std::chrono::milliseconds(200)));  // cannot finish while held
+  EXPECT_GT(tracing::stats().export_retries, 0u);
+  held->held_ = false;
+  EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(20)));
+  EXPECT_EQ(held->count_.load(), 500u);
+  EXPECT_EQ(tracing::stats().spans_lost, 0u);
+  configure();
+}
+
+TEST_F(Tracing, DropPolicyCountsWhatItDrops) {
+  auto held = std::make_shared<HeldExporter>();
+  TraceConfig config;
+  config.exporters = {held};
+  config.flush_interval = std::chrono::milliseconds(5);
+  config.handle_signals = false;
+  config.queue_full_policy = QueueFullPolicy::Drop;
+  config.thread_queue_capacity = 32;
+  config.max_pending_spans = 64;
+  tracing::configure(config);
+  std::uint64_t dropped_before = tracing::stats().spans_dropped;
+  std::thread([] {
+    for (int i = 0; i < 2000; ++i) start_span("Test.flood").end();
+  }).join();
+  held->held_ = false;
+  EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(20)));
+  TraceStats st = tracing::stats();
+  std::uint64_t dropped = st.spans_dropped - dropped_before;
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(held->count_.load() + dropped, 2000u);
+  configure();
+}

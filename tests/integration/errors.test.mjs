@@ -164,7 +164,13 @@ test('huge attributes are truncated with a marker; invalid UTF-8 still gives val
   });
 
   // A 50,000-byte artifact must not land whole on Agent.execute either.
-  const exec = spans.find((s) => s.name === 'Agent.execute');
+  const execs = spans.filter((s) => s.name === 'Agent.execute');
+  assert.equal(execs.length, 2);
+  const small = execs.find((s) => /caf/.test(JSON.stringify(s.attributes)));
+  assert.ok(small, 'the execution with an invalid UTF-8 payload is stored');
+  assert.match(String(attr(small.attributes, 'input.value')), /caf\uFFFD\(/, 'invalid bytes become U+FFFD');
+  assert.equal(small.status_code, 'OK');
+  const exec = execs.find((s) => s !== small);
   const input = String(attr(exec.attributes, 'input.value'));
   assert.ok(input.length < 50000, `input.value is capped (it is ${input.length} chars)`);
   assert.match(input, /truncated/i);

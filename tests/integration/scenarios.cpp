@@ -481,6 +481,7 @@ int huge() {
     run.set_attribute("counts", std::vector<int>{1, 2, 3});
     run.add_event("checkpoint", {{"stage", std::string("one")}, {"bytes", std::int64_t{7}}});
     flock.publish(Note{std::string(50000, 'y')});
+    flock.publish(Note{std::string("caf") + "\xc3" + "(" + "\xed\xa0\x80" + "!"});  // invalid UTF-8 in a payload
     flock.run_until_idle();
     emit(Json{{"trace_id", run.trace_id()}, {"span_id", run.span_id()}});
     run.end();

@@ -10,5 +10,6 @@
 #include "flock/span_data.hpp"
 #include "flock/span_exporter.hpp"
 #include "flock/trace_config.hpp"
+#include "flock/trace_reader.hpp"
 #include "flock/tracing.hpp"
 #include "flock/types.hpp"

@@ -27,7 +27,8 @@ bool is_zero(const TraceId& id);
 bool is_zero(const SpanId& id);
 
 // Attribute value as recorded: the public kinds plus a JSON document whose
-// text is produced only when the span is exported (artifact payloads).
+// text is produced off the hot path (artifact payloads). Exporters receive
+// such documents already rendered as strings.
 using RecordedValue = std::variant<bool, std::int64_t, double, std::string, std::vector<bool>,
                                    std::vector<std::int64_t>, std::vector<double>, std::vector<std::string>,
                                    std::shared_ptr<const Json>>;

@@ -57,10 +57,10 @@ void DuckConnection::execute(const std::string& sql) {
   run(con_, sql, res);
 }
 
-QueryRows DuckConnection::query(const std::string& sql) {
+QueryResult DuckConnection::query(const std::string& sql) {
   Result res;
   run(con_, sql, res);
-  QueryRows out;
+  QueryResult out;
   idx_t cols = duckdb_column_count(&res.r);
   for (idx_t c = 0; c < cols; ++c) out.columns.emplace_back(duckdb_column_name(&res.r, c));
   idx_t rows = duckdb_row_count(&res.r);

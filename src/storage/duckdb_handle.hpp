@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "flock/trace_reader.hpp"
+
 namespace flock::detail {
 
 class DuckDbError : public std::runtime_error {
@@ -37,11 +39,6 @@ class DuckDatabase {
   duckdb_database db_ = nullptr;
 };
 
-// A query result copied out as text (NULL as nullopt): readers are small.
-struct QueryRows {
-  std::vector<std::string> columns;
-  std::vector<std::vector<std::optional<std::string>>> rows;
-};
 
 class DuckConnection {
  public:
@@ -53,7 +50,7 @@ class DuckConnection {
 
   // Runs a statement; throws DuckDbError with DuckDB's message.
   void execute(const std::string& sql);
-  QueryRows query(const std::string& sql);
+  QueryResult query(const std::string& sql);
   // First column of the first row as int64 (0 when there is none).
   std::int64_t query_int(const std::string& sql);
 

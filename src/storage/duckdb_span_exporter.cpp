@@ -157,6 +157,16 @@ class DuckDbSpanExporter : public SpanExporter {
 
 std::shared_ptr<SpanExporter> make_duckdb_span_exporter(const std::string& path, std::optional<double> ttl_days,
                                                         const TraceConfig& config) {
+  // Open DuckDB once here, on the configuring thread, before the exit flush
+  // is registered: DuckDB's own static objects then exist before our exit
+  // handler, so they are destroyed after it, never under a flush in progress.
+  static const bool warmed = [] {
+    DuckDatabase db(":memory:");
+    DuckConnection con(db);
+    con.execute("SELECT json_extract('{}', '$.a')");
+    return true;
+  }();
+  (void)warmed;
   return std::make_shared<DuckDbSpanExporter>(path, ttl_days, config);
 }
 

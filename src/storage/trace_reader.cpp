@@ -7,9 +7,15 @@
 
 #include "storage/schema.hpp"
 
-namespace flock::detail {
+namespace flock {
 
-QueryRows TraceReader::query(const std::string& sql) const {
+using detail::DuckConnection;
+using detail::DuckDatabase;
+using detail::DuckDbError;
+using detail::sql_quote;
+using detail::store_file_mutex;
+
+QueryResult TraceStoreReader::query(const std::string& sql) const {
   std::lock_guard lock(store_file_mutex());
   DuckDatabase::Options opts;
   opts.read_only = true;
@@ -19,8 +25,8 @@ QueryRows TraceReader::query(const std::string& sql) const {
   return con.query(sql);
 }
 
-std::vector<StoredSpan> TraceReader::trace(const std::string& trace_id) const {
-  QueryRows rows = query(
+std::vector<StoredSpan> TraceStoreReader::trace(const std::string& trace_id) const {
+  QueryResult rows = query(
       "SELECT trace_id, span_id, parent_id, name, start_time, end_time, duration_ms, status_code, "
       "status_description, CAST(attributes AS VARCHAR) FROM spans WHERE trace_id = " +
       sql_quote(trace_id) + " ORDER BY start_time, span_id");
@@ -109,4 +115,38 @@ std::string render_trace_tree(const std::vector<StoredSpan>& spans, bool color) 
   return w.out;
 }
 
-}  // namespace flock::detail
+std::string render_table(const QueryResult& result) {
+  std::vector<std::size_t> width(result.columns.size(), 0);
+  auto cell = [](const std::optional<std::string>& v) { return v.value_or("NULL"); };
+  // Display width: count UTF-8 code points, not bytes.
+  auto len = [](const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  for (std::size_t c = 0; c < result.columns.size(); ++c) width[c] = len(result.columns[c]);
+  for (const auto& row : result.rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], len(cell(row[c])));
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      out += c ? " | " : "";
+      out += cells[c];
+      if (c + 1 < cells.size()) out.append(width[c] - len(cells[c]), ' ');
+    }
+    out += '\n';
+  };
+  line(result.columns);
+  std::vector<std::string> rule;
+  for (auto w : width) rule.emplace_back(w, '-');
+  line(rule);
+  for (const auto& row : result.rows) {
+    std::vector<std::string> cells;
+    for (const auto& v : row) cells.push_back(cell(v));
+    line(cells);
+  }
+  out += "(" + std::to_string(result.rows.size()) + (result.rows.size() == 1 ? " row)\n" : " rows)\n");
+  return out;
+}
+
+}  // namespace flock

@@ -29,8 +29,12 @@ const HotConfig* make_hot(const TraceConfig& c, bool running) {
   return h;
 }
 
+void flush_at_exit();
+
 void install(TraceConfig config) {
   // Caller holds g_configure_mu.
+  static bool exit_flush_registered = false;
+  static bool registered_after_duckdb = false;
   if (BatchSpanProcessor* old = g_processor.load()) old->stop(std::chrono::seconds(30));
   set_lane_capacity(config.thread_queue_capacity);
   bool running = !config.sdk_disabled;
@@ -39,6 +43,12 @@ void install(TraceConfig config) {
   if (running) {
     if (config.trace_file) {
       config.exporters.push_back(make_duckdb_span_exporter(config.trace_file_path, config.ttl_days, config));
+      // Exit handlers run in reverse order: one registered after DuckDB's
+      // statics exist runs before they are destroyed.
+      if (!registered_after_duckdb) {
+        registered_after_duckdb = exit_flush_registered = true;
+        std::atexit(flush_at_exit);
+      }
     }
     bool signals = config.handle_signals;
     proc = new BatchSpanProcessor(std::move(config));  // never freed, see current_processor()
@@ -46,6 +56,10 @@ void install(TraceConfig config) {
   }
   g_processor.store(proc, std::memory_order_release);
   g_hot.store(hot, std::memory_order_release);
+  if (!exit_flush_registered) {
+    exit_flush_registered = true;
+    std::atexit(flush_at_exit);
+  }
 }
 
 void flush_at_exit() {
@@ -72,7 +86,6 @@ void ensure_pipeline() {
   std::lock_guard lock(g_configure_mu);
   if (g_hot.load() != nullptr) return;
   install(TraceConfig::from_env());
-  std::atexit(flush_at_exit);
 }
 
 const HotConfig& hot_config() {
@@ -135,11 +148,12 @@ void BatchSpanProcessor::poke() {
 bool BatchSpanProcessor::drain_lanes() {
   bool more = false;
   SpanRecord* rec = nullptr;
+  const std::uint32_t limit = config_.limits.attribute_value_length;
   for (Lane* lane : all_lanes()) {
     std::uint64_t count = 0;
     while (pending_.size() < config_.max_pending_spans) {
       if (!lane->ring.try_dequeue(rec)) break;
-      copy_to(*rec, pending_.emplace_back());
+      copy_to(*rec, pending_.emplace_back(), limit);
       recycle(rec);
       ++count;
     }
@@ -294,9 +308,7 @@ namespace flock::tracing {
 
 void configure(TraceConfig config) {
   std::lock_guard lock(detail::g_configure_mu);
-  bool first = detail::g_hot.load() == nullptr;
   detail::install(std::move(config));
-  if (first) std::atexit(detail::flush_at_exit);
 }
 
 TraceConfig current_config() {

@@ -39,7 +39,21 @@ bool truncate_value(std::string& s, std::uint32_t limit) {
   return true;
 }
 
-void copy_to(const SpanRecord& rec, SpanData& out) {
+namespace {
+// JSON documents (artifact payloads) become text here, on the processor
+// thread, under the same length limit as any other string.
+void render_json_values(std::vector<SpanAttribute>& attributes, std::uint32_t limit, std::uint32_t& truncated) {
+  for (auto& a : attributes) {
+    if (auto* doc = std::get_if<std::shared_ptr<const Json>>(&a.value)) {
+      std::string text = *doc ? (*doc)->dump(-1, ' ', false, Json::error_handler_t::replace) : "null";
+      if (truncate_value(text, limit)) ++truncated;
+      a.value = std::move(text);
+    }
+  }
+}
+}  // namespace
+
+void copy_to(const SpanRecord& rec, SpanData& out, std::uint32_t value_length_limit) {
   out.trace_id = rec.trace_id;
   out.span_id = rec.span_id;
   out.parent_span_id = rec.parent_span_id;
@@ -56,6 +70,7 @@ void copy_to(const SpanRecord& rec, SpanData& out) {
   out.dropped_events = rec.dropped_events;
   out.dropped_links = rec.dropped_links;
   out.truncated_values = rec.truncated_values;
+  render_json_values(out.attributes, value_length_limit, out.truncated_values);
 }
 
 }  // namespace flock::detail

@@ -77,7 +77,8 @@ void assign_value(RecordedValue& dst, const AttributeValue& v);
 // returns true when it cut.
 bool truncate_value(std::string& s, std::uint32_t limit);
 
-// Copies the live part of a record into exporter-owned data.
-void copy_to(const SpanRecord& rec, SpanData& out);
+// Copies the live part of a record into exporter-owned data, rendering
+// JSON-valued attributes as text cut at the value length limit.
+void copy_to(const SpanRecord& rec, SpanData& out, std::uint32_t value_length_limit);
 
 }  // namespace flock::detail

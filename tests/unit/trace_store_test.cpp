@@ -40,7 +40,7 @@ class TraceStoreTest : public testing::Test {
   }
 
   std::int64_t count(const std::string& sql) {
-    return std::stoll(detail::TraceReader(path_).query(sql).rows.at(0).at(0).value());
+    return std::stoll(TraceStoreReader(path_).query(sql).rows.at(0).at(0).value());
   }
 
   fs::path dir_;
@@ -60,7 +60,7 @@ TEST_F(TraceStoreTest, ExportedSpansReadBackWithSeedJsonPaths) {
 
   EXPECT_EQ(count("SELECT count(*) FROM spans"), 2);
   EXPECT_EQ(count("SELECT count(*) FROM spans WHERE json_extract(attributes, '$.flock.workflow') = 'true'"), 1);
-  auto rows = detail::TraceReader(path_).query(
+  auto rows = TraceStoreReader(path_).query(
       "SELECT json_extract(attributes, '$.workflow.name'), service, operation, parent_id, "
       "json_extract_string(events, '$[0].attributes.exception.type') FROM spans ORDER BY start_time");
   EXPECT_EQ(rows.rows[0][0].value(), "\"pizza_workflow\"");
@@ -71,7 +71,7 @@ TEST_F(TraceStoreTest, ExportedSpansReadBackWithSeedJsonPaths) {
   EXPECT_EQ(rows.rows[1][2].value(), "publish");
   EXPECT_EQ(rows.rows[1][4].value(), "std::runtime_error");
 
-  auto wf = detail::TraceReader(path_).query("SELECT workflow_name, span_count, status FROM workflows");
+  auto wf = TraceStoreReader(path_).query("SELECT workflow_name, span_count, status FROM workflows");
   ASSERT_EQ(wf.rows.size(), 1u);
   EXPECT_EQ(wf.rows[0][0].value(), "pizza_workflow");
   EXPECT_EQ(wf.rows[0][1].value(), "2");
@@ -84,7 +84,7 @@ TEST_F(TraceStoreTest, ResourceCarriesServiceNameAndSdk) {
   auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, config);
   std::vector<SpanData> batch{span(1, 1, 0, "x", 1)};
   ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
-  auto r = detail::TraceReader(path_).query(
+  auto r = TraceStoreReader(path_).query(
       "SELECT json_extract_string(resource, '$.service.name'), json_extract_string(resource, "
       "'$.telemetry.sdk.language') FROM spans");
   EXPECT_EQ(r.rows[0][0].value(), "pizzeria");
@@ -191,7 +191,7 @@ TEST_F(TraceStoreTest, ClearTracesReportsMissingAndForeignFiles) {
 }
 
 TEST(TraceTree, RendersTheSeedsHierarchy) {
-  std::vector<detail::StoredSpan> spans = {
+  std::vector<StoredSpan> spans = {
       {"t", "a", "", "pizza_workflow", 0, 0, 5319, "OK", "", "{}"},
       {"t", "b", "a", "Flock.publish", 1, 0, 3, "OK", "", "{}"},
       {"t", "c", "b", "Agent.execute", 2, 0, 5218, "ERROR", "boom", "{}"},
@@ -199,7 +199,7 @@ TEST(TraceTree, RendersTheSeedsHierarchy) {
       {"t", "e", "a", "Flock.run_until_idle", 4, 0, 5268, "OK", "", "{}"},
       {"t", "f", "e", "Flock.shutdown", 5, 0, 0.17, "OK", "", "{}"},
   };
-  std::string tree = detail::render_trace_tree(spans, false);
+  std::string tree = render_trace_tree(spans, false);
   EXPECT_EQ(tree,
             "pizza_workflow (5319ms) <- ROOT\n"
             "├─ Flock.publish (3.00ms)\n"

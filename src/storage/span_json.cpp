@@ -30,6 +30,19 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   return 0;
 }
 
+// "[item,item,...]" with each item written by write(out, item).
+template <class Items, class Write>
+void append_array(std::string& out, const Items& items, Write write) {
+  out += '[';
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    write(out, item);
+  }
+  out += ']';
+}
+
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
 template <class T>
@@ -188,22 +201,18 @@ void append_value_json(std::string& out, const RecordedValue& v) {
         } else if constexpr (std::is_same_v<X, std::shared_ptr<const Json>>) {
           append_json_string(out, x ? x->dump(-1, ' ', false, Json::error_handler_t::replace) : "null");
         } else {
-          out += '[';
-          bool first = true;
-          for (const auto& e : x) {
-            if (!first) out += ',';
-            first = false;
-            if constexpr (std::is_same_v<typename X::value_type, bool>) {
-              out += e ? "true" : "false";
-            } else if constexpr (std::is_same_v<typename X::value_type, std::int64_t>) {
-              append_number(out, e);
-            } else if constexpr (std::is_same_v<typename X::value_type, double>) {
-              append_double(out, e);
+          append_array(out, x, [](std::string& o, const auto& e) {
+            using E = typename X::value_type;
+            if constexpr (std::is_same_v<E, bool>) {
+              o += e ? "true" : "false";
+            } else if constexpr (std::is_same_v<E, std::int64_t>) {
+              append_number(o, e);
+            } else if constexpr (std::is_same_v<E, double>) {
+              append_double(o, e);
             } else {
-              append_json_string(out, e);
+              append_json_string(o, e);
             }
-          }
-          out += ']';
+          });
         }
       },
       v);
@@ -225,37 +234,27 @@ void append_attributes_json(std::string& out, const std::vector<SpanAttribute>& 
 }
 
 void append_events_json(std::string& out, const std::vector<SpanEvent>& events) {
-  out += '[';
-  bool first = true;
-  for (const auto& ev : events) {
-    if (!first) out += ',';
-    first = false;
-    out += "{\"name\":";
-    append_json_string(out, ev.name);
-    out += ",\"timestamp\":";
-    append_number(out, ev.time_ns);
-    out += ",\"attributes\":";
-    append_attributes_json(out, ev.attributes);
-    out += '}';
-  }
-  out += ']';
+  append_array(out, events, [](std::string& o, const SpanEvent& ev) {
+    o += "{\"name\":";
+    append_json_string(o, ev.name);
+    o += ",\"timestamp\":";
+    append_number(o, ev.time_ns);
+    o += ",\"attributes\":";
+    append_attributes_json(o, ev.attributes);
+    o += '}';
+  });
 }
 
 void append_links_json(std::string& out, const std::vector<SpanLink>& links) {
-  out += '[';
-  bool first = true;
-  for (const auto& l : links) {
-    if (!first) out += ',';
-    first = false;
-    out += "{\"trace_id\":";
-    append_hex_id(out, l.trace_id);
-    out += ",\"span_id\":";
-    append_hex_id(out, l.span_id);
-    out += ",\"attributes\":";
-    append_attributes_json(out, l.attributes);
-    out += '}';
-  }
-  out += ']';
+  append_array(out, links, [](std::string& o, const SpanLink& l) {
+    o += "{\"trace_id\":";
+    append_hex_id(o, l.trace_id);
+    o += ",\"span_id\":";
+    append_hex_id(o, l.span_id);
+    o += ",\"attributes\":";
+    append_attributes_json(o, l.attributes);
+    o += '}';
+  });
 }
 
 std::string span_attributes_json(const SpanData& span) {

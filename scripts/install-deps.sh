@@ -18,6 +18,10 @@ apt_pkgs=(
   "libgtest-dev=1.12.1-0.2"
   "libgmock-dev=1.12.1-0.2"
   "libbenchmark-dev=1.7.1-1"
+  "libprotobuf-dev=3.21.12-3+deb12u1"
+  "protobuf-compiler=3.21.12-3+deb12u1"
+  "libcurl4-openssl-dev=7.88.1-10+deb12u15"
+  "zlib1g-dev=1:1.2.13.dfsg-1"
 )
 
 missing=()

@@ -7,6 +7,8 @@
 #include "flock/engines.hpp"
 #include "flock/json.hpp"
 #include "flock/orchestrator.hpp"
+#include "flock/otlp.hpp"
+#include "flock/propagation.hpp"
 #include "flock/span_data.hpp"
 #include "flock/span_exporter.hpp"
 #include "flock/trace_config.hpp"

@@ -54,6 +54,7 @@ struct SpanData {
   TraceId trace_id{};
   SpanId span_id{};
   SpanId parent_span_id{};  // all zero for a root
+  std::string trace_state;  // W3C tracestate inherited from a remote parent
   std::string name;
   SpanKind kind = SpanKind::Internal;
   std::int64_t start_ns = 0;

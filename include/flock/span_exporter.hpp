@@ -23,6 +23,9 @@ class SpanExporter {
   virtual ~SpanExporter() = default;
   virtual std::string name() const = 0;
   virtual ExportResult export_batch(std::span<const SpanData> spans) = 0;
+  // Returns once what export_batch accepted so far is delivered (exporters
+  // that queue internally); false on timeout.
+  virtual bool force_flush(std::chrono::milliseconds /*timeout*/) { return true; }
   // Called once on the processor thread before the first export.
   virtual void start() {}
   // Called once when the pipeline stops, after the last export.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flock/attributes.hpp"
+#include "flock/otlp_options.hpp"
 #include "flock/span_exporter.hpp"
 
 namespace flock {
@@ -45,8 +46,12 @@ struct TraceConfig {
   std::size_t max_pending_spans = 262144;           // spans the processor holds while an exporter retries
   std::chrono::milliseconds flush_interval{500};    // FLOCK_TRACE_FLUSH_MS
   bool handle_signals = true;                       // flush on SIGINT/SIGTERM
-  // Extra exporters (in-memory for tests, OTLP later). The DuckDB store is
-  // added when trace_file is true.
+  // OTLP export beside the file: set when the environment names an
+  // endpoint (OTEL_EXPORTER_OTLP_ENDPOINT, ..._TRACES_ENDPOINT) or
+  // OTEL_TRACES_EXPORTER=otlp.
+  std::optional<OtlpExporterOptions> otlp;
+  // Extra exporters (in-memory for tests, your own). The DuckDB store is
+  // added when trace_file is true, the OTLP exporter when otlp is.
   std::vector<std::shared_ptr<SpanExporter>> exporters;
 
   // Reads every variable of API.md §3; an unparsable value prints a warning
@@ -62,6 +67,7 @@ struct TraceStats {
   std::uint64_t spans_lost = 0;         // an exporter failed permanently
   std::uint64_t export_retries = 0;     // exports answered Retry
   std::uint64_t spans_pending = 0;      // held by the processor right now
+  std::optional<OtlpExporterStats> otlp;  // when OTLP export is on
 };
 
 namespace tracing {

@@ -18,10 +18,13 @@ struct SpanRecord;
 }
 
 // W3C trace context of a span: what children and propagation need.
+// Trivially copyable: it travels with every scheduled task.
 struct SpanContext {
   TraceId trace_id{};
   SpanId span_id{};
   bool sampled = true;
+  bool remote = false;                  // extracted from another process
+  const std::string* trace_state = nullptr;  // W3C tracestate (interned), or none
   bool valid() const { return !is_zero(trace_id) && !is_zero(span_id); }
 };
 

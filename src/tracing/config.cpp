@@ -7,53 +7,24 @@
 #include <string>
 
 #include "flock/json.hpp"
+#include "flock/otlp_options.hpp"
 #include "flock/trace_config.hpp"
+#include "tracing/env_util.hpp"
 
 namespace flock {
 namespace {
 
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return (v != nullptr && *v != '\0') ? v : nullptr;
-}
+using detail::percent_decode;
+using detail::read_env_bool;
+using detail::read_env_uint;
+using detail::trim_lower;
 
-std::string trim_lower(std::string s) {
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-void warn(const char* name, const char* value, const char* expected) {
-  std::fprintf(stderr, "flock: warning: ignoring %s=\"%s\": expected %s; using the default\n", name, value, expected);
-}
-
-void read_bool(const char* name, bool& out) {
-  const char* v = env(name);
-  if (v == nullptr) return;
-  std::string s = trim_lower(v);
-  if (s == "true" || s == "1" || s == "yes" || s == "on") {
-    out = true;
-  } else if (s == "false" || s == "0" || s == "no" || s == "off") {
-    out = false;
-  } else {
-    warn(name, v, "true or false");
-  }
-}
-
+const char* env(const char* name) { return detail::env_value(name); }
+void warn(const char* name, const char* value, const char* expected) { detail::warn_env(name, value, expected); }
+void read_bool(const char* name, bool& out) { read_env_bool(name, out); }
 template <class Int>
 void read_uint(const char* name, Int& out, unsigned long long min_value = 0) {
-  const char* v = env(name);
-  if (v == nullptr) return;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long n = std::strtoull(v, &end, 10);
-  if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || n < min_value) {
-    warn(name, v, "a non-negative integer");
-    return;
-  }
-  out = static_cast<Int>(n);
+  read_env_uint(name, out, min_value);
 }
 
 void read_list(const char* name, std::vector<std::string>& out, bool lower) {
@@ -68,26 +39,6 @@ void read_list(const char* name, std::vector<std::string>& out, bool lower) {
   for (const auto& e : j) out.push_back(lower ? trim_lower(e.get<std::string>()) : e.get<std::string>());
 }
 
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() + 0 && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 // OTEL_RESOURCE_ATTRIBUTES: key1=value1,key2=value2 (percent-encoded values).
 void read_resource(const char* name, Attributes& out) {
@@ -99,13 +50,13 @@ void read_resource(const char* name, Attributes& out) {
     auto comma = rest.find(',');
     std::string_view item = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    if (trim(item).empty()) continue;
+    if (detail::trim_spaces(item).empty()) continue;
     auto eq = item.find('=');
-    if (eq == std::string_view::npos || trim(item.substr(0, eq)).empty()) {
+    if (eq == std::string_view::npos || detail::trim_spaces(item.substr(0, eq)).empty()) {
       warn(name, v, "key=value pairs separated by commas");
       return;  // the whole value is discarded, as the specification says
     }
-    parsed.emplace_back(percent_decode(trim(item.substr(0, eq))), percent_decode(trim(item.substr(eq + 1))));
+    parsed.emplace_back(percent_decode(detail::trim_spaces(item.substr(0, eq))), percent_decode(detail::trim_spaces(item.substr(eq + 1))));
   }
   out = std::move(parsed);
 }
@@ -168,6 +119,7 @@ TraceConfig TraceConfig::from_env() {
   c.flush_interval = std::chrono::milliseconds(ms);
   read_uint("FLOCK_TRACE_QUEUE_SIZE", c.thread_queue_capacity, 16);
   read_bool("FLOCK_HANDLE_SIGNALS", c.handle_signals);
+  if (OtlpExporterOptions::enabled_by_env()) c.otlp = OtlpExporterOptions::from_env();
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "flock/otlp.hpp"
 #include "storage/duckdb_span_exporter.hpp"
 #include "tracing/signals.hpp"
 
@@ -50,6 +51,7 @@ void install(TraceConfig config) {
         std::atexit(flush_at_exit);
       }
     }
+    if (config.otlp) config.exporters.push_back(std::make_shared<OtlpSpanExporter>(*config.otlp, config));
     bool signals = config.handle_signals;
     proc = new BatchSpanProcessor(std::move(config));  // never freed, see current_processor()
     if (signals) install_signal_flush();
@@ -265,6 +267,12 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) {
     return true;
   });
   --flush_waiters_;
+  lock.unlock();
+  // Exporters that queue internally (OTLP) deliver what they accepted.
+  for (auto& e : exporters_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    ok = e->force_flush(std::max(left, std::chrono::milliseconds(0))) && ok;
+  }
   return ok;
 }
 
@@ -296,6 +304,9 @@ TraceStats BatchSpanProcessor::stats() const {
   s.spans_lost = lost_.load(std::memory_order_relaxed);
   s.export_retries = retries_.load(std::memory_order_relaxed);
   s.spans_pending = pending_count_.load(std::memory_order_relaxed);
+  for (const auto& e : exporters_) {
+    if (auto* otlp = dynamic_cast<const OtlpSpanExporter*>(e.get())) s.otlp = otlp->stats();
+  }
   return s;
 }
 

@@ -30,14 +30,18 @@ SpanRecord* new_record(std::string_view name, const SpanContext& parent, SpanKin
   rec->trace_id = parent.valid() ? parent.trace_id : new_trace_id();
   rec->parent_span_id = parent.valid() ? parent.span_id : SpanId{};
   rec->span_id = new_span_id();
+  rec->trace_state = parent.valid() ? parent.trace_state : nullptr;
   rec->kind = kind;
   rec->name.assign(name);
   return rec;
 }
 
 Span make_span(std::string_view name, const SpanContext& parent, SpanKind kind) {
+  // Parent-based sampling: a parent that was not sampled (a remote
+  // traceparent with flags 00) makes every descendant a pass-through.
+  if (parent.valid() && !parent.sampled) return Span(nullptr, parent);
   SpanRecord* rec = new_record(name, parent, kind);
-  return Span(rec, SpanContext{rec->trace_id, rec->span_id, true});
+  return Span(rec, SpanContext{rec->trace_id, rec->span_id, true, false, rec->trace_state});
 }
 
 void limit_string(SpanRecord& rec, std::string& s) {

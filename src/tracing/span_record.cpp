@@ -57,6 +57,11 @@ void copy_to(const SpanRecord& rec, SpanData& out, std::uint32_t value_length_li
   out.trace_id = rec.trace_id;
   out.span_id = rec.span_id;
   out.parent_span_id = rec.parent_span_id;
+  if (rec.trace_state != nullptr) {
+    out.trace_state = *rec.trace_state;
+  } else {
+    out.trace_state.clear();
+  }
   out.name = rec.name;
   out.kind = rec.kind;
   out.start_ns = rec.start_ns;

@@ -40,6 +40,7 @@ struct SpanRecord {
   TraceId trace_id{};
   SpanId span_id{};
   SpanId parent_span_id{};
+  const std::string* trace_state = nullptr;  // interned, see w3c_trace_context.cpp
   SpanKind kind = SpanKind::Internal;
   StatusCode status = StatusCode::Unset;
   bool workflow = false;  // a TracedRun: tracked so a signal can end it

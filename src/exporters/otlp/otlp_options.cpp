@@ -1,0 +1,126 @@
+// OtlpExporterOptions from the environment, as the OpenTelemetry
+// specification defines the variables (traces-specific ones win).
+#include <cstdio>
+
+#include "flock/otlp_options.hpp"
+#include "tracing/env_util.hpp"
+
+namespace flock {
+namespace {
+
+using detail::env_value;
+using detail::warn_env;
+
+// The traces-specific variable if set, else the general one; name reports which.
+const char* pick(const char* specific, const char* general, const char*& name) {
+  if (const char* v = env_value(specific)) {
+    name = specific;
+    return v;
+  }
+  name = general;
+  return env_value(general);
+}
+
+bool is_http_url(const std::string& url) { return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0; }
+
+// key1=value1,key2=value2 with percent-encoded values (W3C Baggage form).
+void read_headers(const char* name, std::vector<std::pair<std::string, std::string>>& out) {
+  const char* v = env_value(name);
+  if (v == nullptr) return;
+  std::string_view rest(v);
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (detail::trim_spaces(item).empty()) continue;
+    auto eq = item.find('=');
+    std::string key = eq == std::string_view::npos ? "" : detail::trim_spaces(item.substr(0, eq));
+    if (key.empty()) {
+      warn_env(name, v, "key=value pairs separated by commas (an entry without '=' was skipped)");
+      continue;
+    }
+    std::string value = detail::percent_decode(detail::trim_spaces(item.substr(eq + 1)));
+    bool replaced = false;
+    for (auto& [k, val] : out) {
+      if (detail::trim_lower(k) == detail::trim_lower(key)) {
+        val = value;
+        replaced = true;
+      }
+    }
+    if (!replaced) out.emplace_back(detail::percent_decode(key), value);
+  }
+}
+
+}  // namespace
+
+bool OtlpExporterOptions::enabled_by_env() {
+  if (const char* exporter = env_value("OTEL_TRACES_EXPORTER")) {
+    std::string e = detail::trim_lower(exporter);
+    if (e == "none") return false;
+    if (e.find("otlp") != std::string::npos) return true;
+  }
+  return env_value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != nullptr || env_value("OTEL_EXPORTER_OTLP_ENDPOINT") != nullptr;
+}
+
+OtlpExporterOptions OtlpExporterOptions::from_env() { return from_env(OtlpExporterOptions{}); }
+
+OtlpExporterOptions OtlpExporterOptions::from_env(OtlpExporterOptions o) {
+  if (const char* v = env_value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    std::string url = detail::trim_spaces(v);
+    if (is_http_url(url)) {
+      o.endpoint = url;  // used as is
+    } else {
+      warn_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", v, "an http:// or https:// URL");
+    }
+  } else if (const char* base = env_value("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    std::string url = detail::trim_spaces(base);
+    if (is_http_url(url)) {
+      o.endpoint = url + (url.back() == '/' ? "v1/traces" : "/v1/traces");
+    } else {
+      warn_env("OTEL_EXPORTER_OTLP_ENDPOINT", base, "an http:// or https:// URL");
+    }
+  }
+  const char* name = nullptr;
+  if (const char* v = pick("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL", name)) {
+    std::string p = detail::trim_lower(v);
+    if (p == "http/protobuf") {
+      o.protocol = OtlpProtocol::HttpProtobuf;
+    } else if (p == "http/json") {
+      o.protocol = OtlpProtocol::HttpJson;
+    } else if (p == "grpc") {
+      std::fprintf(stderr, "flock: warning: %s=grpc is not offered by this build; using http/protobuf\n", name);
+    } else {
+      warn_env(name, v, "http/protobuf or http/json");
+    }
+  }
+  read_headers("OTEL_EXPORTER_OTLP_HEADERS", o.headers);
+  read_headers("OTEL_EXPORTER_OTLP_TRACES_HEADERS", o.headers);
+  if (env_value("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")) {
+    detail::read_env_ms("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", o.timeout, 1);
+  } else {
+    detail::read_env_ms("OTEL_EXPORTER_OTLP_TIMEOUT", o.timeout, 1);
+  }
+  if (const char* v = pick("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION", name)) {
+    std::string c = detail::trim_lower(v);
+    if (c == "gzip") {
+      o.gzip = true;
+    } else if (c == "none") {
+      o.gzip = false;
+    } else {
+      warn_env(name, v, "gzip or none");
+    }
+  }
+  detail::read_env_ms("OTEL_BSP_SCHEDULE_DELAY", o.schedule_delay);
+  detail::read_env_ms("OTEL_BSP_EXPORT_TIMEOUT", o.export_timeout, 1);
+  detail::read_env_uint("OTEL_BSP_MAX_QUEUE_SIZE", o.max_queue_size, 1);
+  detail::read_env_uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", o.max_export_batch_size, 1);
+  if (o.max_export_batch_size > o.max_queue_size) {
+    std::fprintf(stderr,
+                 "flock: warning: OTEL_BSP_MAX_EXPORT_BATCH_SIZE (%zu) exceeds OTEL_BSP_MAX_QUEUE_SIZE (%zu); using %zu\n",
+                 o.max_export_batch_size, o.max_queue_size, o.max_queue_size);
+    o.max_export_batch_size = o.max_queue_size;
+  }
+  return o;
+}
+
+}  // namespace flock

@@ -1,0 +1,81 @@
+#include "tracing/env_util.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+namespace flock::detail {
+
+const char* env_value(const char* name) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? v : nullptr;
+}
+
+void warn_env(const char* name, const char* value, const char* expected) {
+  std::fprintf(stderr, "flock: warning: ignoring %s=\"%s\": expected %s; using the default\n", name, value, expected);
+}
+
+std::string trim_spaces(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::string trim_lower(std::string_view s) {
+  std::string out = trim_spaces(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string percent_decode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() + 0 && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+void read_env_bool(const char* name, bool& out) {
+  const char* v = env_value(name);
+  if (v == nullptr) return;
+  std::string s = trim_lower(v);
+  if (s == "true" || s == "1" || s == "yes" || s == "on") {
+    out = true;
+  } else if (s == "false" || s == "0" || s == "no" || s == "off") {
+    out = false;
+  } else {
+    warn_env(name, v, "true or false");
+  }
+}
+
+bool read_env_uint(const char* name, unsigned long long& out, unsigned long long min_value) {
+  const char* v = env_value(name);
+  if (v == nullptr) return false;
+  std::string s = trim_spaces(v);
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long n = std::strtoull(s.c_str(), &end, 10);
+  if (errno != 0 || s.empty() || end != s.c_str() + s.size() || s[0] == '-' || n < min_value) {
+    warn_env(name, v, min_value > 0 ? "a positive integer" : "a non-negative integer");
+    return false;
+  }
+  out = n;
+  return true;
+}
+
+}  // namespace flock::detail

@@ -1,0 +1,34 @@
+// Reading configuration from the environment: every reader warns on stderr
+// naming the variable when its value cannot be used, and leaves the
+// default in place.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace flock::detail {
+
+// The variable's value, or nullptr when unset or empty.
+const char* env_value(const char* name);
+void warn_env(const char* name, const char* value, const char* expected);
+
+std::string trim_lower(std::string_view s);
+std::string trim_spaces(std::string_view s);
+std::string percent_decode(std::string_view s);
+
+void read_env_bool(const char* name, bool& out);
+// Non-negative integer, at least min_value.
+bool read_env_uint(const char* name, unsigned long long& out, unsigned long long min_value = 0);
+template <class Int>
+void read_env_uint(const char* name, Int& out, unsigned long long min_value = 0) {
+  unsigned long long v = out;
+  if (read_env_uint(name, v, min_value)) out = static_cast<Int>(v);
+}
+inline void read_env_ms(const char* name, std::chrono::milliseconds& out, unsigned long long min_value = 0) {
+  unsigned long long v = static_cast<unsigned long long>(out.count());
+  if (read_env_uint(name, v, min_value)) out = std::chrono::milliseconds(v);
+}
+
+}  // namespace flock::detail

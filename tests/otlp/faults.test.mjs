@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { startReceiver, freePort, Receiver } from './receiver.mjs';
 import { run, startScenario, finished, scenarioEnv, tempDir, otlpEnv, storedSpans, assertSameSpans, otlpStats } from './helpers.mjs';
@@ -87,8 +88,11 @@ test('receiver down in the middle and back: delivery resumes on the same endpoin
   const { h, tmp, stop } = await longRun(t, receiver, { OTEL_EXPORTER_OTLP_TIMEOUT: 1000 });
   await receiver.waitFor((rc) => rc.spans.some((s) => s.name === 'iteration'), 90000, 'the first iteration span');
   await receiver.stop();
-  const downAt = Math.max(-1, ...h.lines().filter((l) => 'completed' in l).map((l) => l.completed));
-  await h.waitFor((l) => l.completed === downAt + 3, 120000);
+  // Down: the port cuts every connection at once, so the test can see that
+  // the exporter tried (and failed) while the collector was gone.
+  const attempts = await resettingListener(port);
+  await attempts.waitFor(1, 120000);
+  await attempts.close();
   const back = await new Receiver().start(port);
   t.after(() => back.stop());
   const upAt = Math.max(...h.lines().filter((l) => 'completed' in l).map((l) => l.completed));
@@ -105,6 +109,34 @@ test('receiver down in the middle and back: delivery resumes on the same endpoin
   assert.ok(o.spans_sent <= received.size);
   assert.ok(back.spans.length >= 1);
 });
+
+// A listener that accepts and immediately resets every connection; counts them.
+async function resettingListener(port) {
+  let count = 0;
+  const waiters = [];
+  const server = net.createServer((sock) => {
+    count++;
+    sock.resetAndDestroy();
+    for (const w of waiters.splice(0)) if (count >= w.n) w.resolve(); else waiters.push(w);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    get count() {
+      return count;
+    },
+    waitFor(n, ms) {
+      if (count >= n) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no connection attempt within ${ms} ms`)), ms);
+        waiters.push({ n, resolve: () => { clearTimeout(timer); resolve(); } });
+      });
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
 
 for (const status of [503, 502, 504]) {
   test(`${status} twice, then 200: retried, delivered once, counted`, async (t) => {

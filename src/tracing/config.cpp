@@ -14,7 +14,6 @@
 namespace flock {
 namespace {
 
-using detail::percent_decode;
 using detail::read_env_bool;
 using detail::read_env_uint;
 using detail::trim_lower;
@@ -40,25 +39,19 @@ void read_list(const char* name, std::vector<std::string>& out, bool lower) {
 }
 
 
-// OTEL_RESOURCE_ATTRIBUTES: key1=value1,key2=value2 (percent-encoded values).
+// OTEL_RESOURCE_ATTRIBUTES: a malformed value is discarded whole, as the
+// specification says.
 void read_resource(const char* name, Attributes& out) {
   const char* v = env(name);
   if (v == nullptr) return;
-  Attributes parsed;
-  std::string_view rest(v);
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    if (detail::trim_spaces(item).empty()) continue;
-    auto eq = item.find('=');
-    if (eq == std::string_view::npos || detail::trim_spaces(item.substr(0, eq)).empty()) {
-      warn(name, v, "key=value pairs separated by commas");
-      return;  // the whole value is discarded, as the specification says
-    }
-    parsed.emplace_back(percent_decode(detail::trim_spaces(item.substr(0, eq))), percent_decode(detail::trim_spaces(item.substr(eq + 1))));
+  int malformed = 0;
+  auto pairs = detail::parse_key_values(v, malformed);
+  if (malformed > 0) {
+    warn(name, v, "key=value pairs separated by commas");
+    return;
   }
-  out = std::move(parsed);
+  out.clear();
+  for (auto& [k, val] : pairs) out.emplace_back(std::move(k), std::move(val));
 }
 
 }  // namespace

@@ -50,6 +50,25 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text, int& malformed) {
+  std::vector<std::pair<std::string, std::string>> out;
+  malformed = 0;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (trim_spaces(item).empty()) continue;
+    auto eq = item.find('=');
+    std::string key = eq == std::string_view::npos ? "" : trim_spaces(item.substr(0, eq));
+    if (key.empty()) {
+      ++malformed;
+      continue;
+    }
+    out.emplace_back(percent_decode(key), percent_decode(trim_spaces(item.substr(eq + 1))));
+  }
+  return out;
+}
+
 void read_env_bool(const char* name, bool& out) {
   const char* v = env_value(name);
   if (v == nullptr) return;

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace flock::detail {
 
@@ -17,6 +19,11 @@ void warn_env(const char* name, const char* value, const char* expected);
 std::string trim_lower(std::string_view s);
 std::string trim_spaces(std::string_view s);
 std::string percent_decode(std::string_view s);
+
+// "key1=value1,key2=value2" (W3C Baggage form, used by OTEL_RESOURCE_ATTRIBUTES
+// and OTEL_EXPORTER_OTLP_HEADERS): trimmed, percent-decoded pairs; entries
+// without '=' or with an empty key are skipped and counted in malformed.
+std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text, int& malformed);
 
 void read_env_bool(const char* name, bool& out);
 // Non-negative integer, at least min_value.

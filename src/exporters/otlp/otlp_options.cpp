@@ -1,5 +1,6 @@
 // OtlpExporterOptions from the environment, as the OpenTelemetry
 // specification defines the variables (traces-specific ones win).
+#include <algorithm>
 #include <cstdio>
 
 #include "flock/otlp_options.hpp"
@@ -23,32 +24,20 @@ const char* pick(const char* specific, const char* general, const char*& name) {
 
 bool is_http_url(const std::string& url) { return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0; }
 
-// key1=value1,key2=value2 with percent-encoded values (W3C Baggage form).
+// Later variables override earlier ones key by key (case-insensitive).
 void read_headers(const char* name, std::vector<std::pair<std::string, std::string>>& out) {
   const char* v = env_value(name);
   if (v == nullptr) return;
-  std::string_view rest(v);
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    if (detail::trim_spaces(item).empty()) continue;
-    auto eq = item.find('=');
-    std::string key = eq == std::string_view::npos ? "" : detail::trim_spaces(item.substr(0, eq));
-    if (key.empty()) {
-      warn_env(name, v, "key=value pairs separated by commas (an entry without '=' was skipped)");
-      continue;
+  int malformed = 0;
+  for (auto& [key, value] : detail::parse_key_values(v, malformed)) {
+    auto same = [&](const auto& kv) { return detail::trim_lower(kv.first) == detail::trim_lower(key); };
+    if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end()) {
+      it->second = value;
+    } else {
+      out.emplace_back(key, value);
     }
-    std::string value = detail::percent_decode(detail::trim_spaces(item.substr(eq + 1)));
-    bool replaced = false;
-    for (auto& [k, val] : out) {
-      if (detail::trim_lower(k) == detail::trim_lower(key)) {
-        val = value;
-        replaced = true;
-      }
-    }
-    if (!replaced) out.emplace_back(detail::percent_decode(key), value);
   }
+  if (malformed > 0) warn_env(name, v, "key=value pairs separated by commas (malformed entries were skipped)");
 }
 
 }  // namespace

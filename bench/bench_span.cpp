@@ -1,0 +1,297 @@
+// Benchmarks 1-3: the producer's cost of a span (start, two attributes, end)
+// exported to the DuckDB store, from one and from two threads, against
+// baselines measured in the same run; and the cost of a span when tracing is
+// disabled, against an empty loop.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <flock/tracing.hpp>
+
+#include "common.hpp"
+#include "tracing/tracer.hpp"
+
+namespace flock_bench {
+namespace {
+
+inline std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ---------------------------------------------------------------------------
+// Baseline A: the irreducible part of a span: two wall-clock reads and two
+// attribute values written into a preallocated struct.
+
+struct Preallocated {
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;
+  std::int64_t attr_i = 0;
+  char attr_s[16] = {};
+};
+
+void BM_Baseline_ClockAndStruct(benchmark::State& state) {
+  Preallocated p;
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    p.start_ns = wall_ns();
+    p.attr_i = i++;
+    std::memcpy(p.attr_s, "tight", 6);
+    p.end_ns = wall_ns();
+    benchmark::DoNotOptimize(p);
+    benchmark::ClobberMemory();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Baseline B: a naive tracer: a heap-allocated span with a std::vector of
+// attributes, pushed under one mutex into a std::vector that a consumer
+// thread swaps out every 5 ms and frees (allocated on the caller's thread,
+// freed on the consumer's). Flushed with timing paused, like the real one.
+
+class NaiveTracer {
+ public:
+  struct Rec {
+    std::string name;
+    std::int64_t start_ns = 0;
+    std::int64_t end_ns = 0;
+    std::vector<std::pair<std::string, std::variant<std::int64_t, std::string>>> attributes;
+  };
+
+  NaiveTracer() : thread_([this] { run(); }) {}
+  ~NaiveTracer() {
+    {
+      std::lock_guard l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+  std::unique_ptr<Rec> start(std::string_view name) {
+    auto r = std::make_unique<Rec>();
+    r->name.assign(name);
+    r->start_ns = wall_ns();
+    return r;
+  }
+  void end(std::unique_ptr<Rec> r) {
+    r->end_ns = wall_ns();
+    std::lock_guard l(mu_);
+    queue_.push_back(std::move(r));
+    ++pushed_;
+  }
+  void flush() {
+    std::unique_lock l(mu_);
+    std::uint64_t target = pushed_;
+    ++flush_waiters_;
+    cv_.notify_one();
+    done_cv_.wait(l, [&] { return consumed_ >= target; });
+    --flush_waiters_;
+  }
+  std::uint64_t consumed() {
+    std::lock_guard l(mu_);
+    return consumed_;
+  }
+
+ private:
+  void run() {
+    std::vector<std::unique_ptr<Rec>> batch;
+    std::unique_lock l(mu_);
+    for (;;) {
+      cv_.wait_for(l, std::chrono::milliseconds(5), [&] { return stop_ || flush_waiters_ > 0; });
+      batch.swap(queue_);
+      l.unlock();
+      std::size_t n = batch.size();
+      for (auto& r : batch) benchmark::DoNotOptimize(r->attributes.size());
+      batch.clear();  // frees on this thread
+      l.lock();
+      consumed_ += n;
+      done_cv_.notify_all();
+      if (stop_ && queue_.empty()) break;
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable done_cv_;
+  std::vector<std::unique_ptr<Rec>> queue_;
+  std::uint64_t pushed_ = 0;
+  std::uint64_t consumed_ = 0;
+  int flush_waiters_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+NaiveTracer* g_naive = nullptr;
+
+void BM_Baseline_NaiveMutexTracer(benchmark::State& state) {
+  if (state.thread_index() == 0) g_naive = new NaiveTracer();
+  const std::size_t every = flush_every();
+  std::size_t n = 0;
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    auto span = g_naive->start("Bench.op");
+    span->attributes.emplace_back("bench.i", i);
+    span->attributes.emplace_back("bench.kind", std::string("tight"));
+    g_naive->end(std::move(span));
+    ++i;
+    if (++n == every) {
+      state.PauseTiming();
+      g_naive->flush();
+      state.ResumeTiming();
+      n = 0;
+    }
+  }
+  if (state.thread_index() == 0) {
+    g_naive->flush();
+    std::uint64_t expected = static_cast<std::uint64_t>(state.iterations()) * state.threads();
+    record_tally("naive mutex tracer (in memory)", expected, static_cast<std::int64_t>(g_naive->consumed()), 0, 0);
+    delete g_naive;
+    g_naive = nullptr;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Benchmarks 1 and 2: flock::start_span + two attributes + end, exported to
+// the DuckDB store (Wait policy: nothing may be dropped). Every flush_every()
+// spans per thread, timing pauses while tracing::force_flush() writes them.
+
+std::string g_span_path;
+flock::TraceStats g_span_before;
+
+void BM_Span_2Attrs_DuckDB(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    g_span_path = temp_trace_path("span");
+    flock::tracing::configure(file_config(g_span_path));
+    g_span_before = flock::tracing::stats();
+  }
+  const std::size_t every = flush_every();
+  std::size_t n = 0;
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    flock::Span span = flock::start_span("Bench.op");
+    span.set_attribute("bench.i", i);
+    span.set_attribute("bench.kind", "tight");
+    span.end();
+    ++i;
+    if (++n == every) {
+      state.PauseTiming();
+      flock::tracing::force_flush();
+      state.ResumeTiming();
+      n = 0;
+    }
+  }
+  if (state.thread_index() == 0) {
+    // Every thread has left the loop (Google Benchmark's end barrier).
+    flock::tracing::force_flush();
+    flock::TraceStats after = flock::tracing::stats();
+    flock::tracing::shutdown();
+    std::uint64_t expected = static_cast<std::uint64_t>(state.iterations()) * state.threads();
+    std::int64_t rows = count_rows(g_span_path);
+    record_tally(state.threads() > 1 ? "span 2 attrs -> DuckDB, 2 threads" : "span 2 attrs -> DuckDB, 1 thread",
+                 expected, rows, after.spans_dropped - g_span_before.spans_dropped, after.spans_lost);
+    state.counters["rows_missing"] = static_cast<double>(static_cast<std::int64_t>(expected) - rows);
+    remove_trace_file(g_span_path);
+  }
+}
+
+// Diagnostic: the same span through the pipeline with no exporter at all
+// (the processor drains and discards), to separate the producer's own cost
+// from the DuckDB writer's effects on the machine.
+void BM_Span_2Attrs_NoExporter(benchmark::State& state) {
+  if (state.thread_index() == 0) flock::tracing::configure(flock::TraceConfig{});
+  const std::size_t every = flush_every();
+  std::size_t n = 0;
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    flock::Span span = flock::start_span("Bench.op");
+    span.set_attribute("bench.i", i);
+    span.set_attribute("bench.kind", "tight");
+    span.end();
+    ++i;
+    if (++n == every) {
+      state.PauseTiming();
+      flock::tracing::force_flush();
+      state.ResumeTiming();
+      n = 0;
+    }
+  }
+  if (state.thread_index() == 0) flock::tracing::shutdown();
+}
+
+// ---------------------------------------------------------------------------
+// Benchmark 3: tracing disabled.
+
+void BM_Baseline_EmptyLoop(benchmark::State& state) {
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(i);
+    ++i;
+  }
+}
+
+// OTEL_SDK_DISABLED: the public start_span path.
+void BM_Disabled_SdkDisabled(benchmark::State& state) {
+  flock::TraceConfig c;
+  c.sdk_disabled = true;
+  flock::tracing::configure(c);
+  std::int64_t i = 0;
+  bool recorded = false;
+  for (auto _ : state) {
+    flock::Span span = flock::start_span("Bench.op");
+    span.set_attribute("bench.i", i);
+    span.set_attribute("bench.kind", "tight");
+    benchmark::DoNotOptimize(i);
+    ++i;
+  }
+  recorded = flock::start_span("Bench.op").is_recording();
+  if (recorded) state.SkipWithError("a span was recorded with the SDK disabled");
+}
+
+// FLOCK_AUTO_TRACE=false: an automatic span (as the orchestrator starts
+// them) while the pipeline runs.
+void BM_Disabled_AutoTraceOff(benchmark::State& state) {
+  flock::TraceConfig c;
+  c.auto_trace = false;
+  flock::tracing::configure(c);
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    flock::Span span = flock::detail::start_auto_span("Agent.execute");
+    span.set_attribute("bench.i", i);
+    span.set_attribute("bench.kind", "tight");
+    benchmark::DoNotOptimize(i);
+    ++i;
+  }
+  if (flock::detail::start_auto_span("Agent.execute").is_recording())
+    state.SkipWithError("an automatic span was recorded with auto tracing off");
+  flock::tracing::shutdown();
+}
+
+}  // namespace
+
+BENCHMARK(BM_Baseline_ClockAndStruct)->UseRealTime();
+BENCHMARK(BM_Baseline_NaiveMutexTracer)->UseRealTime();
+// A fixed count: the flushes (paused) write every span to DuckDB, which takes
+// far longer than the timed part, so Google Benchmark's own estimate of the
+// iteration count would run for minutes.
+constexpr benchmark::IterationCount kSpanIterations = 100000;
+BENCHMARK(BM_Span_2Attrs_DuckDB)->Iterations(kSpanIterations)->UseRealTime();
+BENCHMARK(BM_Span_2Attrs_NoExporter)->Iterations(10 * kSpanIterations)->UseRealTime();
+BENCHMARK(BM_Baseline_ClockAndStruct)->Threads(2)->UseRealTime();
+BENCHMARK(BM_Baseline_NaiveMutexTracer)->Threads(2)->UseRealTime();
+BENCHMARK(BM_Span_2Attrs_DuckDB)->Iterations(kSpanIterations)->Threads(2)->UseRealTime();
+BENCHMARK(BM_Span_2Attrs_NoExporter)->Iterations(10 * kSpanIterations)->Threads(2)->UseRealTime();
+BENCHMARK(BM_Baseline_EmptyLoop);
+BENCHMARK(BM_Disabled_SdkDisabled);
+BENCHMARK(BM_Disabled_AutoTraceOff);
+
+}  // namespace flock_bench

@@ -1,0 +1,161 @@
+// Benchmark 4: spans per second into the DuckDB file with realistic
+// attributes, through the whole pipeline (start -> end -> lane -> batch
+// processor -> DuckDbSpanExporter, timed until force_flush returns), against
+// a bare DuckDB appender loop writing the same rows into the same schema in
+// the same run.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <flock/json.hpp>
+#include <flock/tracing.hpp>
+
+#include "common.hpp"
+#include "storage/duckdb_handle.hpp"
+#include "storage/schema.hpp"
+#include "storage/span_json.hpp"
+#include "storage/span_row.hpp"
+#include "tracing/ids.hpp"
+#include "tracing/resource.hpp"
+#include "tracing/tracer.hpp"
+
+namespace flock_bench {
+namespace {
+
+// What an Agent.execute span carries (see src/core/agent_run.cpp).
+struct Realistic {
+  std::string agent_name = "pizza_master";
+  std::string correlation_id = "3f2c9a4e-7b1d-4c8e-9a5f-2d6b8e1c0a47";
+  std::string input_type = "PizzaIdea";
+  std::string artifact_id = "a81bc81b-dead-4e5d-abff-90865d1e13b1";
+  std::string produced_by = "external";
+  std::shared_ptr<const flock::Json> input_value = std::make_shared<const flock::Json>(flock::Json{
+      {"description", "something with truffles, wild mushrooms and a little too much parmesan"},
+      {"budget", 24.5},
+      {"toppings", {"truffle", "mozzarella", "porcini"}},
+      {"size_cm", 30}});
+  std::string output_type = "Pizza";
+};
+
+const Realistic& realistic() {
+  static const Realistic r;
+  return r;
+}
+
+void fill(flock::Span& span, const Realistic& r) {
+  span.set_attribute("agent.name", r.agent_name);
+  span.set_attribute("correlation_id", r.correlation_id);
+  span.set_attribute("input.type", r.input_type);
+  span.set_attribute("input.artifact_id", r.artifact_id);
+  span.set_attribute("input.produced_by", r.produced_by);
+  flock::detail::set_json_attribute(span, "input.value", r.input_value);
+  span.set_attribute("output.count", 1);
+  span.set_attribute("output.type", r.output_type);
+  span.set_status(flock::StatusCode::Ok);
+}
+
+// The same span as the exporter receives it.
+flock::SpanData make_span_data(const Realistic& r) {
+  flock::SpanData s;
+  s.trace_id = flock::detail::new_trace_id();
+  s.span_id = flock::detail::new_span_id();
+  s.name = "Agent.execute";
+  s.start_ns = flock::detail::now_ns();
+  s.end_ns = s.start_ns + 1500;
+  s.status = flock::StatusCode::Ok;
+  s.attributes = {{"agent.name", r.agent_name},
+                  {"correlation_id", r.correlation_id},
+                  {"input.type", r.input_type},
+                  {"input.artifact_id", r.artifact_id},
+                  {"input.produced_by", r.produced_by},
+                  {"input.value", r.input_value},
+                  {"output.count", std::int64_t{1}},
+                  {"output.type", r.output_type}};
+  return s;
+}
+
+// Baseline: one DuckDB session (same options as the exporter: threads = 1),
+// ensure_schema, one appender, format_row + append_row per span, close.
+// Diagnostic (not a target): the same appender loop after dropping the three
+// secondary indexes ensure_schema creates (range(1) == 1), to show what they
+// cost the writer.
+void BM_Baseline_BareAppender(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const bool drop_indexes = state.range(1) == 1;
+  std::vector<flock::SpanData> spans;
+  spans.reserve(n);
+  for (std::size_t k = 0; k < n; ++k) spans.push_back(make_span_data(realistic()));
+  std::string resource;
+  flock::detail::append_attributes_json(resource, flock::detail::build_resource(flock::TraceConfig{}));
+  std::string path = temp_trace_path("appender");
+  for (auto _ : state) {
+    flock::detail::DuckDatabase::Options opts;
+    opts.threads = 1;
+    flock::detail::DuckDatabase db(path, opts);
+    flock::detail::DuckConnection con(db);
+    flock::detail::ensure_schema(con);
+    if (drop_indexes) {
+      con.execute("DROP INDEX IF EXISTS idx_spans_trace_id");
+      con.execute("DROP INDEX IF EXISTS idx_spans_start_time");
+      con.execute("DROP INDEX IF EXISTS idx_spans_name");
+    }
+    duckdb_appender app = nullptr;
+    if (duckdb_appender_create(con.get(), nullptr, "spans", &app) != DuckDBSuccess) {
+      state.SkipWithError("cannot create appender");
+      break;
+    }
+    for (const char* col : flock::detail::kSpanRowColumns) duckdb_appender_add_column(app, col);
+    flock::detail::SpanRow row;
+    std::string error;
+    for (const auto& s : spans) {
+      flock::detail::format_row(s, row);
+      if (!flock::detail::append_row(app, row, resource, error)) break;
+    }
+    if (!error.empty() || duckdb_appender_close(app) != DuckDBSuccess) state.SkipWithError("append failed");
+    duckdb_appender_destroy(&app);
+  }
+  std::int64_t rows = count_rows(path);
+  record_tally(drop_indexes ? "diag: appender, no secondary indexes" : "bare appender baseline", n * static_cast<std::uint64_t>(state.iterations()), rows, 0, 0);
+  remove_trace_file(path);
+  state.counters["spans"] = static_cast<double>(n);
+}
+
+void BM_Pipeline_DuckDB_Realistic(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::string path = temp_trace_path("pipeline");
+  flock::tracing::configure(file_config(path));
+  flock::TraceStats before = flock::tracing::stats();
+  const Realistic& r = realistic();
+  for (auto _ : state) {
+    for (std::size_t k = 0; k < n; ++k) {
+      flock::Span span = flock::start_span("Agent.execute");
+      fill(span, r);
+    }
+    if (!flock::tracing::force_flush()) state.SkipWithError("force_flush timed out");
+  }
+  flock::TraceStats after = flock::tracing::stats();
+  flock::tracing::shutdown();
+  std::uint64_t expected = n * static_cast<std::uint64_t>(state.iterations());
+  std::int64_t rows = count_rows(path);
+  record_tally("pipeline realistic -> DuckDB", expected, rows, after.spans_dropped - before.spans_dropped,
+               after.spans_lost);
+  state.counters["spans"] = static_cast<double>(n);
+  state.counters["rows_missing"] = static_cast<double>(static_cast<std::int64_t>(expected) - rows);
+  state.counters["export_retries"] = static_cast<double>(after.export_retries);
+  remove_trace_file(path);
+}
+
+}  // namespace
+
+BENCHMARK(BM_Baseline_BareAppender)->Args({20000, 0})->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Pipeline_DuckDB_Realistic)->Arg(20000)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Baseline_BareAppender)
+    ->Name("BM_Diag_Appender_NoSecondaryIndexes")
+    ->Args({20000, 1})
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace flock_bench

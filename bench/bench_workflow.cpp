@@ -1,0 +1,102 @@
+// Benchmark 5: traced two-agent workflows per second, persisted end to end
+// (each workflow under flock.traced_run, publish, run_until_idle; timed until
+// force_flush returns, so every span is in the DuckDB file), against the
+// same workflows with tracing disabled (OTEL_SDK_DISABLED) in the same run.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+
+#include <flock/flock.hpp>
+
+#include "common.hpp"
+
+struct BenchIdea {
+  std::string text;
+  int n = 0;
+};
+struct BenchDraft {
+  std::string text;
+  int n = 0;
+};
+struct BenchDish {
+  std::string text;
+  int n = 0;
+};
+FLOCK_TYPE(BenchIdea, text, n)
+FLOCK_TYPE(BenchDraft, text, n)
+FLOCK_TYPE(BenchDish, text, n)
+
+namespace flock_bench {
+namespace {
+
+std::unique_ptr<flock::Flock> make_flock() {
+  auto f = std::make_unique<flock::Flock>("");
+  f->agent("drafter")
+      .description("turns an idea into a draft")
+      .consumes<BenchIdea>()
+      .publishes<BenchDraft>()
+      .with_engine(flock::function_engine([](const BenchIdea& i) { return BenchDraft{i.text + " (draft)", i.n}; }));
+  f->agent("finisher")
+      .description("turns a draft into a dish")
+      .consumes<BenchDraft>()
+      .publishes<BenchDish>()
+      .with_engine(flock::function_engine([](const BenchDraft& d) { return BenchDish{d.text + " (done)", d.n}; }));
+  return f;
+}
+
+void one_workflow(flock::Flock& f, int n) {
+  auto run = f.traced_run("bench_workflow");
+  run.set_attribute("bench.n", n);
+  f.publish(BenchIdea{"truffle pizza", n});
+  f.run_until_idle();
+}
+
+void run_workflows(benchmark::State& state, bool traced) {
+  const int m = static_cast<int>(state.range(0));
+  std::string path = temp_trace_path(traced ? "workflows" : "workflows-off");
+  flock::TraceConfig config = file_config(path);
+  if (!traced) config.sdk_disabled = true;
+  flock::tracing::configure(config);
+  auto f = make_flock();
+  one_workflow(*f, -1);  // warm-up: worker threads, lanes, record pools
+  flock::tracing::force_flush();
+  flock::TraceStats before = flock::tracing::stats();
+  for (auto _ : state) {
+    for (int k = 0; k < m; ++k) one_workflow(*f, k);
+    if (!flock::tracing::force_flush()) state.SkipWithError("force_flush timed out");
+  }
+  flock::TraceStats after = flock::tracing::stats();
+  auto dishes = f->store().get_by_type<BenchDish>().size();
+  if (dishes != static_cast<std::size_t>(m) * state.iterations() + 1) state.SkipWithError("workflows lost outputs");
+  state.counters["workflows"] = m;
+  if (traced) {
+    std::uint64_t ended = after.spans_ended - before.spans_ended;
+    // Rows include the warm-up workflow's spans (ended before `before`).
+    std::uint64_t warm = before.spans_exported;
+    f.reset();
+    flock::tracing::force_flush();
+    flock::TraceStats last = flock::tracing::stats();
+    flock::tracing::shutdown();
+    std::int64_t rows = count_rows(path);
+    std::uint64_t produced = warm + ended + (last.spans_ended - after.spans_ended);
+    record_tally("traced 2-agent workflows -> DuckDB", produced, rows, last.spans_dropped - before.spans_dropped,
+                 last.spans_lost);
+    state.counters["spans_per_workflow"] = static_cast<double>(ended) / (static_cast<double>(m) * state.iterations());
+    state.counters["rows_missing"] = static_cast<double>(static_cast<std::int64_t>(produced) - rows);
+  } else {
+    f.reset();
+    flock::tracing::shutdown();
+  }
+  remove_trace_file(path);
+}
+
+void BM_Baseline_Workflows_Untraced(benchmark::State& state) { run_workflows(state, false); }
+void BM_Workflows_Traced_DuckDB(benchmark::State& state) { run_workflows(state, true); }
+
+}  // namespace
+
+BENCHMARK(BM_Baseline_Workflows_Untraced)->Arg(2000)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Workflows_Traced_DuckDB)->Arg(2000)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace flock_bench

@@ -50,3 +50,6 @@ if [ ! -f "$lib" ] || [ ! -f "$hdr" ] || [ ! -f "$api" ]; then
   echo "install-deps: npm ci in deps/"
   (cd "$here/deps" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
+
+# The OpenTelemetry JavaScript packages the OTLP tests decode with.
+bash "$here/tests/otlp/install.sh"

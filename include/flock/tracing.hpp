@@ -2,6 +2,7 @@
 // its scope) and Span (any other span a user wants inside an agent).
 #pragma once
 #include <cstdint>
+#include <atomic>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -15,7 +16,10 @@ namespace flock {
 
 namespace detail {
 struct SpanRecord;
-}
+// Tracing state read inline by start_span: 0 not configured yet, 1 off, 2 on.
+enum : int { kTracingUnknown = 0, kTracingOff = 1, kTracingOn = 2 };
+extern std::atomic<int> g_tracing_state;
+}  // namespace detail
 
 // W3C trace context of a span: what children and propagation need.
 // Trivially copyable: it travels with every scheduled task.
@@ -41,7 +45,9 @@ class Span {
   Span& operator=(Span&& other) noexcept;
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
-  ~Span() { end(); }
+  ~Span() {
+    if (rec_ != nullptr) end();
+  }
 
   template <class V>
   void set_attribute(std::string_view key, V&& value) {
@@ -73,8 +79,18 @@ class Span {
 
 // Starts a span whose parent is the current span of this thread (a root when
 // there is none). It does not become current: use ScopedSpan for that.
-Span start_span(std::string_view name, SpanKind kind = SpanKind::Internal);
-Span start_span(std::string_view name, const SpanContext& parent, SpanKind kind = SpanKind::Internal);
+Span start_span_recorded(std::string_view name, SpanKind kind);
+Span start_span_recorded(std::string_view name, const SpanContext& parent, SpanKind kind);
+
+// With tracing off (OTEL_SDK_DISABLED) these cost one load and a branch.
+inline Span start_span(std::string_view name, SpanKind kind = SpanKind::Internal) {
+  if (detail::g_tracing_state.load(std::memory_order_relaxed) == detail::kTracingOff) return Span();
+  return start_span_recorded(name, kind);
+}
+inline Span start_span(std::string_view name, const SpanContext& parent, SpanKind kind = SpanKind::Internal) {
+  if (detail::g_tracing_state.load(std::memory_order_relaxed) == detail::kTracingOff) return Span(nullptr, parent);
+  return start_span_recorded(name, parent, kind);
+}
 
 // Makes a context current on this thread for a scope (restores the previous one).
 class ContextScope {

@@ -50,6 +50,20 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
+namespace {
+bool valid_percent_encoding(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') continue;
+    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      return false;
+    }
+    i += 2;
+  }
+  return true;
+}
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text, int& malformed) {
   std::vector<std::pair<std::string, std::string>> out;
   malformed = 0;
@@ -60,7 +74,7 @@ std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_vi
     if (trim_spaces(item).empty()) continue;
     auto eq = item.find('=');
     std::string key = eq == std::string_view::npos ? "" : trim_spaces(item.substr(0, eq));
-    if (key.empty()) {
+    if (key.empty() || !valid_percent_encoding(item)) {
       ++malformed;
       continue;
     }

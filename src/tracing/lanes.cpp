@@ -1,5 +1,6 @@
 #include "tracing/lanes.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 namespace flock::detail {
@@ -73,6 +74,9 @@ SpanRecord* acquire_record() {
       lane.free_local.push_back(r);
       r = r->next_free;
     }
+    // The stack hands back the most recently returned first; reuse those
+    // first (the last element is taken next).
+    std::reverse(lane.free_local.begin(), lane.free_local.end());
   }
   SpanRecord* rec;
   if (!lane.free_local.empty()) {
@@ -96,6 +100,14 @@ void recycle(SpanRecord* rec) {
   do {
     rec->next_free = head;
   } while (!home->returned.compare_exchange_weak(head, rec, std::memory_order_release, std::memory_order_relaxed));
+}
+
+void recycle_chain(SpanRecord* head, SpanRecord* tail) {
+  Lane* home = head->home;
+  SpanRecord* old = home->returned.load(std::memory_order_relaxed);
+  do {
+    tail->next_free = old;
+  } while (!home->returned.compare_exchange_weak(old, head, std::memory_order_release, std::memory_order_relaxed));
 }
 
 std::vector<Lane*> all_lanes() {

@@ -32,6 +32,9 @@ Lane& this_thread_lane();
 SpanRecord* acquire_record();
 // Gives a record back to its home pool, from any thread.
 void recycle(SpanRecord* rec);
+// Gives back a chain head..tail (linked by next_free) whose records share a
+// home lane, with one atomic operation.
+void recycle_chain(SpanRecord* head, SpanRecord* tail);
 
 // Every lane ever created (lanes are never freed).
 std::vector<Lane*> all_lanes();

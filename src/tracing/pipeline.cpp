@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "flock/otlp.hpp"
+#include "flock/tracing.hpp"
 #include "storage/duckdb_span_exporter.hpp"
 #include "tracing/signals.hpp"
 
@@ -13,6 +14,11 @@ namespace flock::detail {
 namespace {
 
 std::atomic<const HotConfig*> g_hot{nullptr};
+}  // namespace
+
+std::atomic<int> g_tracing_state{kTracingUnknown};
+
+namespace {
 std::atomic<BatchSpanProcessor*> g_processor{nullptr};
 std::mutex g_configure_mu;
 
@@ -36,6 +42,7 @@ void install(TraceConfig config) {
   // Caller holds g_configure_mu.
   static bool exit_flush_registered = false;
   static bool registered_after_duckdb = false;
+  static bool registered_after_otlp = false;
   if (BatchSpanProcessor* old = g_processor.load()) old->stop(std::chrono::seconds(30));
   set_lane_capacity(config.thread_queue_capacity);
   bool running = !config.sdk_disabled;
@@ -51,13 +58,22 @@ void install(TraceConfig config) {
         std::atexit(flush_at_exit);
       }
     }
-    if (config.otlp) config.exporters.push_back(std::make_shared<OtlpSpanExporter>(*config.otlp, config));
+    if (config.otlp) {
+      // The exporter sets up libcurl (and OpenSSL) here; registering the exit
+      // flush afterwards makes it run before their static state is torn down.
+      config.exporters.push_back(std::make_shared<OtlpSpanExporter>(*config.otlp, config));
+      if (!registered_after_otlp) {
+        registered_after_otlp = exit_flush_registered = true;
+        std::atexit(flush_at_exit);
+      }
+    }
     bool signals = config.handle_signals;
     proc = new BatchSpanProcessor(std::move(config));  // never freed, see current_processor()
     if (signals) install_signal_flush();
   }
   g_processor.store(proc, std::memory_order_release);
   g_hot.store(hot, std::memory_order_release);
+  g_tracing_state.store(hot->enabled ? kTracingOn : kTracingOff, std::memory_order_release);
   if (!exit_flush_registered) {
     exit_flush_registered = true;
     std::atexit(flush_at_exit);
@@ -118,7 +134,7 @@ void BatchSpanProcessor::submit(SpanRecord* rec) {
   auto& ring = lane.ring;
   if (!ring.try_enqueue(rec)) {
     poke();
-    if (hot_config().policy == QueueFullPolicy::Drop) {
+    if (config_.queue_full_policy == QueueFullPolicy::Drop) {
       lane.dropped.fetch_add(1, std::memory_order_relaxed);
       recycle(rec);
       return;
@@ -153,12 +169,23 @@ bool BatchSpanProcessor::drain_lanes() {
   const std::uint32_t limit = config_.limits.attribute_value_length;
   for (Lane* lane : all_lanes()) {
     std::uint64_t count = 0;
+    // Records that live in this lane go back in one chain (one atomic
+    // operation per drain, not per span); strays one by one.
+    SpanRecord* head = nullptr;
+    SpanRecord* tail = nullptr;
     while (pending_.size() < config_.max_pending_spans) {
       if (!lane->ring.try_dequeue(rec)) break;
       copy_to(*rec, pending_.emplace_back(), limit);
-      recycle(rec);
       ++count;
+      if (rec->home != lane) {
+        recycle(rec);
+        continue;
+      }
+      rec->next_free = head;
+      head = rec;
+      if (tail == nullptr) tail = rec;
     }
+    if (head != nullptr) recycle_chain(head, tail);
     // Counted per lane, not per processor: a reconfigured pipeline goes on
     // where the previous one stopped.
     if (count > 0) lane->drained.fetch_add(count, std::memory_order_relaxed);
@@ -341,6 +368,7 @@ void shutdown(std::chrono::milliseconds timeout) {
   TraceConfig off;
   off.sdk_disabled = true;
   detail::g_hot.store(detail::make_hot(off, false));
+  detail::g_tracing_state.store(detail::kTracingOff, std::memory_order_release);
 }
 
 TraceStats stats() {

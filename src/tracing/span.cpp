@@ -39,7 +39,10 @@ SpanRecord* new_record(std::string_view name, const SpanContext& parent, SpanKin
 Span make_span(std::string_view name, const SpanContext& parent, SpanKind kind) {
   // Parent-based sampling: a parent that was not sampled (a remote
   // traceparent with flags 00) makes every descendant a pass-through.
-  if (parent.valid() && !parent.sampled) return Span(nullptr, parent);
+  // The non-recording span still gets its own id, as the specification says.
+  if (parent.valid() && !parent.sampled) {
+    return Span(nullptr, SpanContext{parent.trace_id, new_span_id(), false, false, parent.trace_state});
+  }
   SpanRecord* rec = new_record(name, parent, kind);
   return Span(rec, SpanContext{rec->trace_id, rec->span_id, true, false, rec->trace_state});
 }
@@ -124,9 +127,11 @@ SpanContext current_span_context() { return detail::t_current; }
 ContextScope::ContextScope(const SpanContext& ctx) : previous_(detail::exchange_current(ctx)) {}
 ContextScope::~ContextScope() { detail::exchange_current(previous_); }
 
-Span start_span(std::string_view name, SpanKind kind) { return start_span(name, detail::t_current, kind); }
+Span start_span_recorded(std::string_view name, SpanKind kind) {
+  return start_span_recorded(name, detail::t_current, kind);
+}
 
-Span start_span(std::string_view name, const SpanContext& parent, SpanKind kind) {
+Span start_span_recorded(std::string_view name, const SpanContext& parent, SpanKind kind) {
   if (!detail::hot_config().enabled) return Span(nullptr, parent);
   return detail::make_span(name, parent, kind);
 }

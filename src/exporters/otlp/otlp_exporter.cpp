@@ -34,9 +34,12 @@ struct OtlpSpanExporter::Impl {
   std::thread worker;
 
   std::atomic<std::uint64_t> sent{0}, rejected{0}, dropped{0}, requests{0}, retries{0};
+  // Created on the configuring thread: libcurl's global set-up must not run
+  // on the worker while the process may already be exiting.
+  std::unique_ptr<detail::HttpClient> http = std::make_unique<detail::HttpClient>();
 
   void run() {
-    detail::HttpClient http;
+    detail::HttpClient& client = *http;
     std::unique_lock lock(mu);
     for (;;) {
       wake.wait_for(lock, options.schedule_delay, [&] {
@@ -54,14 +57,14 @@ struct OtlpSpanExporter::Impl {
       queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
       busy = true;
       lock.unlock();
-      send(http, batch);
+      send(client, batch);
       lock.lock();
       busy = false;
       if (queue.empty()) idle.notify_all();
     }
   }
 
-  void send(detail::HttpClient& http, const std::vector<SpanData>& batch) {
+  void send(detail::HttpClient& client, const std::vector<SpanData>& batch) {
     const bool json = options.protocol == OtlpProtocol::HttpJson;
     std::string body = json ? detail::encode_otlp_json(batch, resource) : detail::encode_otlp_protobuf(batch, resource);
     const char* type = json ? "application/json" : "application/x-protobuf";
@@ -72,7 +75,7 @@ struct OtlpSpanExporter::Impl {
       requests.fetch_add(1, std::memory_order_relaxed);
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       auto timeout = std::max(std::chrono::milliseconds(1), std::min(options.timeout, remaining));
-      detail::HttpResult r = http.post(options.endpoint, body, type, options.headers, timeout, options.gzip, abort);
+      detail::HttpResult r = client.post(options.endpoint, body, type, options.headers, timeout, options.gzip, abort);
       if (r.status >= 200 && r.status < 300) {
         std::string message;
         std::int64_t refused =

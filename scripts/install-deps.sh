@@ -47,8 +47,11 @@ lib="$here/deps/node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so"
 hdr="$here/deps/node_modules/duckdb/src/duckdb/src/include/duckdb.h"
 api="$here/deps/node_modules/@duckdb/node-api/package.json"
 if [ ! -f "$lib" ] || [ ! -f "$hdr" ] || [ ! -f "$api" ]; then
-  echo "install-deps: npm ci in deps/"
-  (cd "$here/deps" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "install-deps: npm install in deps/"
+  # npm install, not npm ci: npm 11 refuses ci when optional platform packages
+  # of @duckdb/node-bindings are absent from the lock; the lock still pins
+  # every installed version.
+  (cd "$here/deps" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
 
 # The OpenTelemetry JavaScript packages the OTLP tests decode with.

@@ -15,9 +15,11 @@
 #include <variant>
 #include <vector>
 
+#include <flock/otlp.hpp>
 #include <flock/tracing.hpp>
 
 #include "common.hpp"
+#include "loopback_collector.hpp"
 #include "tracing/tracer.hpp"
 
 namespace flock_bench {
@@ -167,11 +169,24 @@ void BM_Baseline_NaiveMutexTracer(benchmark::State& state) {
 
 std::string g_span_path;
 flock::TraceStats g_span_before;
+LoopbackCollector* g_collector = nullptr;
 
-void BM_Span_2Attrs_DuckDB(benchmark::State& state) {
+// with_otlp: the same, with an OTLP exporter to a loopback collector beside
+// the file (issue 4: the cost the OTLP exporter adds to the hot path).
+void span_bench(benchmark::State& state, bool with_otlp) {
   if (state.thread_index() == 0) {
     g_span_path = temp_trace_path("span");
-    flock::tracing::configure(file_config(g_span_path));
+    flock::TraceConfig config = file_config(g_span_path);
+    if (with_otlp) {
+      g_collector = new LoopbackCollector();
+      flock::OtlpExporterOptions o;
+      o.endpoint = g_collector->endpoint();
+      o.schedule_delay = std::chrono::milliseconds(50);
+      o.max_queue_size = 1u << 20;
+      o.max_export_batch_size = 4096;
+      config.otlp = o;
+    }
+    flock::tracing::configure(config);
     g_span_before = flock::tracing::stats();
   }
   const std::size_t every = flush_every();
@@ -197,12 +212,23 @@ void BM_Span_2Attrs_DuckDB(benchmark::State& state) {
     flock::tracing::shutdown();
     std::uint64_t expected = static_cast<std::uint64_t>(state.iterations()) * state.threads();
     std::int64_t rows = count_rows(g_span_path);
-    record_tally(state.threads() > 1 ? "span 2 attrs -> DuckDB, 2 threads" : "span 2 attrs -> DuckDB, 1 thread",
-                 expected, rows, after.spans_dropped - g_span_before.spans_dropped, after.spans_lost);
+    std::string label = std::string("span 2 attrs -> DuckDB") + (with_otlp ? " + OTLP" : "") +
+                        (state.threads() > 1 ? ", 2 threads" : ", 1 thread");
+    record_tally(label, expected, rows, after.spans_dropped - g_span_before.spans_dropped, after.spans_lost);
     state.counters["rows_missing"] = static_cast<double>(static_cast<std::int64_t>(expected) - rows);
+    if (with_otlp) {
+      // Everything also reached the collector (shutdown flushed the OTLP queue).
+      record_tally(label + ": OTLP collector", expected, static_cast<std::int64_t>(g_collector->spans()),
+                   after.otlp ? after.otlp->spans_dropped : 0, after.otlp ? after.otlp->spans_rejected : 0);
+      delete g_collector;
+      g_collector = nullptr;
+    }
     remove_trace_file(g_span_path);
   }
 }
+
+void BM_Span_2Attrs_DuckDB(benchmark::State& state) { span_bench(state, false); }
+void BM_Span_2Attrs_DuckDB_Otlp(benchmark::State& state) { span_bench(state, true); }
 
 // Diagnostic: the same span through the pipeline with no exporter at all
 // (the processor drains and discards), to separate the producer's own cost
@@ -285,6 +311,7 @@ BENCHMARK(BM_Baseline_NaiveMutexTracer)->UseRealTime();
 // iteration count would run for minutes.
 constexpr benchmark::IterationCount kSpanIterations = 100000;
 BENCHMARK(BM_Span_2Attrs_DuckDB)->Iterations(kSpanIterations)->UseRealTime();
+BENCHMARK(BM_Span_2Attrs_DuckDB_Otlp)->Iterations(kSpanIterations)->UseRealTime();
 BENCHMARK(BM_Span_2Attrs_NoExporter)->Iterations(10 * kSpanIterations)->UseRealTime();
 BENCHMARK(BM_Baseline_ClockAndStruct)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Baseline_NaiveMutexTracer)->Threads(2)->UseRealTime();

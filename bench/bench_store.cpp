@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include <flock/otlp.hpp>
 #include <flock/json.hpp>
 #include <flock/tracing.hpp>
 
 #include "common.hpp"
+#include "loopback_collector.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
 #include "storage/span_json.hpp"
@@ -147,8 +149,40 @@ void BM_Pipeline_DuckDB_Realistic(benchmark::State& state) {
   remove_trace_file(path);
 }
 
+// Issue 4: spans per second through the OTLP exporter (protobuf over HTTP to
+// a collector on loopback), no file, timed until force_flush has delivered
+// everything; compared with the DuckDB pipeline above.
+void BM_Pipeline_OTLP_Realistic(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  LoopbackCollector collector;
+  flock::TraceConfig config;
+  config.handle_signals = false;
+  flock::OtlpExporterOptions o;
+  o.endpoint = collector.endpoint();
+  o.schedule_delay = std::chrono::milliseconds(50);
+  o.max_queue_size = 1u << 20;
+  o.max_export_batch_size = 2048;
+  config.otlp = o;
+  flock::tracing::configure(config);
+  const Realistic& r = realistic();
+  for (auto _ : state) {
+    for (std::size_t k = 0; k < n; ++k) {
+      flock::Span span = flock::start_span("Agent.execute");
+      fill(span, r);
+    }
+    if (!flock::tracing::force_flush()) state.SkipWithError("force_flush timed out");
+  }
+  flock::TraceStats after = flock::tracing::stats();
+  flock::tracing::shutdown();
+  std::uint64_t expected = n * static_cast<std::uint64_t>(state.iterations());
+  record_tally("pipeline realistic -> OTLP loopback", expected, static_cast<std::int64_t>(collector.spans()),
+               after.otlp ? after.otlp->spans_dropped : 0, after.otlp ? after.otlp->spans_rejected : 0);
+  state.counters["spans"] = static_cast<double>(n);
+}
+
 }  // namespace
 
+BENCHMARK(BM_Pipeline_OTLP_Realistic)->Arg(20000)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Baseline_BareAppender)->Args({20000, 0})->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Pipeline_DuckDB_Realistic)->Arg(20000)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Baseline_BareAppender)

@@ -94,3 +94,4 @@ std::size_t flush_every() {
 }
 
 }  // namespace flock_bench
+

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -43,3 +44,4 @@ std::map<std::string, Tally> tallies();
 std::size_t flush_every();
 
 }  // namespace flock_bench
+

@@ -134,6 +134,22 @@ void print_table(const std::map<std::string, Measured>& res) {
     }
   }
 
+  // 6. OTLP (issue 4).
+  auto* o = get("BM_Pipeline_OTLP_Realistic");
+  if (o) {
+    const double n = 20000;
+    double os = n / (o->real_ns * 1e-9);
+    std::printf("\n6. OTLP/HTTP protobuf to a collector on 127.0.0.1, 8 realistic attributes (until delivered)\n");
+    std::printf("   OTLP exporter                      %10.0f spans/s\n", os);
+    if (p) std::printf("   ratio OTLP/DuckDB pipeline = %.2fx (same spans, same run)\n", os / (n / (p->real_ns * 1e-9)));
+  }
+  auto* f = get("BM_Span_2Attrs_DuckDB");
+  auto* fo = get("BM_Span_2Attrs_DuckDB_Otlp");
+  if (f && fo) {
+    std::printf("   hot path, span 2 attrs: file only %8.1f ns, file + OTLP %8.1f ns: ratio %.2fx\n", f->real_ns,
+                fo->real_ns, fo->real_ns / f->real_ns);
+  }
+
   std::printf("\nNothing lost (spans produced vs rows counted in the trace files with DuckDB's C API):\n");
   bool all_ok = true;
   for (const auto& [name, tally] : flock_bench::tallies()) {

@@ -22,6 +22,7 @@ apt_pkgs=(
   "protobuf-compiler=3.21.12-3+deb12u1"
   "libcurl4-openssl-dev=7.88.1-10+deb12u15"
   "zlib1g-dev=1:1.2.13.dfsg-1"
+  "libcpp-httplib-dev=0.11.4+ds-1+deb12u1"
 )
 
 missing=()

@@ -125,7 +125,7 @@ int main() {
     span.set_attribute("pipeline.version", "2.0");
     span.set_attribute("dataset.size", 10000);
     trace_id = span.trace_id();
-    flock.publish(flock::Json(PizzaIdea{"something with truffles"}).get<PizzaIdea>());
+    flock.publish(PizzaIdea{"something with truffles"});
     report = flock.run_until_idle();
   }
 

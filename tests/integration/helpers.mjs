@@ -1,160 +1,19 @@
-// Shared helpers of the integration tests: run the scenario program in a
-// fresh temp dir, read its DuckDB trace store with the independent Node
-// client (@duckdb/node-api), clean up every temp dir and process.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+// Helpers of the integration tests: the shared Node harness
+// (tests/support/node_harness.mjs) set up for flock_scenarios, plus the
+// integration-only checks of the DuckDB trace store (span rows, trees).
 import assert from 'node:assert/strict';
+import { createHarness, duckdb, sleep, withDb, withDbWritable, HEX32, HEX16 } from '../support/node_harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
+export { duckdb, sleep, withDb, withDbWritable, HEX32, HEX16 };
 
-// @duckdb/node-api from deps/node_modules (FLOCK_NPM_DIR when CMake says where).
-function loadDuckDb() {
-  const candidates = [];
-  if (process.env.FLOCK_NPM_DIR) candidates.push(path.join(process.env.FLOCK_NPM_DIR, '..', 'package.json'));
-  candidates.push(path.join(repoRoot, 'deps', 'package.json'));
-  for (const pkg of candidates) {
-    try {
-      return createRequire(pkg)('@duckdb/node-api');
-    } catch (e) {
-      if (e.code !== 'MODULE_NOT_FOUND') throw e;
-    }
-  }
-  throw new Error(`@duckdb/node-api not found (tried ${candidates.join(', ')}): run scripts/install-deps.sh`);
-}
-export const duckdb = loadDuckDb();
-
-export function scenarioBinary() {
-  const bin = process.env.FLOCK_SCENARIOS;
-  assert.ok(bin, 'FLOCK_SCENARIOS must name the flock_scenarios binary (set by CTest)');
-  assert.ok(fs.existsSync(bin), `flock_scenarios not found at ${bin}`);
-  return bin;
-}
-
-// A fresh temp dir, removed after the test (t.after), with its trace path.
-export function tempDir(t, prefix = 'flock-it-') {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return { dir, db: path.join(dir, '.flock', 'traces.duckdb') };
-}
-
-// The environment of a scenario: the caller's, without any FLOCK_/OTEL_
-// setting that could leak in, plus the trace file settings and extras.
-export function scenarioEnv(dbPath, extra = {}) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('FLOCK_') || k.startsWith('OTEL_')) continue;
-    env[k] = v;
-  }
-  env.FLOCK_TRACE_FILE = 'true';
-  env.FLOCK_TRACE_PATH = dbPath;
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = String(v);
-  }
-  return env;
-}
-
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {}
-  }
+export const { scenarioBinary, tempDir, scenarioEnv, startScenario } = createHarness({
+  binaryVar: 'FLOCK_SCENARIOS',
+  binaryName: 'flock_scenarios',
+  tmpPrefix: 'flock-it-',
+  timeoutMs: 120000,
+  waitForMs: 60000,
+  // scenarioEnv(dbPath, extra): the trace file path itself.
 });
-
-function parseLines(text) {
-  const out = [];
-  for (const line of text.split('\n')) {
-    const s = line.trim();
-    if (!s.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(s));
-    } catch {}
-  }
-  return out;
-}
-
-// Starts the scenario; returns a handle to wait for output lines and the exit.
-export function startScenario(t, args, { env, cwd, timeoutMs = 120000 } = {}) {
-  const child = spawn(scenarioBinary(), args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  let stdout = '';
-  let stderr = '';
-  const waiters = [];
-  const handle = {
-    child,
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-    lines: () => parseLines(stdout),
-    // Resolves with the first parsed line for which pred is true.
-    waitFor(pred, ms = 60000) {
-      const hit = parseLines(stdout).find(pred);
-      if (hit) return Promise.resolve(hit);
-      return new Promise((resolve, reject) => {
-        const w = { pred, resolve, reject };
-        w.timer = setTimeout(() => {
-          waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`timed out after ${ms} ms waiting for a line; stdout:\n${stdout}\nstderr:\n${stderr}`));
-        }, ms);
-        waiters.push(w);
-      });
-    },
-  };
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    const lines = parseLines(stdout);
-    for (const w of [...waiters]) {
-      const hit = lines.find(w.pred);
-      if (hit) {
-        clearTimeout(w.timer);
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(hit);
-      }
-    }
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  handle.exited = new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      live.delete(child);
-      for (const w of waiters.splice(0)) {
-        clearTimeout(w.timer);
-        w.reject(new Error(`scenario exited (${code ?? signal}) before the awaited line; stdout:\n${stdout}\nstderr:\n${stderr}`));
-      }
-      // 'exit' may come before the pipes drain.
-      let pending = 2;
-      const done = () => {
-        if (--pending === 0) resolve({ code, signal, stdout, stderr, lines: parseLines(stdout) });
-      };
-      if (child.stdout.readableEnded) done();
-      else child.stdout.on('end', done);
-      if (child.stderr.readableEnded) done();
-      else child.stderr.on('end', done);
-    });
-  });
-  if (t) {
-    t.after(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await handle.exited;
-    });
-  }
-  return handle;
-}
 
 // Runs a scenario to completion and checks it exited cleanly.
 export async function runScenario(t, args, opts = {}) {
@@ -173,51 +32,6 @@ export async function runIn(t, args, extraEnv = {}, opts = {}) {
   const tmp = opts.tmp ?? tempDir(t);
   const r = await runScenario(t, args, { env: scenarioEnv(tmp.db, extraEnv), cwd: tmp.dir, ...opts });
   return { ...r, ...tmp };
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export { sleep };
-
-function isLockError(e) {
-  return /lock|Conflicting|in use|held/i.test(String(e && e.message));
-}
-
-// Opens the file READ_ONLY (retrying while a writer holds it), runs fn with a
-// query function, and closes. query(sql) resolves to row objects (BIGINT as
-// BigInt, JSON and VARCHAR as strings).
-export async function withDb(dbPath, fn, { timeoutMs = 30000 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let instance;
-  for (;;) {
-    try {
-      instance = await duckdb.DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
-      break;
-    } catch (e) {
-      if (!isLockError(e) || Date.now() > deadline) throw e;
-      await sleep(25);
-    }
-  }
-  const con = await instance.connect();
-  try {
-    const query = async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJS();
-    return await fn(query, con);
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
-}
-
-// Opens the file read-write (for preparing fixtures such as old rows).
-export async function withDbWritable(dbPath, fn) {
-  const instance = await duckdb.DuckDBInstance.create(dbPath);
-  const con = await instance.connect();
-  try {
-    const query = async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJS();
-    return await fn(query, con);
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
 }
 
 // Every span of the store, with attributes/events/links/resource parsed.
@@ -288,9 +102,6 @@ export function subtree(spans, spanId) {
   for (let i = 0; i < out.length; i++) out.push(...(kids.get(out[i].span_id) ?? []));
   return out;
 }
-
-export const HEX32 = /^[0-9a-f]{32}$/;
-export const HEX16 = /^[0-9a-f]{16}$/;
 
 // Checks every span's ids and basic row invariants.
 export function checkRows(spans) {

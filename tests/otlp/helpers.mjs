@@ -1,161 +1,20 @@
-// Shared helpers of the OTLP tests: run flock_otlp_scenarios in a fresh temp
-// dir with a clean OTEL_/FLOCK_ environment, read its DuckDB trace store
-// with the independent Node client (@duckdb/node-api), kill every process.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+// Helpers of the OTLP tests: the shared Node harness
+// (tests/support/node_harness.mjs) set up for flock_otlp_scenarios, plus the
+// OTLP-only pieces (exporter environment, OTLP span vs DuckDB row checks).
 import assert from 'node:assert/strict';
+import { createHarness, duckdb, sleep, parseLines, withDb, HEX32, HEX16 } from '../support/node_harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
+export { duckdb, sleep, parseLines, HEX32, HEX16 };
 
-// @duckdb/node-api from deps/node_modules (FLOCK_NPM_DIR when CMake says where).
-function loadDuckDb() {
-  const candidates = [];
-  if (process.env.FLOCK_NPM_DIR) candidates.push(path.join(process.env.FLOCK_NPM_DIR, '..', 'package.json'));
-  candidates.push(path.join(repoRoot, 'deps', 'package.json'));
-  for (const pkg of candidates) {
-    try {
-      return createRequire(pkg)('@duckdb/node-api');
-    } catch (e) {
-      if (e.code !== 'MODULE_NOT_FOUND') throw e;
-    }
-  }
-  throw new Error(`@duckdb/node-api not found (tried ${candidates.join(', ')}): run scripts/install-deps.sh`);
-}
-export const duckdb = loadDuckDb();
-
-export function scenarioBinary() {
-  const bin = process.env.FLOCK_OTLP_SCENARIOS;
-  assert.ok(bin, 'FLOCK_OTLP_SCENARIOS must name the flock_otlp_scenarios binary (set by CTest)');
-  assert.ok(fs.existsSync(bin), `flock_otlp_scenarios not found at ${bin}`);
-  return bin;
-}
-
-// A fresh temp dir, removed after the test, with its trace path.
-export function tempDir(t, prefix = 'flock-otlp-') {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return { dir, db: path.join(dir, '.flock', 'traces.duckdb') };
-}
-
-// The caller's environment without any FLOCK_/OTEL_ variable, plus the
-// trace file, an OTLP endpoint (when given) and extras (undefined removes).
-export function scenarioEnv(tmp, extra = {}) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('FLOCK_') || k.startsWith('OTEL_')) continue;
-    env[k] = v;
-  }
-  env.FLOCK_TRACE_FILE = 'true';
-  env.FLOCK_TRACE_PATH = tmp.db;
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = String(v);
-  }
-  return env;
-}
-
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {}
-  }
+export const { scenarioBinary, tempDir, scenarioEnv, startScenario } = createHarness({
+  binaryVar: 'FLOCK_OTLP_SCENARIOS',
+  binaryName: 'flock_otlp_scenarios',
+  tmpPrefix: 'flock-otlp-',
+  timeoutMs: 180000,
+  waitForMs: 90000,
+  // scenarioEnv(tmp, extra) takes a tempDir result.
+  tracePathOf: (tmp) => tmp.db,
 });
-
-export function parseLines(text) {
-  const out = [];
-  for (const line of text.split('\n')) {
-    const s = line.trim();
-    if (!s.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(s));
-    } catch {}
-  }
-  return out;
-}
-
-// Starts the scenario; the process is SIGKILLed after timeoutMs (the test
-// then fails on the signal) and after the test in any case.
-export function startScenario(t, args, { env, cwd, timeoutMs = 180000 } = {}) {
-  const child = spawn(scenarioBinary(), args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  let stdout = '';
-  let stderr = '';
-  const waiters = [];
-  const check = () => {
-    const lines = parseLines(stdout);
-    for (const w of [...waiters]) {
-      const hit = lines.find(w.pred);
-      if (hit) {
-        clearTimeout(w.timer);
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(hit);
-      }
-    }
-  };
-  const handle = {
-    child,
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-    lines: () => parseLines(stdout),
-    waitFor(pred, ms = 90000) {
-      const hit = parseLines(stdout).find(pred);
-      if (hit) return Promise.resolve(hit);
-      return new Promise((resolve, reject) => {
-        const w = { pred, resolve, reject };
-        w.timer = setTimeout(() => {
-          waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`timed out after ${ms} ms waiting for a line; stdout:\n${stdout}\nstderr:\n${stderr}`));
-        }, ms);
-        waiters.push(w);
-      });
-    },
-  };
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    check();
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  handle.exited = new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      live.delete(child);
-      let pending = 2;
-      const done = () => {
-        if (--pending > 0) return;
-        for (const w of waiters.splice(0)) {
-          clearTimeout(w.timer);
-          w.reject(new Error(`scenario exited (${code ?? signal}) before the awaited line; stdout:\n${stdout}\nstderr:\n${stderr}`));
-        }
-        resolve({ code, signal, stdout, stderr, lines: parseLines(stdout) });
-      };
-      if (child.stdout.readableEnded) done();
-      else child.stdout.on('end', done);
-      if (child.stderr.readableEnded) done();
-      else child.stderr.on('end', done);
-    });
-  });
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await handle.exited;
-  });
-  return handle;
-}
 
 // Asserts the scenario exited by itself with status 0 (not killed by the
 // timeout) and returns its result with the final stats line.
@@ -185,39 +44,18 @@ export function otlpEnv(receiver, extra = {}) {
   };
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export { sleep };
-
-function isLockError(e) {
-  return /lock|Conflicting|in use|held/i.test(String(e && e.message));
-}
-
 // Every span of the store (attributes/events/resource parsed).
 export async function storedSpans(dbPath, { timeoutMs = 30000 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let instance;
-  for (;;) {
-    try {
-      instance = await duckdb.DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
-      break;
-    } catch (e) {
-      if (!isLockError(e) || Date.now() > deadline) throw e;
-      await sleep(25);
-    }
-  }
-  const con = await instance.connect();
-  try {
-    const rows = (await con.runAndReadAll('SELECT * FROM spans ORDER BY start_time, span_id')).getRowObjectsJS();
-    const j = (v) => (v === null || v === undefined ? v : JSON.parse(v));
-    return rows.map((r) => ({ ...r, attributes: j(r.attributes), events: j(r.events), resource: j(r.resource) }));
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
+  return withDb(
+    dbPath,
+    async (q) => {
+      const rows = await q('SELECT * FROM spans ORDER BY start_time, span_id');
+      const j = (v) => (v === null || v === undefined ? v : JSON.parse(v));
+      return rows.map((r) => ({ ...r, attributes: j(r.attributes), events: j(r.events), resource: j(r.resource) }));
+    },
+    { timeoutMs },
+  );
 }
-
-export const HEX32 = /^[0-9a-f]{32}$/;
-export const HEX16 = /^[0-9a-f]{16}$/;
 
 // The OTLP spans and the DuckDB rows describe the same spans: same ids,
 // parents, names and times.

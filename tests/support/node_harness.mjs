@@ -1,0 +1,232 @@
+// The Node side shared by the integration and OTLP suites: load the
+// independent DuckDB client (@duckdb/node-api), run a scenario program in a
+// fresh temp dir with a clean FLOCK_/OTEL_ environment, wait for its output
+// lines and its exit, open its trace store, and kill every process left.
+// Each suite's helpers.mjs calls createHarness with its own binary, temp dir
+// prefix and timeouts, and re-exports what it uses.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+
+// @duckdb/node-api from deps/node_modules (FLOCK_NPM_DIR when CMake says where).
+function loadDuckDb() {
+  const candidates = [];
+  if (process.env.FLOCK_NPM_DIR) candidates.push(path.join(process.env.FLOCK_NPM_DIR, '..', 'package.json'));
+  candidates.push(path.join(repoRoot, 'deps', 'package.json'));
+  for (const pkg of candidates) {
+    try {
+      return createRequire(pkg)('@duckdb/node-api');
+    } catch (e) {
+      if (e.code !== 'MODULE_NOT_FOUND') throw e;
+    }
+  }
+  throw new Error(`@duckdb/node-api not found (tried ${candidates.join(', ')}): run scripts/install-deps.sh`);
+}
+export const duckdb = loadDuckDb();
+
+export const HEX32 = /^[0-9a-f]{32}$/;
+export const HEX16 = /^[0-9a-f]{16}$/;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The JSON lines of a program's output (other lines are skipped).
+export function parseLines(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    const s = line.trim();
+    if (!s.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(s));
+    } catch {}
+  }
+  return out;
+}
+
+// Every scenario still running when Node exits is SIGKILLed.
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {}
+  }
+});
+
+// The caller's environment without any FLOCK_/OTEL_ variable that could leak
+// in, plus the trace file settings and extras (undefined removes a variable).
+export function cleanEnv(dbPath, extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('FLOCK_') || k.startsWith('OTEL_')) continue;
+    env[k] = v;
+  }
+  env.FLOCK_TRACE_FILE = 'true';
+  env.FLOCK_TRACE_PATH = dbPath;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = String(v);
+  }
+  return env;
+}
+
+// Starts bin; returns a handle to wait for output lines (waitFor) and the exit
+// (exited). The process is SIGKILLed after timeoutMs (the test then sees the
+// signal) and after the test t in any case. Waiters are settled, and exited
+// resolves, only once stdout and stderr have drained: 'exit' may come before
+// the last output.
+export function spawnScenario(bin, t, args, { env, cwd, timeoutMs, waitForMs }) {
+  const child = spawn(bin, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  let stdout = '';
+  let stderr = '';
+  const waiters = [];
+  const check = () => {
+    const lines = parseLines(stdout);
+    for (const w of [...waiters]) {
+      const hit = lines.find(w.pred);
+      if (hit) {
+        clearTimeout(w.timer);
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(hit);
+      }
+    }
+  };
+  const handle = {
+    child,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    lines: () => parseLines(stdout),
+    // Resolves with the first parsed line for which pred is true.
+    waitFor(pred, ms = waitForMs) {
+      const hit = parseLines(stdout).find(pred);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const w = { pred, resolve, reject };
+        w.timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`timed out after ${ms} ms waiting for a line; stdout:\n${stdout}\nstderr:\n${stderr}`));
+        }, ms);
+        waiters.push(w);
+      });
+    },
+  };
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    check();
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  handle.exited = new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      live.delete(child);
+      let pending = 2;
+      const done = () => {
+        if (--pending > 0) return;
+        for (const w of waiters.splice(0)) {
+          clearTimeout(w.timer);
+          w.reject(new Error(`scenario exited (${code ?? signal}) before the awaited line; stdout:\n${stdout}\nstderr:\n${stderr}`));
+        }
+        resolve({ code, signal, stdout, stderr, lines: parseLines(stdout) });
+      };
+      if (child.stdout.readableEnded) done();
+      else child.stdout.on('end', done);
+      if (child.stderr.readableEnded) done();
+      else child.stderr.on('end', done);
+    });
+  });
+  if (t) {
+    t.after(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await handle.exited;
+    });
+  }
+  return handle;
+}
+
+// The per-suite part of the harness:
+//   binaryVar       the environment variable (set by CTest) naming the program
+//   binaryName      its name, for the messages
+//   tmpPrefix       the default prefix of tempDir
+//   timeoutMs       the default kill timeout of startScenario
+//   waitForMs       the default timeout of handle.waitFor
+//   tracePathOf     maps scenarioEnv's first argument to the trace file path
+//                   (identity: a path; (tmp) => tmp.db: a tempDir result)
+export function createHarness({ binaryVar, binaryName, tmpPrefix, timeoutMs, waitForMs, tracePathOf = (p) => p }) {
+  function scenarioBinary() {
+    const bin = process.env[binaryVar];
+    assert.ok(bin, `${binaryVar} must name the ${binaryName} binary (set by CTest)`);
+    assert.ok(fs.existsSync(bin), `${binaryName} not found at ${bin}`);
+    return bin;
+  }
+
+  // A fresh temp dir, removed after the test (t.after), with its trace path.
+  function tempDir(t, prefix = tmpPrefix) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return { dir, db: path.join(dir, '.flock', 'traces.duckdb') };
+  }
+
+  function scenarioEnv(target, extra = {}) {
+    return cleanEnv(tracePathOf(target), extra);
+  }
+
+  function startScenario(t, args, { env, cwd, timeoutMs: ms = timeoutMs } = {}) {
+    return spawnScenario(scenarioBinary(), t, args, { env, cwd, timeoutMs: ms, waitForMs });
+  }
+
+  return { scenarioBinary, tempDir, scenarioEnv, startScenario };
+}
+
+function isLockError(e) {
+  return /lock|Conflicting|in use|held/i.test(String(e && e.message));
+}
+
+async function withConnection(instance, fn) {
+  const con = await instance.connect();
+  try {
+    const query = async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJS();
+    return await fn(query, con);
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+// Opens the file READ_ONLY (retrying while a writer holds it), runs fn with a
+// query function, and closes. query(sql) resolves to row objects (BIGINT as
+// BigInt, JSON and VARCHAR as strings).
+export async function withDb(dbPath, fn, { timeoutMs = 30000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let instance;
+  for (;;) {
+    try {
+      instance = await duckdb.DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
+      break;
+    } catch (e) {
+      if (!isLockError(e) || Date.now() > deadline) throw e;
+      await sleep(25);
+    }
+  }
+  return withConnection(instance, fn);
+}
+
+// Opens the file read-write (for preparing fixtures such as old rows).
+export async function withDbWritable(dbPath, fn) {
+  return withConnection(await duckdb.DuckDBInstance.create(dbPath), fn);
+}

@@ -22,8 +22,21 @@ namespace {
 std::atomic<BatchSpanProcessor*> g_processor{nullptr};
 std::mutex g_configure_mu;
 
+// Configurations and processors replaced by configure() stay alive (and
+// reachable, so leak checkers agree) until exit: a thread on the hot path
+// may still be reading the pointer it loaded before the swap.
+struct Retired {
+  std::vector<std::unique_ptr<const HotConfig>> configs;
+  std::vector<std::unique_ptr<BatchSpanProcessor>> processors;
+};
+Retired& retired() {
+  static auto* r = new Retired();
+  return *r;
+}
+
 const HotConfig* make_hot(const TraceConfig& c, bool running) {
-  auto* h = new HotConfig();  // leaked on replacement: the hot path may still read the old one
+  auto* h = new HotConfig();
+  retired().configs.emplace_back(h);
   h->enabled = running && !c.sdk_disabled;
   h->auto_trace = c.auto_trace;
   h->limits = c.limits;
@@ -68,7 +81,8 @@ void install(TraceConfig config) {
       }
     }
     bool signals = config.handle_signals;
-    proc = new BatchSpanProcessor(std::move(config));  // never freed, see current_processor()
+    proc = new BatchSpanProcessor(std::move(config));
+    retired().processors.emplace_back(proc);  // kept until exit, see Retired
     if (signals) install_signal_flush();
   }
   g_processor.store(proc, std::memory_order_release);

@@ -1,7 +1,7 @@
 // flock::Flock: the public facade over the orchestrator.
 #include "core/orchestrator.hpp"
 #include "flock/orchestrator.hpp"
-#include "storage/trace_reader.hpp"
+#include "storage/clear_traces.hpp"
 
 namespace flock {
 

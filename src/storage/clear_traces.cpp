@@ -6,7 +6,7 @@
 #include "flock/orchestrator.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
-#include "storage/trace_reader.hpp"
+#include "storage/clear_traces.hpp"
 
 namespace flock::detail {
 

@@ -1,4 +1,5 @@
-#include "storage/trace_reader.hpp"
+#include "flock/trace_reader.hpp"
+#include "storage/duckdb_handle.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -8,7 +8,7 @@
 #include "storage/duckdb_handle.hpp"
 #include "storage/duckdb_span_exporter.hpp"
 #include "storage/schema.hpp"
-#include "storage/trace_reader.hpp"
+#include "storage/clear_traces.hpp"
 
 namespace fs = std::filesystem;
 using namespace flock;

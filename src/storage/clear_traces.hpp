@@ -1,12 +1,8 @@
-// Trace store administration beside the public reader.
+// Flock::clear_traces behind the public API.
 #pragma once
-#include <cstdint>
 #include <string>
-#include <vector>
 
 #include "flock/orchestrator.hpp"
-#include "flock/trace_reader.hpp"
-#include "storage/duckdb_handle.hpp"
 
 namespace flock::detail {
 

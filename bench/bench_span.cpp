@@ -167,6 +167,27 @@ void BM_Baseline_NaiveMutexTracer(benchmark::State& state) {
 // the DuckDB store (Wait policy: nothing may be dropped). Every flush_every()
 // spans per thread, timing pauses while tracing::force_flush() writes them.
 
+// The measured loop of benchmarks 1-2: flock::start_span + two attributes +
+// end; every flush_every() spans, timing pauses while force_flush() runs.
+void timed_span_loop(benchmark::State& state) {
+  const std::size_t every = flush_every();
+  std::size_t n = 0;
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    flock::Span span = flock::start_span("Bench.op");
+    span.set_attribute("bench.i", i);
+    span.set_attribute("bench.kind", "tight");
+    span.end();
+    ++i;
+    if (++n == every) {
+      state.PauseTiming();
+      flock::tracing::force_flush();
+      state.ResumeTiming();
+      n = 0;
+    }
+  }
+}
+
 std::string g_span_path;
 flock::TraceStats g_span_before;
 LoopbackCollector* g_collector = nullptr;
@@ -189,22 +210,7 @@ void span_bench(benchmark::State& state, bool with_otlp) {
     flock::tracing::configure(config);
     g_span_before = flock::tracing::stats();
   }
-  const std::size_t every = flush_every();
-  std::size_t n = 0;
-  std::int64_t i = 0;
-  for (auto _ : state) {
-    flock::Span span = flock::start_span("Bench.op");
-    span.set_attribute("bench.i", i);
-    span.set_attribute("bench.kind", "tight");
-    span.end();
-    ++i;
-    if (++n == every) {
-      state.PauseTiming();
-      flock::tracing::force_flush();
-      state.ResumeTiming();
-      n = 0;
-    }
-  }
+  timed_span_loop(state);
   if (state.thread_index() == 0) {
     // Every thread has left the loop (Google Benchmark's end barrier).
     flock::tracing::force_flush();
@@ -235,22 +241,7 @@ void BM_Span_2Attrs_DuckDB_Otlp(benchmark::State& state) { span_bench(state, tru
 // from the DuckDB writer's effects on the machine.
 void BM_Span_2Attrs_NoExporter(benchmark::State& state) {
   if (state.thread_index() == 0) flock::tracing::configure(flock::TraceConfig{});
-  const std::size_t every = flush_every();
-  std::size_t n = 0;
-  std::int64_t i = 0;
-  for (auto _ : state) {
-    flock::Span span = flock::start_span("Bench.op");
-    span.set_attribute("bench.i", i);
-    span.set_attribute("bench.kind", "tight");
-    span.end();
-    ++i;
-    if (++n == every) {
-      state.PauseTiming();
-      flock::tracing::force_flush();
-      state.ResumeTiming();
-      n = 0;
-    }
-  }
+  timed_span_loop(state);
   if (state.thread_index() == 0) flock::tracing::shutdown();
 }
 

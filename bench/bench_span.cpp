@@ -200,12 +200,7 @@ void span_bench(benchmark::State& state, bool with_otlp) {
     flock::TraceConfig config = file_config(g_span_path);
     if (with_otlp) {
       g_collector = new LoopbackCollector();
-      flock::OtlpExporterOptions o;
-      o.endpoint = g_collector->endpoint();
-      o.schedule_delay = std::chrono::milliseconds(50);
-      o.max_queue_size = 1u << 20;
-      o.max_export_batch_size = 4096;
-      config.otlp = o;
+      config.otlp = loopback_otlp_options(g_collector->endpoint(), 4096);
     }
     flock::tracing::configure(config);
     g_span_before = flock::tracing::stats();

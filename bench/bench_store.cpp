@@ -124,11 +124,9 @@ void BM_Baseline_BareAppender(benchmark::State& state) {
   state.counters["spans"] = static_cast<double>(n);
 }
 
-void BM_Pipeline_DuckDB_Realistic(benchmark::State& state) {
-  const auto n = static_cast<std::size_t>(state.range(0));
-  std::string path = temp_trace_path("pipeline");
-  flock::tracing::configure(file_config(path));
-  flock::TraceStats before = flock::tracing::stats();
+// The measured part of the throughput benchmarks: n realistic spans, then
+// force_flush until the configured exporters have them all.
+void timed_realistic_batches(benchmark::State& state, std::size_t n) {
   const Realistic& r = realistic();
   for (auto _ : state) {
     for (std::size_t k = 0; k < n; ++k) {
@@ -137,6 +135,14 @@ void BM_Pipeline_DuckDB_Realistic(benchmark::State& state) {
     }
     if (!flock::tracing::force_flush()) state.SkipWithError("force_flush timed out");
   }
+}
+
+void BM_Pipeline_DuckDB_Realistic(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::string path = temp_trace_path("pipeline");
+  flock::tracing::configure(file_config(path));
+  flock::TraceStats before = flock::tracing::stats();
+  timed_realistic_batches(state, n);
   flock::TraceStats after = flock::tracing::stats();
   flock::tracing::shutdown();
   std::uint64_t expected = n * static_cast<std::uint64_t>(state.iterations());
@@ -157,21 +163,9 @@ void BM_Pipeline_OTLP_Realistic(benchmark::State& state) {
   LoopbackCollector collector;
   flock::TraceConfig config;
   config.handle_signals = false;
-  flock::OtlpExporterOptions o;
-  o.endpoint = collector.endpoint();
-  o.schedule_delay = std::chrono::milliseconds(50);
-  o.max_queue_size = 1u << 20;
-  o.max_export_batch_size = 2048;
-  config.otlp = o;
+  config.otlp = loopback_otlp_options(collector.endpoint(), 2048);
   flock::tracing::configure(config);
-  const Realistic& r = realistic();
-  for (auto _ : state) {
-    for (std::size_t k = 0; k < n; ++k) {
-      flock::Span span = flock::start_span("Agent.execute");
-      fill(span, r);
-    }
-    if (!flock::tracing::force_flush()) state.SkipWithError("force_flush timed out");
-  }
+  timed_realistic_batches(state, n);
   flock::TraceStats after = flock::tracing::stats();
   flock::tracing::shutdown();
   std::uint64_t expected = n * static_cast<std::uint64_t>(state.iterations());

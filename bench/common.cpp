@@ -93,5 +93,13 @@ std::size_t flush_every() {
   return n;
 }
 
-}  // namespace flock_bench
+flock::OtlpExporterOptions loopback_otlp_options(const std::string& endpoint, std::size_t batch) {
+  flock::OtlpExporterOptions o;
+  o.endpoint = endpoint;
+  o.schedule_delay = std::chrono::milliseconds(50);
+  o.max_queue_size = 1u << 20;
+  o.max_export_batch_size = batch;
+  return o;
+}
 
+}  // namespace flock_bench

@@ -1,0 +1,374 @@
+// The typed client of the flock HTTP API (shared/API.md §5). Every request
+// goes through request(), which adds `Authorization: Bearer <token>` when a
+// token is known (sessionStorage) and reports a 401 to the auth listeners so
+// the app can ask for the token.
+
+// ---------- types of every route ----------
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface Health {
+  status: string;
+}
+
+export interface Agent {
+  name: string;
+  description: string;
+  consumes: string[];
+  publishes: string[];
+  max_concurrency: number;
+  prevent_self_trigger: boolean;
+}
+export interface AgentsResponse {
+  agents: Agent[];
+}
+
+export interface ArtifactType {
+  name: string;
+  schema: JsonObject;
+}
+export interface ArtifactTypesResponse {
+  artifact_types: ArtifactType[];
+}
+
+export interface Artifact {
+  id: string;
+  type: string;
+  payload: JsonValue;
+  produced_by: string;
+  correlation_id: string | null;
+  tags: string[];
+  created_at: string;
+}
+export interface PublishRequest {
+  type: string;
+  payload: JsonValue;
+  correlation_id?: string;
+  tags?: string[];
+}
+export interface PublishResponse {
+  artifact: Artifact;
+}
+export interface ArtifactsQuery {
+  type?: string;
+  correlation_id?: string;
+  limit?: number;
+  offset?: number;
+}
+export interface ArtifactsResponse {
+  items: Artifact[];
+  total: number;
+}
+
+export interface TraceSummary {
+  trace_id: string;
+  root_name: string;
+  workflow_name: string | null;
+  start_time: number; // ns since the epoch
+  duration_ms: number;
+  span_count: number;
+  error_count: number;
+  services: string[];
+  correlation_ids?: string[];
+}
+export interface TracesQuery {
+  workflow?: string;
+  service?: string;
+  operation?: string;
+  status?: '' | 'ok' | 'error';
+  correlation_id?: string;
+  min_duration_ms?: string | number;
+  max_duration_ms?: string | number;
+  since?: string;
+  until?: string;
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+export interface TracesResponse {
+  items: TraceSummary[];
+  total: number;
+}
+
+export type StatusCode = 'UNSET' | 'OK' | 'ERROR';
+
+export interface SpanEvent {
+  name: string;
+  timestamp: number;
+  attributes: JsonObject;
+}
+
+export interface Span {
+  trace_id: string;
+  span_id: string;
+  parent_id: string | null;
+  name: string;
+  service: string | null;
+  operation: string | null;
+  kind: string;
+  start_time: number;
+  end_time: number;
+  duration_ms: number;
+  status_code: StatusCode;
+  status_description: string | null;
+  attributes: JsonObject;
+  events: SpanEvent[];
+  links: JsonValue[];
+  resource: JsonObject;
+  created_at: string | null;
+}
+export interface TraceResponse {
+  trace_id: string;
+  spans: Span[];
+}
+
+export interface ServicesResponse {
+  services: string[];
+  operations: string[];
+}
+
+export interface TraceStats {
+  total_spans: number;
+  total_traces: number;
+  services_count: number;
+  oldest_trace: string | null;
+  newest_trace: string | null;
+  database_size_mb: number;
+}
+
+export interface WorkflowStats {
+  workflow_name: string;
+  runs: number;
+  errors: number;
+  error_rate: number;
+  avg_ms: number;
+  p50_ms: number;
+  p95_ms: number;
+  max_ms: number;
+}
+export interface WorkflowStatsResponse {
+  workflows: WorkflowStats[];
+}
+
+export interface ServiceStats {
+  service: string;
+  spans: number;
+  errors: number;
+  error_rate: number;
+  avg_ms: number;
+  p50_ms: number;
+  p95_ms: number;
+  max_ms: number;
+}
+export interface ServiceStatsResponse {
+  services: ServiceStats[];
+}
+
+export interface DependencyEdge {
+  parent: string;
+  child: string;
+  calls: number;
+  errors: number;
+}
+export interface DependenciesResponse {
+  edges: DependencyEdge[];
+}
+
+export interface QueryResponse {
+  columns: string[];
+  rows: JsonValue[][];
+  row_count: number;
+  truncated: boolean;
+}
+
+export interface ClearResponse {
+  success: boolean;
+  deleted_count: number;
+  error: string;
+}
+
+// ---------- events of GET /api/events ----------
+
+export interface HelloEvent {
+  version: string;
+}
+export interface SpanEndedEvent {
+  trace_id: string;
+  span_id: string;
+  parent_id: string | null;
+  name: string;
+  start_time: number;
+  end_time: number;
+  duration_ms: number;
+  status_code: StatusCode;
+  agent_name?: string;
+  workflow_name?: string;
+}
+export interface ArtifactEvent {
+  id: string;
+  type: string;
+  produced_by: string;
+  correlation_id: string | null;
+  tags: string[];
+  created_at: string;
+}
+export interface AgentActivityEvent {
+  agent: string;
+  artifact_id: string;
+  correlation_id: string | null;
+  trace_id: string;
+  span_id: string;
+  error?: string;
+}
+export interface EventMap {
+  hello: HelloEvent;
+  span: SpanEndedEvent;
+  artifact: ArtifactEvent;
+  agent_started: AgentActivityEvent;
+  agent_finished: AgentActivityEvent;
+  agent_failed: AgentActivityEvent;
+}
+export type EventName = keyof EventMap;
+
+// ---------- token ----------
+
+const TOKEN_KEY = 'flock.api_token';
+type AuthListener = () => void;
+const authListeners = new Set<AuthListener>();
+let authRequired = false;
+let authEpoch = 0;
+
+function readToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export const auth = {
+  token(): string | null {
+    return readToken();
+  },
+  setToken(token: string | null): void {
+    try {
+      if (token) sessionStorage.setItem(TOKEN_KEY, token);
+      else sessionStorage.removeItem(TOKEN_KEY);
+    } catch {
+      // storage disabled: the token lives only as long as the check below
+    }
+    authRequired = false;
+    authEpoch++;
+    authListeners.forEach((l) => l());
+  },
+  required(): boolean {
+    return authRequired;
+  },
+  // Changes whenever a token is entered: data hooks reload on it.
+  epoch(): number {
+    return authEpoch;
+  },
+  markRequired(): void {
+    if (authRequired) return;
+    authRequired = true;
+    authListeners.forEach((l) => l());
+  },
+  subscribe(l: AuthListener): () => void {
+    authListeners.add(l);
+    return () => authListeners.delete(l);
+  },
+  headers(): Record<string, string> {
+    const t = readToken();
+    return t ? { Authorization: `Bearer ${t}` } : {};
+  },
+};
+
+// ---------- requests ----------
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+type Params = Record<string, string | number | boolean | null | undefined>;
+
+export function queryString(params: Params): string {
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '') continue;
+    sp.set(k, String(v));
+  }
+  const s = sp.toString();
+  return s ? `?${s}` : '';
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...auth.headers() };
+  const init: RequestInit = { method, headers, signal, cache: 'no-store' };
+  if (method === 'POST') {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body ?? {});
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, `cannot reach the server (${(e as Error).message})`);
+  }
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+  }
+  if (res.status === 401) {
+    auth.markRequired();
+    throw new ApiError(401, errorMessage(data) ?? 'an API token is required');
+  }
+  if (!res.ok) {
+    throw new ApiError(res.status, errorMessage(data) ?? `${res.status} ${res.statusText}`);
+  }
+  if (data === undefined) throw new ApiError(res.status, `${path}: the response is not JSON`);
+  return data as T;
+}
+
+function errorMessage(data: unknown): string | undefined {
+  if (data && typeof data === 'object' && 'error' in data) {
+    const e = (data as { error: unknown }).error;
+    if (typeof e === 'string' && e) return e;
+  }
+  return undefined;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  health: (signal?: AbortSignal) => request<Health>('GET', '/api/health', undefined, signal),
+  agents: (signal?: AbortSignal) => request<AgentsResponse>('GET', '/api/agents', undefined, signal),
+  artifactTypes: (signal?: AbortSignal) => request<ArtifactTypesResponse>('GET', '/api/artifact-types', undefined, signal),
+  publish: (body: PublishRequest, signal?: AbortSignal) => request<PublishResponse>('POST', '/api/artifacts', body, signal),
+  artifacts: (q: ArtifactsQuery, signal?: AbortSignal) =>
+    request<ArtifactsResponse>('GET', `/api/artifacts${queryString({ ...q })}`, undefined, signal),
+  traces: (q: TracesQuery, signal?: AbortSignal) =>
+    request<TracesResponse>('GET', `/api/traces${queryString({ ...q })}`, undefined, signal),
+  trace: (traceId: string, signal?: AbortSignal) =>
+    request<TraceResponse>('GET', `/api/traces/${enc(traceId)}`, undefined, signal),
+  traceOtlp: (traceId: string, signal?: AbortSignal) =>
+    request<JsonObject>('GET', `/api/traces/${enc(traceId)}/otlp`, undefined, signal),
+  services: (signal?: AbortSignal) => request<ServicesResponse>('GET', '/api/traces/services', undefined, signal),
+  traceStats: (signal?: AbortSignal) => request<TraceStats>('GET', '/api/traces/stats', undefined, signal),
+  workflowStats: (signal?: AbortSignal) => request<WorkflowStatsResponse>('GET', '/api/workflows/stats', undefined, signal),
+  serviceStats: (signal?: AbortSignal) => request<ServiceStatsResponse>('GET', '/api/services/stats', undefined, signal),
+  dependencies: (signal?: AbortSignal) => request<DependenciesResponse>('GET', '/api/dependencies', undefined, signal),
+  query: (sql: string, signal?: AbortSignal) => request<QueryResponse>('POST', '/api/traces/query', { sql }, signal),
+  clear: (signal?: AbortSignal) => request<ClearResponse>('POST', '/api/traces/clear', {}, signal),
+};

@@ -1,0 +1,243 @@
+// Two runs of one workflow side by side. Spans are matched by their path of
+// names from the root (plus agent.name when present; repeated siblings are
+// numbered); per span: duration in A and B, the delta, and whether it
+// appeared (only in B) or vanished (only in A). Slower spans are highlighted.
+import { useEffect, useMemo, useState } from 'react';
+import { api, type Span, type TraceSummary } from '../api';
+import { formatDelta, formatDuration, formatTime, getAttrString, shortId } from '../format';
+import { href, navigate, useApi } from '../hooks';
+import { buildTree, keyedSpans, type KeyedSpan } from '../traceModel';
+
+type RowStatus = 'both' | 'appeared' | 'vanished';
+interface CompareRow {
+  key: string;
+  label: string;
+  depth: number;
+  a?: Span;
+  b?: Span;
+  status: RowStatus;
+  delta: number; // ms, B - A
+  ratio: number; // delta / A
+}
+
+export function compareRuns(a: KeyedSpan[], b: KeyedSpan[]): CompareRow[] {
+  const aMap = new Map(a.map((k) => [k.key, k]));
+  const bMap = new Map(b.map((k) => [k.key, k]));
+  // B-only keys are placed after their predecessor in B's order.
+  const after = new Map<string | null, string[]>();
+  let prev: string | null = null;
+  for (const k of b) {
+    if (!aMap.has(k.key)) {
+      const l = after.get(prev) ?? [];
+      l.push(k.key);
+      after.set(prev, l);
+    }
+    prev = k.key;
+  }
+  const order: string[] = [];
+  const emit = (key: string | null) => {
+    // iterative to stay safe on long chains
+    const stack: Array<string | null> = [key];
+    while (stack.length) {
+      const k = stack.pop()!;
+      if (k !== null) order.push(k);
+      const ins = after.get(k);
+      if (ins) for (let i = ins.length - 1; i >= 0; i--) stack.push(ins[i]);
+    }
+  };
+  emit(null);
+  for (const k of a) emit(k.key);
+
+  return order.map((key) => {
+    const ka = aMap.get(key);
+    const kb = bMap.get(key);
+    const ref = (ka ?? kb)!;
+    const da = ka?.span.duration_ms ?? 0;
+    const db = kb?.span.duration_ms ?? 0;
+    const status: RowStatus = ka && kb ? 'both' : ka ? 'vanished' : 'appeared';
+    const delta = status === 'both' ? db - da : 0;
+    return {
+      key,
+      label: ref.labels[ref.labels.length - 1],
+      depth: ref.depth,
+      a: ka?.span,
+      b: kb?.span,
+      status,
+      delta,
+      ratio: da > 0 ? delta / da : db > 0 ? Infinity : 0,
+    };
+  });
+}
+
+function runLabel(t: TraceSummary): string {
+  return `${formatTime(t.start_time)} · ${formatDuration(t.duration_ms)} · ${shortId(t.trace_id)}${t.error_count ? ` · ${t.error_count} err` : ''}`;
+}
+
+export function CompareView({ a, b, workflow }: { a: string; b: string; workflow: string }) {
+  const traceA = useApi((s) => (a ? api.trace(a, s) : Promise.resolve(null)), [a]);
+  const traceB = useApi((s) => (b ? api.trace(b, s) : Promise.resolve(null)), [b]);
+  const rootWorkflow = (spans?: Span[]) => {
+    const root = spans?.find((s) => !s.parent_id) ?? spans?.[0];
+    return root ? getAttrString(root.attributes, 'workflow.name') : undefined;
+  };
+  const wf = workflow || rootWorkflow(traceA.data?.spans) || rootWorkflow(traceB.data?.spans) || '';
+  const runs = useApi((s) => (wf ? api.traces({ workflow: wf, limit: 200 }, s) : Promise.resolve(null)), [wf]);
+  const workflows = useApi((s) => api.workflowStats(s), []);
+  const [threshold, setThreshold] = useState(10);
+  const [onlyChanges, setOnlyChanges] = useState(false);
+
+  const go = (na: string, nb: string, w = wf) => navigate(href('/compare', { a: na, b: nb, workflow: w }), true);
+
+  // Default picks: the two most recent runs of the workflow.
+  const runItems = runs.data?.items ?? [];
+  useEffect(() => {
+    const items = runs.data?.items ?? [];
+    if (!wf || (a && b) || items.length < 2) return;
+    const na = a || items.find((t) => t.trace_id !== b)!.trace_id;
+    const nb = b || items.find((t) => t.trace_id !== na)!.trace_id;
+    navigate(href('/compare', { a: na, b: nb, workflow: wf }), true);
+  }, [wf, runs.data, a, b]);
+
+  const rows = useMemo(() => {
+    if (!traceA.data || !traceB.data) return [];
+    return compareRuns(keyedSpans(buildTree(traceA.data.spans)), keyedSpans(buildTree(traceB.data.spans)));
+  }, [traceA.data, traceB.data]);
+
+  const thr = threshold / 100;
+  const classify = (r: CompareRow) =>
+    r.status !== 'both' ? r.status : r.ratio > thr && r.delta > 0.05 ? 'slower' : r.ratio < -thr && r.delta < -0.05 ? 'faster' : 'same';
+  const shown = onlyChanges ? rows.filter((r) => classify(r) !== 'same') : rows;
+  const counts = rows.reduce(
+    (c, r) => {
+      c[classify(r)]++;
+      return c;
+    },
+    { slower: 0, faster: 0, same: 0, appeared: 0, vanished: 0 } as Record<string, number>,
+  );
+  const totalA = traceA.data ? buildTree(traceA.data.spans).durationMs : 0;
+  const totalB = traceB.data ? buildTree(traceB.data.spans).durationMs : 0;
+  const maxDur = Math.max(1e-9, ...rows.map((r) => Math.max(r.a?.duration_ms ?? 0, r.b?.duration_ms ?? 0)));
+
+  const picker = (which: 'a' | 'b', value: string) => (
+    <select
+      value={value}
+      onChange={(e) => (which === 'a' ? go(e.target.value, b) : go(a, e.target.value))}
+      data-testid={`compare-pick-${which}`}
+    >
+      <option value="">choose a run…</option>
+      {value && !runItems.some((t) => t.trace_id === value) && <option value={value}>{shortId(value, 16)}</option>}
+      {runItems.map((t) => (
+        <option key={t.trace_id} value={t.trace_id}>
+          {runLabel(t)}
+        </option>
+      ))}
+    </select>
+  );
+
+  return (
+    <div className="page compare-page" data-testid="compare-view">
+      <section className="card">
+        <div className="compare-pickers">
+          <label>
+            Workflow
+            <select value={wf} onChange={(e) => navigate(href('/compare', { workflow: e.target.value }), true)} data-testid="compare-workflow">
+              <option value="">choose a workflow…</option>
+              {wf && !workflows.data?.workflows.some((w) => w.workflow_name === wf) && <option value={wf}>{wf}</option>}
+              {workflows.data?.workflows.map((w) => (
+                <option key={w.workflow_name} value={w.workflow_name}>
+                  {w.workflow_name} ({w.runs} runs)
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <span className="ab a">A</span> {picker('a', a)}
+          </label>
+          <button type="button" className="small" onClick={() => go(b, a)} disabled={!a || !b} title="Swap A and B" data-testid="compare-swap">
+            ⇄
+          </button>
+          <label>
+            <span className="ab b">B</span> {picker('b', b)}
+          </label>
+        </div>
+        {wf && runs.data && runItems.length < 2 && <p className="muted">This workflow has fewer than two runs yet.</p>}
+      </section>
+      {(traceA.error || traceB.error) && <div className="error-box">{(traceA.error ?? traceB.error)!.message}</div>}
+      {traceA.data && traceB.data && (
+        <section className="card">
+          <div className="compare-summary" data-testid="compare-summary">
+            <span>
+              <span className="ab a">A</span> <a href={href(`/trace/${a}`)}>{formatDuration(totalA)}</a> · {traceA.data.spans.length} spans
+            </span>
+            <span>
+              <span className="ab b">B</span> <a href={href(`/trace/${b}`)}>{formatDuration(totalB)}</a> · {traceB.data.spans.length} spans
+            </span>
+            <span className={totalB > totalA ? 'slower-text' : 'faster-text'}>
+              Δ {formatDelta(totalB - totalA)}
+              {totalA > 0 && ` (${(((totalB - totalA) / totalA) * 100).toFixed(1)}%)`}
+            </span>
+            <span className="chips">
+              <span className="chip slower" data-testid="compare-count-slower">{counts.slower} slower</span>
+              <span className="chip faster">{counts.faster} faster</span>
+              <span className="chip appeared" data-testid="compare-count-appeared">{counts.appeared} appeared</span>
+              <span className="chip vanished" data-testid="compare-count-vanished">{counts.vanished} vanished</span>
+            </span>
+            <span className="grow" />
+            <label className="inline small">
+              slower/faster beyond{' '}
+              <input type="number" min={0} max={1000} value={threshold} onChange={(e) => setThreshold(Math.max(0, Number(e.target.value) || 0))} style={{ width: 56 }} />%
+            </label>
+            <label className="inline small">
+              <input type="checkbox" checked={onlyChanges} onChange={(e) => setOnlyChanges(e.target.checked)} data-testid="compare-only-changes" /> only changes
+            </label>
+          </div>
+          <div className="table-wrap">
+            <table className="table compare" data-testid="compare-table">
+              <thead>
+                <tr>
+                  <th>Span (path from the root)</th>
+                  <th className="num">A</th>
+                  <th className="num">B</th>
+                  <th className="num">Δ</th>
+                  <th style={{ width: '20%' }} />
+                  <th>Change</th>
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((r) => {
+                  const c = classify(r);
+                  return (
+                    <tr key={r.key} className={`cmp-${c}`} data-testid="compare-row" data-key={r.key} data-status={c}>
+                      <td style={{ paddingLeft: 8 + r.depth * 14 }} title={r.key}>
+                        {r.label}
+                        {(r.a?.status_code === 'ERROR' || r.b?.status_code === 'ERROR') && (
+                          <span className="badge error small" title="ERROR in A/B">
+                            {r.a?.status_code === 'ERROR' ? 'A' : ''}
+                            {r.b?.status_code === 'ERROR' ? 'B' : ''} err
+                          </span>
+                        )}
+                      </td>
+                      <td className="num">{r.a ? <a href={href(`/trace/${a}`, { span: r.a.span_id })}>{formatDuration(r.a.duration_ms)}</a> : <span className="muted">—</span>}</td>
+                      <td className="num">{r.b ? <a href={href(`/trace/${b}`, { span: r.b.span_id })}>{formatDuration(r.b.duration_ms)}</a> : <span className="muted">—</span>}</td>
+                      <td className="num delta">{r.status === 'both' ? formatDelta(r.delta) : ''}</td>
+                      <td>
+                        <div className="ab-bars">
+                          <div className="ab-bar a" style={{ width: `${((r.a?.duration_ms ?? 0) / maxDur) * 100}%` }} />
+                          <div className="ab-bar b" style={{ width: `${((r.b?.duration_ms ?? 0) / maxDur) * 100}%` }} />
+                        </div>
+                      </td>
+                      <td className="change">
+                        {c === 'appeared' ? 'appeared in B' : c === 'vanished' ? 'vanished in B' : c === 'slower' ? `slower ${Number.isFinite(r.ratio) ? `+${(r.ratio * 100).toFixed(0)}%` : ''}` : c === 'faster' ? `faster ${(r.ratio * 100).toFixed(0)}%` : ''}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+      {(!a || !b) && !wf && <div className="empty">Pick a workflow, then two of its runs. Or tick two traces in the trace list and press Compare.</div>}
+    </div>
+  );
+}

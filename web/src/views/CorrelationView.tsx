@@ -1,0 +1,158 @@
+// Everything sharing one correlation id: its traces (GET
+// /api/traces?correlation_id=) on a common time axis, and its artifacts.
+import { useEffect, useState } from 'react';
+import { api } from '../api';
+import { formatDuration, formatTime, shortId } from '../format';
+import { href, navigate, useApi, useLiveReload } from '../hooks';
+
+export function CorrelationView({ correlationId }: { correlationId: string }) {
+  const [draft, setDraft] = useState(correlationId);
+  useEffect(() => setDraft(correlationId), [correlationId]);
+  const traces = useApi((s) => (correlationId ? api.traces({ correlation_id: correlationId, limit: 500 }, s) : Promise.resolve(null)), [correlationId]);
+  const artifacts = useApi(
+    (s) => (correlationId ? api.artifacts({ correlation_id: correlationId, limit: 200 }, s).catch(() => null) : Promise.resolve(null)),
+    [correlationId],
+  );
+  // Without an id: the correlation ids of recent traces, to pick from.
+  const recent = useApi((s) => (correlationId ? Promise.resolve(null) : api.traces({ limit: 200 }, s)), [correlationId]);
+  useLiveReload(['span', 'artifact'], () => {
+    traces.reload();
+    artifacts.reload();
+    recent.reload();
+  }, { waitMs: 600 });
+
+  const items = traces.data?.items ?? [];
+  const start = Math.min(...items.map((t) => t.start_time));
+  const end = Math.max(...items.map((t) => t.start_time + t.duration_ms * 1e6));
+  const span = Math.max(1, end - start);
+  const recentIds = new Map<string, number>();
+  for (const t of recent.data?.items ?? []) for (const c of t.correlation_ids ?? []) recentIds.set(c, (recentIds.get(c) ?? 0) + 1);
+
+  return (
+    <div className="page correlation-page" data-testid="correlation-view">
+      <form
+        className="toolbar card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          navigate(href(`/correlation/${draft.trim()}`));
+        }}
+      >
+        <label className="inline grow">
+          Correlation id{' '}
+          <input className="mono grow" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="paste a correlation id" data-testid="correlation-input" />
+        </label>
+        <button type="submit" className="primary small" disabled={!draft.trim()}>
+          Show
+        </button>
+      </form>
+      {!correlationId && (
+        <section className="card">
+          <div className="card-head">
+            <h2>Recent correlation ids</h2>
+          </div>
+          {recentIds.size === 0 ? (
+            <p className="muted">No correlated traces yet.</p>
+          ) : (
+            <ul className="plain-list">
+              {[...recentIds].map(([c, n]) => (
+                <li key={c}>
+                  <a className="mono" href={href(`/correlation/${c}`)}>
+                    {c}
+                  </a>{' '}
+                  <span className="muted small">
+                    {n} trace{n === 1 ? '' : 's'}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+      {correlationId && (
+        <>
+          <section className="card">
+            <div className="card-head">
+              <h2>
+                Traces of <span className="mono">{correlationId}</span>
+              </h2>
+              <span className="muted" data-testid="correlation-total">
+                {traces.data ? `${traces.data.total} trace${traces.data.total === 1 ? '' : 's'}` : ''}
+              </span>
+            </div>
+            {traces.error && <div className="error-box">{traces.error.message}</div>}
+            <table className="table" data-testid="correlation-traces">
+              <thead>
+                <tr>
+                  <th>Trace</th>
+                  <th>Started</th>
+                  <th className="num">Duration</th>
+                  <th className="num">Spans</th>
+                  <th className="num">Errors</th>
+                  <th style={{ width: '36%' }}>Timeline</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...items].reverse().map((t) => (
+                  <tr key={t.trace_id} className={`clickable ${t.error_count ? 'has-error' : ''}`} onClick={() => navigate(href(`/trace/${t.trace_id}`))} data-testid="correlation-trace-row">
+                    <td>
+                      <a href={href(`/trace/${t.trace_id}`)}>{t.workflow_name ?? t.root_name}</a> <span className="mono muted small">{shortId(t.trace_id)}</span>
+                    </td>
+                    <td className="nowrap">{formatTime(t.start_time)}</td>
+                    <td className="num">{formatDuration(t.duration_ms)}</td>
+                    <td className="num">{t.span_count}</td>
+                    <td className="num">{t.error_count ? <span className="badge error">{t.error_count}</span> : 0}</td>
+                    <td>
+                      <div className="mini-timeline">
+                        <div
+                          className={`mini-bar ${t.error_count ? 'error' : ''}`}
+                          style={{ left: `${((t.start_time - start) / span) * 100}%`, width: `${Math.max(0.5, ((t.duration_ms * 1e6) / span) * 100)}%` }}
+                        />
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+                {traces.data && items.length === 0 && (
+                  <tr>
+                    <td colSpan={6} className="empty">
+                      No trace carries this correlation id.
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </section>
+          {artifacts.data && (
+            <section className="card">
+              <div className="card-head">
+                <h2>Artifacts</h2>
+                <span className="muted">{artifacts.data.total}</span>
+              </div>
+              <table className="table" data-testid="correlation-artifacts">
+                <thead>
+                  <tr>
+                    <th>Type</th>
+                    <th>Produced by</th>
+                    <th>Created</th>
+                    <th>Payload</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {artifacts.data.items.map((a) => (
+                    <tr key={a.id}>
+                      <td>{a.type}</td>
+                      <td>{a.produced_by || <span className="muted">external</span>}</td>
+                      <td className="nowrap">{a.created_at}</td>
+                      <td className="mono small ellipsis" title={JSON.stringify(a.payload)}>
+                        {JSON.stringify(a.payload)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

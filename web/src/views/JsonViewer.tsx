@@ -1,0 +1,120 @@
+// The JSON of one span: overview, then attributes, events, links and
+// resource as collapsible trees. Strings holding JSON (input.value,
+// output.value) open as trees too. Everything is rendered as text.
+import { useState } from 'react';
+import type { Span } from '../api';
+import { JsonTree, JsonTreeControl } from '../components/JsonTree';
+import { copyText, formatDuration, formatTime } from '../format';
+
+export function JsonViewer({ span, traceStart, onClose }: { span: Span; traceStart?: number; onClose?: () => void }) {
+  const [mode, setMode] = useState<'default' | 'expand' | 'collapse'>('default');
+  const [gen, setGen] = useState(0);
+  const [raw, setRaw] = useState(false);
+  const [copied, setCopied] = useState<'' | 'ok' | 'fail'>('');
+  const broadcast = (m: 'expand' | 'collapse') => {
+    setMode(m);
+    setGen((g) => g + 1);
+  };
+  const copy = async () => {
+    const ok = await copyText(JSON.stringify(span, null, 2));
+    setCopied(ok ? 'ok' : 'fail');
+    setTimeout(() => setCopied(''), 1500);
+  };
+  const rel = (ns: number) => (traceStart !== undefined ? `+${formatDuration((ns - traceStart) / 1e6)}` : '');
+  const overview: Array<[string, React.ReactNode]> = [
+    ['name', span.name],
+    ['span_id', <span className="mono">{span.span_id}</span>],
+    ['parent_id', <span className="mono">{span.parent_id ?? '— (root)'}</span>],
+    ['trace_id', <span className="mono">{span.trace_id}</span>],
+    ['service', span.service ?? ''],
+    ['operation', span.operation ?? ''],
+    ['kind', span.kind],
+    ['start', `${formatTime(span.start_time)} ${rel(span.start_time)}`],
+    ['duration', formatDuration(span.duration_ms)],
+    [
+      'status',
+      <span className={`badge ${span.status_code === 'ERROR' ? 'error' : span.status_code === 'OK' ? 'ok' : ''}`}>{span.status_code}</span>,
+    ],
+  ];
+  if (span.status_description) overview.push(['status_description', <span className="error-text">{span.status_description}</span>]);
+
+  return (
+    <aside className="json-viewer" data-testid="json-viewer" data-span-id={span.span_id}>
+      <div className="jv-header">
+        <div className="jv-title" title={span.name}>
+          {span.name}
+        </div>
+        <div className="jv-actions">
+          <button type="button" className="small" onClick={() => broadcast('expand')} data-testid="json-expand-all">
+            Expand
+          </button>
+          <button type="button" className="small" onClick={() => broadcast('collapse')} data-testid="json-collapse-all">
+            Collapse
+          </button>
+          <button type="button" className={`small ${raw ? 'active' : ''}`} onClick={() => setRaw((r) => !r)} data-testid="json-raw">
+            Raw
+          </button>
+          <button type="button" className="small" onClick={() => void copy()} data-testid="json-copy" title="Copy this span as JSON">
+            {copied === 'ok' ? 'Copied ✓' : copied === 'fail' ? 'Copy failed' : 'Copy'}
+          </button>
+          {onClose && (
+            <button type="button" className="small ghost" onClick={onClose} aria-label="close" data-testid="json-close">
+              ✕
+            </button>
+          )}
+        </div>
+      </div>
+      <div className="jv-body">
+        {raw ? (
+          <pre className="jv-raw" data-testid="json-raw-text">
+            {JSON.stringify(span, null, 2)}
+          </pre>
+        ) : (
+          <JsonTreeControl mode={mode} gen={gen} defaultDepth={3}>
+            <table className="kv">
+              <tbody>
+                {overview.map(([k, v]) => (
+                  <tr key={k}>
+                    <th>{k}</th>
+                    <td>{v}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <Section title="Attributes" count={Object.keys(span.attributes ?? {}).length} testId="json-attributes">
+              <JsonTree value={span.attributes ?? {}} path="attributes" />
+            </Section>
+            <Section title="Events" count={span.events?.length ?? 0} testId="json-events">
+              {(span.events ?? []).map((e, i) => (
+                <div key={i} className="jv-event">
+                  <div className="jv-event-head">
+                    <b>{e.name}</b> <span className="muted small">{rel(e.timestamp)}</span>
+                  </div>
+                  <JsonTree value={e.attributes ?? {}} path={`events.${i}`} />
+                </div>
+              ))}
+            </Section>
+            <Section title="Links" count={span.links?.length ?? 0} testId="json-links">
+              <JsonTree value={span.links ?? []} path="links" />
+            </Section>
+            <Section title="Resource" count={Object.keys(span.resource ?? {}).length} testId="json-resource" closed>
+              <JsonTree value={span.resource ?? {}} path="resource" />
+            </Section>
+          </JsonTreeControl>
+        )}
+      </div>
+    </aside>
+  );
+}
+
+function Section({ title, count, children, testId, closed }: { title: string; count: number; children: React.ReactNode; testId: string; closed?: boolean }) {
+  const [open, setOpen] = useState(!closed && count > 0);
+  return (
+    <section className="jv-section" data-testid={testId}>
+      <button type="button" className="jv-section-head" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
+        {open ? '▾' : '▸'} {title} <span className="muted">({count})</span>
+      </button>
+      {open && <div className="jv-section-body">{children}</div>}
+    </section>
+  );
+}

@@ -1,0 +1,333 @@
+// The waterfall of one trace: the span tree with collapsible nodes, bars to
+// scale, ERROR spans in red, the critical path highlighted, and virtualised
+// rows (only the rows in view are in the DOM) so that a trace of 10,000
+// spans scrolls smoothly. Clicking a span opens its JSON.
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { api } from '../api';
+import { colorFor, downloadText, formatDuration, formatTime, getAttrString, shortId } from '../format';
+import { href, navigate, useApi, useLiveReload } from '../hooks';
+import { agentOf, buildTree, criticalPath, visibleRows, type TraceNode } from '../traceModel';
+import { JsonViewer } from './JsonViewer';
+
+const ROW_H = 26;
+const OVERSCAN = 12;
+const INDENT = 14;
+
+function ticks(totalMs: number): number[] {
+  return [0, 0.25, 0.5, 0.75, 1].map((f) => f * totalMs);
+}
+
+export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: string }) {
+  const trace = useApi((s) => api.trace(traceId, s), [traceId]);
+  useLiveReload(['span'], trace.reload, { filter: (_n, d) => (d as { trace_id?: string }).trace_id === traceId, waitMs: 500 });
+
+  const tree = useMemo(() => (trace.data ? buildTree(trace.data.spans) : null), [trace.data]);
+  const critical = useMemo(() => (tree ? criticalPath(tree) : new Set<string>()), [tree]);
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const [showCritical, setShowCritical] = useState(true);
+  const [find, setFind] = useState('');
+  const [findIndex, setFindIndex] = useState(0);
+  const rows = useMemo(() => (tree ? visibleRows(tree, collapsed) : []), [tree, collapsed]);
+
+  // ---- virtual scrolling ----
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewH, setViewH] = useState(600);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setViewH(el.clientHeight));
+    ro.observe(el);
+    setViewH(el.clientHeight);
+    return () => ro.disconnect();
+  }, [tree !== null]); // eslint-disable-line react-hooks/exhaustive-deps
+  const raf = useRef(0);
+  const onScroll = useCallback(() => {
+    cancelAnimationFrame(raf.current);
+    raf.current = requestAnimationFrame(() => setScrollTop(scroller.current?.scrollTop ?? 0));
+  }, []);
+  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + viewH) / ROW_H) + OVERSCAN);
+
+  const selected = spanId && tree ? tree.byId.get(spanId) : undefined;
+  const select = (id: string | undefined) => navigate(href(`/trace/${traceId}`, { span: id }), true);
+
+  // ---- find ----
+  const needle = find.trim().toLowerCase();
+  const matches = useMemo(() => {
+    if (!tree || !needle) return [] as TraceNode[];
+    const out: TraceNode[] = [];
+    const walk = (ns: TraceNode[]) => {
+      for (const n of ns) {
+        const s = n.span;
+        const agent = agentOf(s) ?? '';
+        if (s.name.toLowerCase().includes(needle) || agent.toLowerCase().includes(needle) || s.span_id.startsWith(needle)) out.push(n);
+        walk(n.children);
+      }
+    };
+    walk(tree.roots);
+    return out;
+  }, [tree, needle]);
+  const matchIds = useMemo(() => new Set(matches.map((m) => m.span.span_id)), [matches]);
+
+  const reveal = useCallback(
+    (n: TraceNode) => {
+      // expand the ancestors, then scroll the row into view
+      setCollapsed((c) => {
+        let changed = false;
+        const next = new Set(c);
+        for (let p = n.parent; p; p = p.parent) if (next.delete(p.span.span_id)) changed = true;
+        return changed ? next : c;
+      });
+      requestAnimationFrame(() => {
+        const el = scroller.current;
+        if (!el || !tree) return;
+        const idx = visibleRows(tree, collapsedRef.current).indexOf(n);
+        if (idx < 0) return;
+        const top = idx * ROW_H;
+        if (top < el.scrollTop || top > el.scrollTop + el.clientHeight - ROW_H * 2) el.scrollTop = Math.max(0, top - el.clientHeight / 3);
+      });
+    },
+    [tree],
+  );
+  const collapsedRef = useRef(collapsed);
+  collapsedRef.current = collapsed;
+
+  useEffect(() => {
+    setFindIndex(0);
+  }, [needle]);
+  const gotoMatch = (delta: number) => {
+    if (!matches.length) return;
+    const i = (findIndex + delta + matches.length) % matches.length;
+    setFindIndex(i);
+    reveal(matches[i]);
+    select(matches[i].span.span_id);
+  };
+
+  // Reveal the span named in the URL once the trace is loaded.
+  const revealed = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (selected && revealed.current !== selected.span.span_id) {
+      revealed.current = selected.span.span_id;
+      reveal(selected);
+    }
+  }, [selected, reveal]);
+
+  const toggle = (id: string) =>
+    setCollapsed((c) => {
+      const next = new Set(c);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const expandAll = () => setCollapsed(new Set());
+  const collapseAll = () => {
+    if (!tree) return;
+    const all = new Set<string>();
+    for (const n of tree.byId.values()) if (n.children.length) all.add(n.span.span_id);
+    setCollapsed(all);
+  };
+  // Collapse to a level: everything at depth >= level is folded.
+  const collapseToLevel = (level: number) => {
+    if (!tree) return;
+    const s = new Set<string>();
+    for (const n of tree.byId.values()) if (n.children.length && n.depth >= level) s.add(n.span.span_id);
+    setCollapsed(s);
+  };
+
+  const [otlpError, setOtlpError] = useState('');
+  const downloadOtlp = async () => {
+    try {
+      const data = await api.traceOtlp(traceId);
+      setOtlpError('');
+      downloadText(`trace-${traceId}.otlp.json`, JSON.stringify(data, null, 2), 'application/json');
+    } catch (e) {
+      setOtlpError(`OTLP download failed: ${(e as Error).message}`);
+    }
+  };
+
+  if (trace.error && !trace.data) {
+    return (
+      <div className="page">
+        <div className="error-box" data-testid="timeline-error">
+          {trace.error.message}
+        </div>
+        <a href={href('/traces')}>Back to the traces</a>
+      </div>
+    );
+  }
+  if (!tree || !trace.data) return <div className="page loading-page">Loading trace…</div>;
+
+  const root = tree.roots[0]?.span;
+  const workflow = (root && getAttrString(root.attributes, 'workflow.name')) ?? '';
+  const total = Math.max(tree.durationMs, 1e-6);
+  const pct = (ns: number) => ((ns - tree.start) / 1e6 / total) * 100;
+
+  return (
+    <div className="page timeline-page" data-testid="timeline" data-trace-id={traceId}>
+      <div className="trace-header">
+        <div className="trace-title">
+          <a href={href('/traces')} className="back" title="Back to the traces">
+            ‹
+          </a>
+          <h1 data-testid="timeline-title">{workflow || root?.name || traceId}</h1>
+          <span className="mono muted" title={traceId}>
+            {shortId(traceId, 16)}
+          </span>
+        </div>
+        <div className="trace-facts">
+          <span>
+            Started <b>{formatTime(tree.start)}</b>
+          </span>
+          <span>
+            Duration <b data-testid="timeline-duration">{formatDuration(tree.durationMs)}</b>
+          </span>
+          <span>
+            Spans <b data-testid="timeline-span-count">{trace.data.spans.length}</b>
+          </span>
+          <span>
+            Depth <b>{tree.maxDepth + 1}</b>
+          </span>
+          <span className={tree.errorCount ? 'error-text' : ''}>
+            Errors <b data-testid="timeline-error-count">{tree.errorCount}</b>
+          </span>
+          <span>
+            Services{' '}
+            {tree.services.map((s) => (
+              <span key={s} className="tag" style={{ borderLeftColor: colorFor(s) }}>
+                {s}
+              </span>
+            ))}
+          </span>
+        </div>
+        <div className="toolbar">
+          <button type="button" className="small" onClick={expandAll} data-testid="expand-all">
+            Expand all
+          </button>
+          <button type="button" className="small" onClick={collapseAll} data-testid="collapse-all">
+            Collapse all
+          </button>
+          <button type="button" className="small" onClick={() => collapseToLevel(2)} title="Show the first two levels">
+            2 levels
+          </button>
+          <label className="inline">
+            <input type="checkbox" checked={showCritical} onChange={(e) => setShowCritical(e.target.checked)} data-testid="critical-toggle" /> critical path
+          </label>
+          <span className="grow" />
+          <input
+            type="search"
+            className="find"
+            placeholder="Find span (name, agent, id)"
+            value={find}
+            onChange={(e) => setFind(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') gotoMatch(e.shiftKey ? -1 : 1);
+            }}
+            data-testid="timeline-find"
+          />
+          {needle && (
+            <span className="muted small" data-testid="timeline-find-count">
+              {matches.length ? `${findIndex + 1}/${matches.length}` : '0 found'}
+            </span>
+          )}
+          {workflow && (
+            <a className="button small" href={href('/compare', { a: traceId, workflow })} data-testid="timeline-compare">
+              Compare…
+            </a>
+          )}
+          <button type="button" className="small" onClick={() => void downloadOtlp()} data-testid="download-otlp" title="GET /api/traces/{id}/otlp">
+            OTLP JSON ⤓
+          </button>
+        </div>
+        {otlpError && <div className="error-box">{otlpError}</div>}
+      </div>
+
+      <div className={`timeline-body ${selected ? 'with-detail' : ''}`}>
+        <div className="waterfall">
+          <div className="wf-header">
+            <div className="wf-name-col">Service &amp; operation</div>
+            <div className="wf-bar-col">
+              {ticks(total).map((t, i) => (
+                <span key={i} className="tick" style={{ left: `${i * 25}%` }}>
+                  {formatDuration(t)}
+                </span>
+              ))}
+            </div>
+          </div>
+          <div className="wf-scroll" ref={scroller} onScroll={onScroll} data-testid="waterfall" data-row-count={rows.length}>
+            <div className="wf-inner" style={{ height: rows.length * ROW_H }}>
+              <div className="wf-gridlines">
+                {[25, 50, 75].map((p) => (
+                  <span key={p} style={{ left: `calc(var(--name-col) + (100% - var(--name-col)) * ${p / 100})` }} />
+                ))}
+              </div>
+              {rows.slice(first, last).map((n, i) => {
+                const s = n.span;
+                const idx = first + i;
+                const isErr = s.status_code === 'ERROR';
+                const isCrit = showCritical && critical.has(s.span_id);
+                const left = pct(s.start_time);
+                const width = Math.max(0.15, (s.duration_ms / total) * 100);
+                const agent = agentOf(s);
+                const open = !collapsed.has(s.span_id);
+                const labelRight = left + width < 82;
+                const color = colorFor(s.service ?? s.name);
+                return (
+                  <div
+                    key={s.span_id}
+                    className={`wf-row ${isErr ? 'error' : ''} ${isCrit ? 'critical' : ''} ${selected?.span.span_id === s.span_id ? 'selected' : ''} ${matchIds.has(s.span_id) ? 'match' : ''}`}
+                    style={{ top: idx * ROW_H, height: ROW_H }}
+                    data-testid="span-row"
+                    data-span-id={s.span_id}
+                    data-name={s.name}
+                    data-depth={n.depth}
+                    data-status={s.status_code}
+                    data-critical={critical.has(s.span_id) ? 'true' : 'false'}
+                    onClick={() => select(selected?.span.span_id === s.span_id ? undefined : s.span_id)}
+                  >
+                    <div className="wf-name-col" style={{ paddingLeft: 6 + n.depth * INDENT }} title={`${s.name}${agent ? ` (${agent})` : ''}`}>
+                      {n.children.length > 0 ? (
+                        <button
+                          type="button"
+                          className="wf-toggle"
+                          data-testid="span-toggle"
+                          aria-expanded={open}
+                          aria-label={open ? 'collapse' : 'expand'}
+                          onClick={(e) => {
+                            e.stopPropagation();
+                            toggle(s.span_id);
+                          }}
+                        >
+                          {open ? '▾' : '▸'}
+                        </button>
+                      ) : (
+                        <span className="wf-toggle-spacer" />
+                      )}
+                      <span className="svc-dot" style={{ background: color }} />
+                      {isErr && (
+                        <span className="err-icon" title={s.status_description ?? 'error'}>
+                          !
+                        </span>
+                      )}
+                      <span className="wf-service">{s.service ?? ''}</span>
+                      <span className="wf-op">{s.operation ?? s.name}</span>
+                      {agent && <span className="wf-agent">{agent}</span>}
+                      {!open && <span className="wf-hidden muted small">+{n.descendants}</span>}
+                    </div>
+                    <div className="wf-bar-col">
+                      <div className="wf-bar" style={{ left: `${left}%`, width: `${width}%`, background: isErr ? undefined : color }} />
+                      <span className="wf-dur" style={labelRight ? { left: `calc(${left + width}% + 4px)` } : { right: `calc(${100 - left}% + 4px)` }}>
+                        {formatDuration(s.duration_ms)}
+                      </span>
+                    </div>
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+        </div>
+        {selected && <JsonViewer span={selected.span} traceStart={tree.start} onClose={() => select(undefined)} />}
+      </div>
+    </div>
+  );
+}

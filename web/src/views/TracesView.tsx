@@ -1,0 +1,325 @@
+// Trace list: filters (kept in the URL), paging, newest first, refreshed
+// live (debounced) when spans end; pick two rows to compare them.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { api, type TracesQuery } from '../api';
+import { colorFor, formatDuration, formatRelative, formatTime, isoToLocalInput, localInputToIso, shortId } from '../format';
+import { href, navigate, useApi, useLiveReload } from '../hooks';
+
+const FILTER_KEYS = ['workflow', 'service', 'operation', 'status', 'correlation_id', 'min_duration_ms', 'max_duration_ms', 'since', 'until', 'q'] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
+type Filters = Record<FilterKey, string>;
+
+const PAGE_SIZES = [20, 50, 100, 200];
+
+function readFilters(query: URLSearchParams): Filters {
+  const f = {} as Filters;
+  for (const k of FILTER_KEYS) f[k] = query.get(k) ?? '';
+  return f;
+}
+
+function writeRoute(f: Filters, limit: number, offset: number, replace = true) {
+  const q: Record<string, string | number> = {};
+  for (const k of FILTER_KEYS) if (f[k]) q[k] = f[k];
+  if (limit !== 50) q.limit = limit;
+  if (offset) q.offset = offset;
+  navigate(href('/traces', q), replace);
+}
+
+export function TracesView({ query }: { query: URLSearchParams }) {
+  const applied = useMemo(() => readFilters(query), [query]);
+  const limit = Math.max(1, Math.min(1000, Number(query.get('limit')) || 50));
+  const offset = Math.max(0, Number(query.get('offset')) || 0);
+  const [draft, setDraft] = useState<Filters>(applied);
+  const [live, setLive] = useState(true);
+  const [selected, setSelected] = useState<string[]>([]);
+  const appliedKey = JSON.stringify(applied);
+
+  // Text fields apply after a short pause; selects and dates at once.
+  const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const typing = useRef(false);
+  // The URL is the truth, except while a typed change is still pending.
+  useEffect(() => {
+    if (!typing.current) setDraft(applied);
+  }, [appliedKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const set = (k: FilterKey, v: string, immediate = false) => {
+    const next = { ...draft, [k]: v };
+    setDraft(next);
+    clearTimeout(typingTimer.current);
+    if (immediate) {
+      typing.current = false;
+      writeRoute(next, limit, 0);
+    } else {
+      typing.current = true;
+      typingTimer.current = setTimeout(() => {
+        typing.current = false;
+        writeRoute(next, limit, 0);
+      }, 350);
+    }
+  };
+  useEffect(() => () => clearTimeout(typingTimer.current), []);
+
+  const params: TracesQuery = { ...applied, status: applied.status as TracesQuery['status'], limit, offset };
+  const traces = useApi((s) => api.traces(params, s), [appliedKey, limit, offset]);
+  const services = useApi((s) => api.services(s), []);
+  const workflows = useApi((s) => api.workflowStats(s), []);
+  useLiveReload(['span'], traces.reload, { enabled: live });
+  useLiveReload(['span'], () => {
+    services.reload();
+    workflows.reload();
+  }, { waitMs: 2000, maxWaitMs: 5000 });
+
+  // Rows that were not there before are flashed.
+  const seen = useRef<Set<string> | null>(null);
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    const items = traces.data?.items;
+    if (!items) return;
+    const ids = items.map((t) => t.trace_id);
+    if (seen.current) {
+      const n = new Set(ids.filter((id) => !seen.current!.has(id)));
+      if (n.size) {
+        setFresh(n);
+        const t = setTimeout(() => setFresh(new Set()), 2500);
+        ids.forEach((id) => seen.current!.add(id));
+        return () => clearTimeout(t);
+      }
+    } else seen.current = new Set();
+    ids.forEach((id) => seen.current!.add(id));
+  }, [traces.data]);
+
+  const items = traces.data?.items ?? [];
+  const total = traces.data?.total ?? 0;
+  const maxDur = Math.max(1e-9, ...items.map((t) => t.duration_ms));
+  const activeFilters = FILTER_KEYS.filter((k) => applied[k]).length;
+
+  const toggleSelect = (id: string) =>
+    setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s.slice(-1), id]));
+
+  return (
+    <div className="page traces-page">
+      <aside className="filters" data-testid="trace-filters">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            clearTimeout(typingTimer.current);
+            typing.current = false;
+            writeRoute(draft, limit, 0);
+          }}
+        >
+          <div className="filters-title">
+            Search
+            {activeFilters > 0 && (
+              <button
+                type="button"
+                className="link small"
+                data-testid="filter-reset"
+                onClick={() => {
+                  const empty = readFilters(new URLSearchParams());
+                  setDraft(empty);
+                  writeRoute(empty, limit, 0);
+                }}
+              >
+                reset ({activeFilters})
+              </button>
+            )}
+          </div>
+          <label>
+            Text
+            <input type="search" placeholder="names, attributes, output…" value={draft.q} onChange={(e) => set('q', e.target.value)} data-testid="filter-q" />
+          </label>
+          <label>
+            Workflow
+            <input list="workflow-names" value={draft.workflow} onChange={(e) => set('workflow', e.target.value)} data-testid="filter-workflow" placeholder="any" />
+            <datalist id="workflow-names">
+              {workflows.data?.workflows.map((w) => <option key={w.workflow_name} value={w.workflow_name} />)}
+            </datalist>
+          </label>
+          <label>
+            Service
+            <select value={draft.service} onChange={(e) => set('service', e.target.value, true)} data-testid="filter-service">
+              <option value="">any</option>
+              {services.data?.services.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Operation
+            <select value={draft.operation} onChange={(e) => set('operation', e.target.value, true)} data-testid="filter-operation">
+              <option value="">any</option>
+              {services.data?.operations
+                .filter((o) => !draft.service || o.startsWith(draft.service + '.'))
+                .map((o) => (
+                  <option key={o} value={o}>
+                    {o}
+                  </option>
+                ))}
+            </select>
+          </label>
+          <label>
+            Status
+            <select value={draft.status} onChange={(e) => set('status', e.target.value, true)} data-testid="filter-status">
+              <option value="">any</option>
+              <option value="ok">ok</option>
+              <option value="error">error</option>
+            </select>
+          </label>
+          <div className="row2">
+            <label>
+              Min ms
+              <input type="number" min={0} step="any" value={draft.min_duration_ms} onChange={(e) => set('min_duration_ms', e.target.value)} data-testid="filter-min" />
+            </label>
+            <label>
+              Max ms
+              <input type="number" min={0} step="any" value={draft.max_duration_ms} onChange={(e) => set('max_duration_ms', e.target.value)} data-testid="filter-max" />
+            </label>
+          </div>
+          <label>
+            Since
+            <input type="datetime-local" value={isoToLocalInput(draft.since)} onChange={(e) => set('since', localInputToIso(e.target.value), true)} data-testid="filter-since" />
+          </label>
+          <label>
+            Until
+            <input type="datetime-local" value={isoToLocalInput(draft.until)} onChange={(e) => set('until', localInputToIso(e.target.value), true)} data-testid="filter-until" />
+          </label>
+          <label>
+            Correlation id
+            <input value={draft.correlation_id} onChange={(e) => set('correlation_id', e.target.value)} data-testid="filter-correlation" placeholder="any" />
+          </label>
+          <button type="submit" className="primary" data-testid="filter-apply">
+            Find traces
+          </button>
+        </form>
+      </aside>
+
+      <section className="results">
+        <div className="toolbar">
+          <span className="count" data-testid="trace-total" data-total={total}>
+            {traces.data ? (
+              <>
+                {total === 0 ? 'No traces' : `${offset + 1}–${offset + items.length} of ${total} trace${total === 1 ? '' : 's'}`}
+              </>
+            ) : traces.loading ? (
+              'Loading…'
+            ) : (
+              ''
+            )}
+          </span>
+          {traces.loading && traces.data && <span className="spinner" aria-label="loading" />}
+          <span className="grow" />
+          <label className="inline" title="Refresh the list when spans end">
+            <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} data-testid="live-toggle" /> live
+          </label>
+          <button
+            type="button"
+            className="small"
+            disabled={selected.length !== 2}
+            data-testid="compare-selected"
+            title="Tick two traces to compare them"
+            onClick={() => navigate(href('/compare', { a: selected[0], b: selected[1] }))}
+          >
+            Compare {selected.length}/2
+          </button>
+          <select value={limit} onChange={(e) => writeRoute(applied, Number(e.target.value), 0)} className="small" data-testid="page-size" aria-label="page size">
+            {PAGE_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n} / page
+              </option>
+            ))}
+          </select>
+          <button type="button" className="small" disabled={offset === 0} onClick={() => writeRoute(applied, limit, Math.max(0, offset - limit), false)} data-testid="page-prev">
+            ‹ Prev
+          </button>
+          <button type="button" className="small" disabled={offset + items.length >= total} onClick={() => writeRoute(applied, limit, offset + limit, false)} data-testid="page-next">
+            Next ›
+          </button>
+        </div>
+        {traces.error && (
+          <div className="error-box" data-testid="trace-error">
+            {traces.error.message}
+          </div>
+        )}
+        <div className="table-wrap">
+          <table className="table traces" data-testid="trace-list">
+            <thead>
+              <tr>
+                <th style={{ width: 28 }} />
+                <th>Trace</th>
+                <th style={{ width: '26%' }}>Duration</th>
+                <th className="num">Spans</th>
+                <th className="num">Errors</th>
+                <th>Services</th>
+                <th>Correlation</th>
+                <th>Started</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((t) => (
+                <tr
+                  key={t.trace_id}
+                  className={`clickable ${t.error_count > 0 ? 'has-error' : ''} ${fresh.has(t.trace_id) ? 'fresh' : ''}`}
+                  data-testid="trace-row"
+                  data-trace-id={t.trace_id}
+                  data-workflow={t.workflow_name ?? ''}
+                  onClick={() => navigate(href(`/trace/${t.trace_id}`))}
+                >
+                  <td onClick={(e) => e.stopPropagation()}>
+                    <input type="checkbox" aria-label="select for compare" checked={selected.includes(t.trace_id)} onChange={() => toggleSelect(t.trace_id)} data-testid="trace-select" />
+                  </td>
+                  <td>
+                    <a href={href(`/trace/${t.trace_id}`)} className="trace-name" onClick={(e) => e.stopPropagation()} data-testid="trace-link">
+                      {t.workflow_name ?? t.root_name}
+                    </a>
+                    {t.workflow_name && t.workflow_name !== t.root_name && <span className="muted"> · {t.root_name}</span>}
+                    <div className="mono muted small">{shortId(t.trace_id, 12)}</div>
+                  </td>
+                  <td>
+                    <div className="dur-cell">
+                      <div className="dur-bar">
+                        <div className={`dur-fill ${t.error_count ? 'error' : ''}`} style={{ width: `${Math.max(1, (t.duration_ms / maxDur) * 100)}%` }} />
+                      </div>
+                      <span className="dur-text">{formatDuration(t.duration_ms)}</span>
+                    </div>
+                  </td>
+                  <td className="num">{t.span_count}</td>
+                  <td className="num">{t.error_count > 0 ? <span className="badge error">{t.error_count}</span> : <span className="muted">0</span>}</td>
+                  <td>
+                    <div className="tags">
+                      {t.services.slice(0, 5).map((s) => (
+                        <span key={s} className="tag" style={{ borderLeftColor: colorFor(s) }}>
+                          {s}
+                        </span>
+                      ))}
+                      {t.services.length > 5 && <span className="muted small">+{t.services.length - 5}</span>}
+                    </div>
+                  </td>
+                  <td onClick={(e) => e.stopPropagation()}>
+                    {(t.correlation_ids ?? []).slice(0, 2).map((c) => (
+                      <a key={c} href={href(`/correlation/${c}`)} className="mono small corr-link" title={c} data-testid="correlation-link">
+                        {shortId(c, 10)}
+                      </a>
+                    ))}
+                    {(t.correlation_ids?.length ?? 0) > 2 && <span className="muted small"> +{t.correlation_ids!.length - 2}</span>}
+                  </td>
+                  <td title={formatTime(t.start_time)} className="nowrap">
+                    {formatRelative(t.start_time)}
+                    <div className="muted small">{formatTime(t.start_time).slice(11)}</div>
+                  </td>
+                </tr>
+              ))}
+              {traces.data && items.length === 0 && (
+                <tr>
+                  <td colSpan={8} className="empty" data-testid="trace-empty">
+                    {activeFilters ? 'No trace matches these filters.' : 'No traces yet. Run a workflow with FLOCK_TRACE_FILE=true, or publish an artifact.'}
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -8,6 +8,7 @@
 
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
+#include "storage/store_file.hpp"
 
 namespace flock_bench {
 namespace fs = std::filesystem;
@@ -43,12 +44,9 @@ void cleanup_temp() {
 }
 
 std::int64_t count_rows(const std::string& path) {
-  std::lock_guard lock(flock::detail::store_file_mutex());
   try {
-    flock::detail::DuckDatabase::Options opts;
-    opts.read_only = true;
-    flock::detail::DuckDatabase db(path, opts);
-    flock::detail::DuckConnection con(db);
+    auto lease = flock::detail::StoreFile::at(path).share(false);
+    flock::detail::DuckConnection con(lease.db());
     return con.query_int("SELECT count(*) FROM spans");
   } catch (const std::exception&) {
     return -1;

@@ -9,6 +9,7 @@
 #include "flock/orchestrator.hpp"
 #include "flock/otlp.hpp"
 #include "flock/propagation.hpp"
+#include "flock/server.hpp"
 #include "flock/span_data.hpp"
 #include "flock/span_exporter.hpp"
 #include "flock/trace_config.hpp"

@@ -11,6 +11,7 @@
 
 #include "flock/agent.hpp"
 #include "flock/artifact.hpp"
+#include "flock/server.hpp"
 #include "flock/tracing.hpp"
 #include "flock/types.hpp"
 
@@ -68,6 +69,11 @@ class Flock {
   RunReport run_until_idle();
   // Ends the current run: resets the cascade budget and collects the errors.
   void shutdown();
+
+  // The HTTP API and dashboard of API.md §5 over this Flock; blocks until
+  // SIGINT/SIGTERM (spans are flushed first). Throws std::runtime_error when
+  // the address cannot be used.
+  void serve(ServeOptions options = {});
 
   BlackboardStore& store();
   const std::string& model() const;

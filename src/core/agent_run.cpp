@@ -36,6 +36,14 @@ void AgentRun::execute() {
   exec.set_attribute("input.artifact_id", input_->id);
   exec.set_attribute("input.produced_by", input_->produced_by);
   set_json_attribute(exec, "input.value", input_->payload);
+  FlockEvents& events = orch_.events();
+  auto notify = [&](FlockEvent::Kind kind, std::string error) {
+    if (!events.active()) return;
+    events.emit(FlockEvent{kind, input_, spec_.name, to_hex(exec.context().trace_id), to_hex(exec.context().span_id),
+                           std::move(error)});
+  };
+  notify(FlockEvent::Kind::AgentStarted, {});
+  bool failed = false;
 
   AgentContext ctx(orch_.owner(), spec_.name, spec_.description, spec_.publishes, input_->correlation_id);
   const std::size_t n = spec_.pipeline.size();
@@ -107,6 +115,8 @@ void AgentRun::execute() {
       e.message = ex.what();
     } catch (...) {
     }
+    failed = true;
+    notify(FlockEvent::Kind::AgentFailed, e.exception_type + ": " + e.message);
     orch_.record_error(std::move(e));
   }
   for (std::size_t i = 0; i < n; ++i) {
@@ -118,6 +128,7 @@ void AgentRun::execute() {
                                     to_hex(exec.context().span_id)});
     }
   }
+  if (!failed) notify(FlockEvent::Kind::AgentFinished, {});
 }
 
 }  // namespace flock::detail

@@ -1,5 +1,7 @@
 #include "core/orchestrator.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -75,6 +77,20 @@ std::vector<std::string> Orchestrator::agent_names() const {
   return out;
 }
 
+std::vector<Orchestrator::AgentInfo> Orchestrator::agents() const {
+  std::lock_guard lock(mu_);
+  std::vector<AgentInfo> out;
+  for (const auto& a : agents_) {
+    AgentInfo info{a->name, a->description, {}, a->publishes, a->max_concurrency, a->prevent_self_trigger};
+    for (const auto& s : a->subscriptions) {
+      if (std::find(info.consumes.begin(), info.consumes.end(), s.type) == info.consumes.end())
+        info.consumes.push_back(s.type);
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
 ArtifactPtr Orchestrator::make_artifact(const std::string& type, Json payload, std::string produced_by,
                                         std::string correlation_id, std::vector<std::string> tags) {
   auto a = std::make_shared<Artifact>();
@@ -122,6 +138,7 @@ ArtifactPtr Orchestrator::publish_external(const std::string& type, Json payload
   span.set_attribute("correlation_id", artifact->correlation_id);
   if (!artifact->tags.empty()) span.set_attribute("artifact.tags", artifact->tags);
   store_.add(artifact);
+  if (events_.active()) events_.emit(FlockEvent{FlockEvent::Kind::ArtifactPublished, artifact, {}, {}, {}, {}});
   schedule(artifact, span.context(), nullptr);
   span.set_status(StatusCode::Ok);
   return artifact;
@@ -131,6 +148,7 @@ ArtifactPtr Orchestrator::publish_output(const AgentSpec& producer, const Output
                                          const std::string& correlation_id, const SpanContext& parent) {
   ArtifactPtr artifact = make_artifact(out.type, out.payload, producer.name, correlation_id, {});
   store_.add(artifact);
+  if (events_.active()) events_.emit(FlockEvent{FlockEvent::Kind::ArtifactPublished, artifact, {}, {}, {}, {}});
   schedule(artifact, parent, &producer);
   return artifact;
 }

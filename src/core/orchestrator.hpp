@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/agent_spec.hpp"
+#include "core/flock_events.hpp"
 #include "core/scheduler.hpp"
 #include "flock/orchestrator.hpp"
 
@@ -32,6 +33,17 @@ class Orchestrator {
   const std::string& model() const { return model_; }
   std::vector<std::string> agent_names() const;
   Flock& owner() { return owner_; }
+  // Agents as registered, for readers (the HTTP API); a copy under the lock.
+  struct AgentInfo {
+    std::string name;
+    std::string description;
+    std::vector<std::string> consumes;
+    std::vector<std::string> publishes;
+    int max_concurrency = 0;
+    bool prevent_self_trigger = true;
+  };
+  std::vector<AgentInfo> agents() const;
+  FlockEvents& events() { return events_; }
 
   // Called by AgentRun for outputs: store, then schedule subscribers.
   ArtifactPtr publish_output(const AgentSpec& producer, const Output& out, const std::string& correlation_id,
@@ -52,6 +64,7 @@ class Orchestrator {
   std::string model_;
   FlockOptions options_;
   BlackboardStore store_;
+  FlockEvents events_;
 
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;

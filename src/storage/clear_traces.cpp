@@ -7,6 +7,7 @@
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
 #include "storage/clear_traces.hpp"
+#include "storage/store_file.hpp"
 
 namespace flock::detail {
 
@@ -19,7 +20,7 @@ ClearResult clear_trace_store(const std::string& path) {
     result.error = "no trace store at " + path;
     return result;
   }
-  std::lock_guard lock(store_file_mutex());
+  auto no_users = StoreFile::at(path).exclusive();
   try {
     {
       DuckDatabase db(path);

@@ -8,8 +8,10 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "flock/json.hpp"
 #include "flock/trace_reader.hpp"
 
 namespace flock::detail {
@@ -40,6 +42,16 @@ class DuckDatabase {
 };
 
 
+// A bound query parameter ($1, $2, ...).
+using SqlParam = std::variant<std::string, std::int64_t, double>;
+
+// A result with typed JSON values: numbers stay numbers, JSON columns are
+// parsed, NULL is null.
+struct JsonTable {
+  std::vector<std::string> columns;
+  std::vector<Json> rows;  // each an array, one value per column
+};
+
 class DuckConnection {
  public:
   explicit DuckConnection(DuckDatabase& db);
@@ -53,6 +65,10 @@ class DuckConnection {
   QueryResult query(const std::string& sql);
   // First column of the first row as int64 (0 when there is none).
   std::int64_t query_int(const std::string& sql);
+  // A prepared statement with bound parameters; throws DuckDbError.
+  JsonTable query_table(const std::string& sql, const std::vector<SqlParam>& params = {});
+  // The same as an array of objects keyed by column name.
+  Json query_objects(const std::string& sql, const std::vector<SqlParam>& params = {});
 
  private:
   duckdb_connection con_ = nullptr;

@@ -7,6 +7,7 @@
 
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
+#include "storage/store_file.hpp"
 #include "storage/span_json.hpp"
 #include "storage/span_row.hpp"
 #include "tracing/resource.hpp"
@@ -20,17 +21,17 @@ class DuckDbSpanExporter : public SpanExporter {
  public:
   DuckDbSpanExporter(std::string path, std::optional<double> ttl_days, const TraceConfig& config)
       : path_(std::move(path)), ttl_days_(ttl_days) {
+    StoreFile::at(path_).mark_writer();
     append_attributes_json(resource_json_, build_resource(config));
   }
 
   std::string name() const override { return "duckdb:" + path_; }
 
   ExportResult export_batch(std::span<const SpanData> spans) override {
-    std::lock_guard lock(store_file_mutex());
-    std::optional<DuckDatabase> db;
+    std::optional<StoreFile::Lease> db;
     if (ExportResult r = open(db); r != ExportResult::Success) return r;
     try {
-      DuckConnection con(*db);
+      DuckConnection con(db->db());
       ensure_schema(con);
       if (ttl_days_) {
         apply_ttl(con);
@@ -60,15 +61,13 @@ class DuckDbSpanExporter : public SpanExporter {
   }
 
  private:
-  ExportResult open(std::optional<DuckDatabase>& db) {
+  ExportResult open(std::optional<StoreFile::Lease>& db) {
     std::error_code ec;
     fs::path p(path_);
     if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-    DuckDatabase::Options opts;
-    opts.threads = 1;
     for (int attempt = 0; attempt < 2; ++attempt) {
       try {
-        db.emplace(path_, opts);
+        db.emplace(StoreFile::at(path_).share(true));
         return ExportResult::Success;
       } catch (const DuckDbError& e) {
         std::string msg = e.what();

@@ -41,9 +41,4 @@ FROM spans w
 WHERE json_extract(w.attributes, '$.flock.workflow') = 'true')sql");
 }
 
-std::mutex& store_file_mutex() {
-  static auto* mu = new std::mutex();
-  return *mu;
-}
-
 }  // namespace flock::detail

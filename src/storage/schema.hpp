@@ -10,8 +10,4 @@ namespace flock::detail {
 
 void ensure_schema(DuckConnection& con);
 
-// Serialises every use of a trace file inside this process (the writer's
-// flushes, clear_traces, readers): DuckDB lets one instance hold a file.
-std::mutex& store_file_mutex();
-
 }  // namespace flock::detail

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "storage/schema.hpp"
+#include "storage/store_file.hpp"
 
 namespace flock {
 
@@ -14,15 +15,10 @@ using detail::DuckConnection;
 using detail::DuckDatabase;
 using detail::DuckDbError;
 using detail::sql_quote;
-using detail::store_file_mutex;
 
 QueryResult TraceStoreReader::query(const std::string& sql) const {
-  std::lock_guard lock(store_file_mutex());
-  DuckDatabase::Options opts;
-  opts.read_only = true;
-  opts.threads = 1;
-  DuckDatabase db(path_, opts);
-  DuckConnection con(db);
+  auto lease = detail::StoreFile::at(path_).share(false);
+  DuckConnection con(lease.db());
   return con.query(sql);
 }
 

@@ -1,5 +1,9 @@
 #include "tracing/pipeline.hpp"
 
+#include <shared_mutex>
+
+#include <map>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -100,6 +104,42 @@ void flush_at_exit() {
 }
 
 }  // namespace
+
+namespace {
+std::shared_mutex g_taps_mu;
+std::atomic<bool> g_taps_active{false};
+std::map<int, SpanTap>& taps() {
+  static auto* m = new std::map<int, SpanTap>();
+  return *m;
+}
+int g_next_tap = 0;
+
+void call_span_taps(std::span<const SpanData> spans) {
+  if (spans.empty() || !g_taps_active.load(std::memory_order_acquire)) return;
+  std::shared_lock lock(g_taps_mu);
+  for (auto& [id, tap] : taps()) {
+    try {
+      tap(spans);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "flock: span observer failed: %s\n", e.what());
+    }
+  }
+}
+}  // namespace
+
+int add_span_tap(SpanTap tap) {
+  std::unique_lock lock(g_taps_mu);
+  int id = ++g_next_tap;
+  taps()[id] = std::move(tap);
+  g_taps_active.store(true, std::memory_order_release);
+  return id;
+}
+
+void remove_span_tap(int id) {
+  std::unique_lock lock(g_taps_mu);
+  taps().erase(id);
+  g_taps_active.store(!taps().empty(), std::memory_order_release);
+}
 
 bool HotConfig::wants(std::string_view name) const {
   if (!ignore.empty() && ignore.count(std::string(name)) != 0) return false;
@@ -238,9 +278,12 @@ void BatchSpanProcessor::export_pending(bool ignore_backoff) {
     }
     done = std::min(done, exported_upto_[i]);
   }
+  call_span_taps(std::span<const SpanData>(pending_.data() + tapped_upto_, pending_.size() - tapped_upto_));
+  tapped_upto_ = pending_.size();
   if (done > 0) {
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
     for (auto& upto : exported_upto_) upto -= done;
+    tapped_upto_ -= done;
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
 }

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -75,6 +77,7 @@ class BatchSpanProcessor {
   // Processor thread only (published to flush waiters under mu_).
   std::vector<SpanData> pending_;
   std::vector<std::size_t> exported_upto_;  // per exporter, index into pending_
+  std::size_t tapped_upto_ = 0;             // index into pending_: spans the taps saw
   std::vector<std::chrono::steady_clock::time_point> retry_at_;
   std::uint64_t completed_generation_ = 0;            // bumped after each export pass
   // Copies published under mu_ after each pass, for flush waiters.
@@ -89,5 +92,11 @@ class BatchSpanProcessor {
 
 // The processor in force (never freed: a stale pointer stays valid).
 BatchSpanProcessor* current_processor();
+
+// Observers of ended spans, called on the processor thread after each export
+// pass with the spans new in it (the live event stream). A tap must not block.
+using SpanTap = std::function<void(std::span<const SpanData>)>;
+int add_span_tap(SpanTap tap);
+void remove_span_tap(int id);
 
 }  // namespace flock::detail

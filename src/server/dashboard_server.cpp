@@ -1,0 +1,254 @@
+// DashboardServer: the HTTP transport, the API router, and the live event
+// sources (span tap and blackboard events in a running program; polling the
+// file when serving a trace file alone).
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <filesystem>
+#include <thread>
+
+#include "core/orchestrator.hpp"
+#include "flock/orchestrator.hpp"
+#include "flock/server.hpp"
+#include "server/api_router.hpp"
+#include "server/event_hub.hpp"
+#include "server/http_transport.hpp"
+#include "server/static_files.hpp"
+#include "storage/duckdb_handle.hpp"
+#include "storage/store_file.hpp"
+#include "tracing/pipeline.hpp"
+
+namespace flock {
+
+using detail::EventHub;
+
+namespace {
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::vector<std::string> split_origins(const char* env) {
+  std::vector<std::string> out;
+  if (env == nullptr) return out;
+  std::stringstream ss(env);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty() && item != "*") out.push_back(item);
+  }
+  return out;
+}
+
+const RecordedValue* find_attribute(const SpanData& s, std::string_view key) {
+  for (const auto& a : s.attributes) {
+    if (a.key == key) return &a.value;
+  }
+  return nullptr;
+}
+
+Json span_event(const SpanData& s) {
+  Json e{{"trace_id", to_hex(s.trace_id)},
+         {"span_id", to_hex(s.span_id)},
+         {"parent_id", is_zero(s.parent_span_id) ? Json(nullptr) : Json(to_hex(s.parent_span_id))},
+         {"name", s.name},
+         {"start_time", s.start_ns},
+         {"end_time", s.end_ns},
+         {"duration_ms", static_cast<double>(s.end_ns - s.start_ns) / 1e6},
+         {"status_code", to_string(s.status)}};
+  if (auto* v = find_attribute(s, "agent.name"); v && std::holds_alternative<std::string>(*v))
+    e["agent_name"] = std::get<std::string>(*v);
+  if (auto* v = find_attribute(s, "workflow.name"); v && std::holds_alternative<std::string>(*v))
+    e["workflow_name"] = std::get<std::string>(*v);
+  return e;
+}
+
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+}  // namespace
+
+struct DashboardServer::Impl {
+  Flock* flock = nullptr;
+  std::string store;
+  ServeOptions options;
+  EventHub hub;
+  flock_http::Server http;
+  std::unique_ptr<detail::ApiRouter> router;
+  int port = 0;
+  std::thread server_thread;
+  std::thread poller;
+  int span_tap = 0;
+  int flock_listener = 0;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool started = false;
+  bool stopped = false;
+  std::once_flag stop_once;
+  void stop_now();
+
+  void on_flock_event(const detail::FlockEvent& ev) {
+    if (!hub.has_subscribers()) return;
+    using K = detail::FlockEvent::Kind;
+    if (ev.kind == K::ArtifactPublished) {
+      const Artifact& a = *ev.artifact;
+      hub.publish("artifact", dump(Json{{"id", a.id},
+                                        {"type", a.type},
+                                        {"produced_by", a.produced_by},
+                                        {"correlation_id", a.correlation_id},
+                                        {"tags", a.tags},
+                                        {"created_at", detail::iso8601_ns(a.created_at_ns)}}));
+      return;
+    }
+    Json e{{"agent", ev.agent},
+           {"artifact_id", ev.artifact ? ev.artifact->id : ""},
+           {"correlation_id", ev.artifact ? ev.artifact->correlation_id : ""},
+           {"trace_id", ev.trace_id},
+           {"span_id", ev.span_id}};
+    if (ev.kind == K::AgentFailed) e["error"] = ev.error;
+    hub.publish(ev.kind == K::AgentStarted ? "agent_started" : ev.kind == K::AgentFinished ? "agent_finished" : "agent_failed",
+                dump(e));
+  }
+
+  // A trace file alone: another process may be writing it; new spans are
+  // found by polling while someone listens.
+  void poll_store() {
+    std::int64_t watermark = -1;
+    std::unique_lock lock(mu);
+    while (!stopped) {
+      cv.wait_for(lock, std::chrono::seconds(1), [this] { return stopped; });
+      if (stopped) break;
+      if (!hub.has_subscribers() && watermark >= 0) continue;
+      lock.unlock();
+      try {
+        std::error_code ec;
+        if (std::filesystem::exists(store, ec)) {
+          auto lease = detail::StoreFile::at(store).share(false);
+          detail::DuckConnection con(lease.db());
+          if (watermark < 0) {
+            watermark = con.query_int("SELECT coalesce(max(end_time), 0) FROM spans");
+          } else {
+            Json rows = con.query_objects(
+                "SELECT trace_id, span_id, parent_id, name, start_time, end_time, duration_ms, status_code, "
+                "json_extract_string(attributes, '$.agent.name') AS agent_name, "
+                "json_extract_string(attributes, '$.workflow.name') AS workflow_name FROM spans WHERE end_time > ? "
+                "ORDER BY end_time LIMIT 1000",
+                {watermark});
+            for (auto& r : rows) {
+              watermark = std::max(watermark, r["end_time"].get<std::int64_t>());
+              if (r["agent_name"].is_null()) r.erase("agent_name");
+              if (r["workflow_name"].is_null()) r.erase("workflow_name");
+              hub.publish("span", dump(r));
+            }
+          }
+        }
+      } catch (const std::exception&) {
+        // Held by the writer or not a store yet: try again at the next tick.
+      }
+      lock.lock();
+    }
+  }
+};
+
+DashboardServer::DashboardServer(std::string trace_store, ServeOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->store = std::move(trace_store);
+  impl_->options = std::move(options);
+}
+
+DashboardServer::DashboardServer(Flock& flock, ServeOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->flock = &flock;
+  impl_->store = options.trace_store.empty() ? tracing::current_config().trace_file_path : options.trace_store;
+  impl_->options = std::move(options);
+}
+
+DashboardServer::~DashboardServer() { stop(); }
+
+int DashboardServer::start() {
+  Impl& m = *impl_;
+  ServeOptions& o = m.options;
+  std::string token = o.api_token;
+  if (token.empty()) {
+    if (const char* env = std::getenv("FLOCK_API_TOKEN")) token = env;
+  }
+  if (o.cors_origins.empty()) o.cors_origins = split_origins(std::getenv("FLOCK_API_CORS_ORIGINS"));
+  bool loopback = is_loopback(o.host);
+  if (!loopback && token.empty()) {
+    throw std::runtime_error("refusing to serve on " + o.host +
+                             " without an API token: set FLOCK_API_TOKEN (every route but /api/health then needs "
+                             "Authorization: Bearer <token>), or listen on 127.0.0.1");
+  }
+  if (o.port < 0 || o.port > 65535) throw std::runtime_error("port must be between 0 and 65535");
+  std::unique_ptr<detail::StaticFiles> files;
+  if (o.dashboard) {
+    std::string root = detail::find_web_root(o.web_root);
+    if (root.empty()) {
+      std::fprintf(stderr, "flock: dashboard files not found (set FLOCK_WEB_ROOT); serving the API only\n");
+    } else {
+      files = std::make_unique<detail::StaticFiles>(root);
+    }
+  }
+  m.router = std::make_unique<detail::ApiRouter>(m.flock, m.store, o, token, m.hub, std::move(files), loopback);
+  detail::ApiRouter* router = m.router.get();
+  m.port = m.http.bind(o.host, o.port, [router](const flock_http::Request& r) { return router->handle(r); }, 32,
+                       16 * 1024 * 1024);
+  if (m.flock != nullptr) {
+    m.flock_listener = m.flock->internals().events().add([&m](const detail::FlockEvent& e) { m.on_flock_event(e); });
+    m.span_tap = detail::add_span_tap([&m](std::span<const SpanData> spans) {
+      if (!m.hub.has_subscribers()) return;
+      for (const SpanData& s : spans) m.hub.publish("span", dump(span_event(s)));
+    });
+  } else {
+    m.poller = std::thread([&m] { m.poll_store(); });
+  }
+  {
+    std::lock_guard lock(m.mu);
+    m.started = true;
+  }
+  m.server_thread = std::thread([&m] { m.http.run(); });
+  if (o.print_url) {
+    std::printf("flock: dashboard at %s\n", url().c_str());
+    std::fflush(stdout);
+  }
+  return m.port;
+}
+
+void DashboardServer::wait() {
+  std::unique_lock lock(impl_->mu);
+  impl_->cv.wait(lock, [this] { return impl_->stopped || !impl_->started; });
+}
+
+void DashboardServer::stop() {
+  Impl& m = *impl_;
+  // A second caller (serve() after a signal's stop) waits for the first.
+  std::call_once(m.stop_once, [&m] { m.stop_now(); });
+}
+
+void DashboardServer::Impl::stop_now() {
+  Impl& m = *this;
+  {
+    std::lock_guard lock(m.mu);
+    m.stopped = true;
+  }
+  m.cv.notify_all();
+  if (m.flock_listener != 0) m.flock->internals().events().remove(m.flock_listener);
+  if (m.span_tap != 0) detail::remove_span_tap(m.span_tap);
+  m.hub.close();
+  m.http.stop();
+  if (m.server_thread.joinable() && m.server_thread.get_id() != std::this_thread::get_id()) m.server_thread.join();
+  if (m.poller.joinable() && m.poller.get_id() != std::this_thread::get_id()) m.poller.join();
+}
+
+int DashboardServer::port() const { return impl_->port; }
+
+std::string DashboardServer::url() const {
+  const std::string& h = impl_->options.host;
+  std::string host = h.find(':') != std::string::npos ? "[" + h + "]" : h;
+  return "http://" + host + ":" + std::to_string(impl_->port) + "/";
+}
+
+}  // namespace flock

@@ -1,0 +1,79 @@
+#include "server/event_hub.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace flock::detail {
+
+namespace {
+constexpr auto kKeepalive = std::chrono::seconds(15);
+}
+
+bool EventHub::has_subscribers() const {
+  std::lock_guard lock(mu_);
+  return !subscribers_.empty();
+}
+
+void EventHub::publish(std::string_view event, std::string_view data) {
+  std::string frame;
+  frame.reserve(event.size() + data.size() + 16);
+  frame.append("event: ").append(event).append("\ndata: ").append(data).append("\n\n");
+  {
+    std::lock_guard lock(mu_);
+    if (subscribers_.empty() || closed_) return;
+    for (auto& s : subscribers_) {
+      if (s->frames.size() >= backlog_) {
+        s->frames.pop_front();
+        ++s->dropped;
+      }
+      s->frames.push_back(frame);
+    }
+  }
+  cv_.notify_all();
+}
+
+void EventHub::stream(const flock_http::ChunkWriter& write, std::string_view hello) {
+  auto me = std::make_shared<Subscriber>();
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    subscribers_.push_back(me);
+  }
+  std::string first = "retry: 2000\nevent: hello\ndata: ";
+  first.append(hello).append("\n\n");
+  bool alive = write(first);
+  std::deque<std::string> batch;
+  while (alive) {
+    std::uint64_t dropped = 0;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, kKeepalive, [&] { return closed_ || !me->frames.empty(); });
+      if (closed_) break;
+      batch.swap(me->frames);
+      std::swap(dropped, me->dropped);
+    }
+    if (dropped > 0) {
+      alive = write("event: dropped\ndata: {\"count\":" + std::to_string(dropped) + "}\n\n");
+    }
+    if (batch.empty()) {
+      alive = alive && write(": keepalive\n\n");
+    }
+    for (auto& frame : batch) {
+      if (!alive) break;
+      alive = write(frame);
+    }
+    batch.clear();
+  }
+  std::lock_guard lock(mu_);
+  subscribers_.remove(me);
+}
+
+void EventHub::close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+}  // namespace flock::detail

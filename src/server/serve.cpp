@@ -1,0 +1,33 @@
+// Flock::serve(): the dashboard over a running Flock, until SIGINT/SIGTERM
+// (spans flushed first) or DashboardServer::stop().
+#include <cstdio>
+
+#include "flock/orchestrator.hpp"
+#include "flock/server.hpp"
+#include "flock/trace_config.hpp"
+#include "tracing/signals.hpp"
+
+namespace flock {
+
+void Flock::serve(ServeOptions options) {
+  if (options.trace_store.empty()) {
+    TraceConfig config = tracing::current_config();
+    if (!config.trace_file) {
+      // The dashboard reads the trace store: keep spans there from now on.
+      std::fprintf(stderr, "flock: serve(): FLOCK_TRACE_FILE is off; storing spans in %s for the dashboard\n",
+                   config.trace_file_path.c_str());
+      config.trace_file = true;
+      tracing::configure(config);
+    }
+    options.trace_store = config.trace_file_path;
+  }
+  DashboardServer server(*this, std::move(options));
+  server.start();
+  detail::install_signal_flush();
+  int hook = detail::add_signal_hook([&server](int) { server.stop(); });
+  server.wait();
+  detail::remove_signal_hook(hook);
+  server.stop();
+}
+
+}  // namespace flock

@@ -1,0 +1,79 @@
+// One DuckDB instance per trace file in this process, shared by the writer's
+// flushes and every reader (HTTP API, TraceStoreReader), and closed when the
+// last user lets go so other processes can open the file in between.
+//
+// DuckDB's file lock is per process, so two instances of one file inside a
+// process would not exclude each other; sharing one instance is what makes
+// reading while writing safe here. Every instance is opened with external
+// access disabled and its configuration locked: SQL on it can reach no other
+// file and no network, whoever runs it.
+#pragma once
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+
+#include "storage/duckdb_handle.hpp"
+
+namespace flock::detail {
+
+class StoreFile {
+ public:
+  // The process-wide entry for a path (same file, same entry).
+  static StoreFile& at(const std::string& path);
+
+  // Keeps the instance open while alive.
+  class Lease {
+   public:
+    DuckDatabase& db() const { return *db_; }
+    const std::string& path() const { return file_->path_; }
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) noexcept = default;
+    ~Lease();
+
+   private:
+    friend class StoreFile;
+    Lease(StoreFile* file, std::shared_ptr<DuckDatabase> db, std::shared_lock<std::shared_mutex> use, bool writable)
+        : file_(file), db_(std::move(db)), use_(std::move(use)), writable_(writable) {}
+    StoreFile* file_;
+    std::shared_ptr<DuckDatabase> db_;
+    std::shared_lock<std::shared_mutex> use_;
+    bool writable_;
+  };
+
+  // Opens the file or shares the open instance. A read-only lease shares a
+  // writable instance; a writable one waits until read-only users are gone.
+  // Throws DuckDbError with DuckDB's message (a lock held by another
+  // process: is_lock_conflict()).
+  Lease share(bool writable);
+
+  // Waits until no lease is alive and keeps new ones out: the file may be
+  // replaced (clear_traces).
+  std::unique_lock<std::shared_mutex> exclusive() { return std::unique_lock(use_mu_); }
+
+  const std::string& path() const { return path_; }
+
+  // This process writes the file: readers then open it writable too, so the
+  // writer and they share one instance and never wait for each other.
+  void mark_writer() {
+    std::lock_guard lock(mu_);
+    has_writer_ = true;
+  }
+
+ private:
+  explicit StoreFile(std::string path) : path_(std::move(path)) {}
+  void release(bool writable);
+
+  std::string path_;
+  std::shared_mutex use_mu_;  // leases shared, exclusive() alone
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::shared_ptr<DuckDatabase> db_;  // open while users_ > 0
+  bool writable_ = false;
+  bool has_writer_ = false;
+  std::size_t users_ = 0;
+};
+
+}  // namespace flock::detail

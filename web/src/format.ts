@@ -58,8 +58,9 @@ export function colorFor(name: string): string {
     h ^= name.charCodeAt(i);
     h = Math.imul(h, 16777619);
   }
-  const hue = (h >>> 0) % 360;
-  return `hsl(${hue} 62% 52%)`;
+  // Hues 25..335 only: red stays reserved for errors.
+  const hue = 25 + ((h >>> 0) % 310);
+  return `hsl(${hue} 58% 52%)`;
 }
 
 // RFC 4180 CSV: fields with a comma, quote, CR or LF are quoted, quotes doubled.

@@ -32,13 +32,14 @@ export function Graph({ nodes, edges, onSelect, selected, testId, options, empty
         data-testid={testId}
         width={layout.width}
         height={layout.height}
+        style={{ maxWidth: '100%', height: 'auto' }}
         viewBox={`0 0 ${layout.width} ${layout.height}`}
         role="img"
         aria-label="graph"
       >
         <defs>
           {['consumes', 'publishes', 'calls', 'error'].map((k) => (
-            <marker key={k} id={`arrow-${k}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <marker key={k} id={`arrow-${k}`} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
               <path d="M 0 0 L 10 5 L 0 10 z" className={`arrowhead ${k}`} />
             </marker>
           ))}

@@ -32,9 +32,9 @@ export function parseJsonText(s: string): Record<string, unknown> | unknown[] | 
   }
 }
 
-function useOpen(depth: number): [boolean, (f: (o: boolean) => boolean) => void] {
+function useOpen(depth: number, forceOpen = false): [boolean, (f: (o: boolean) => boolean) => void] {
   const ctl = useContext(Ctl);
-  const initial = ctl.mode === 'expand' ? true : ctl.mode === 'collapse' ? depth === 0 : depth < ctl.defaultDepth;
+  const initial = forceOpen || (ctl.mode === 'expand' ? true : ctl.mode === 'collapse' ? depth === 0 : depth < ctl.defaultDepth);
   const [open, setOpen] = useState(initial);
   useEffect(() => {
     if (ctl.mode === 'expand') setOpen(true);
@@ -104,7 +104,7 @@ function StringNode({ name, value, depth, path }: { name?: string | number; valu
         </button>{' '}
         {!asJson && <Scalar value={value} />}
       </div>
-      {asJson && <Node value={parsed} depth={depth + 1} path={path + '.<json>'} />}
+      {asJson && <ContainerNode value={parsed} depth={depth + 1} path={path + '.<json>'} forceOpen />}
     </div>
   );
 }
@@ -122,8 +122,8 @@ function Node({ name, value, depth, path }: { name?: string | number; value: unk
   return <ContainerNode name={name} value={value} depth={depth} path={path} />;
 }
 
-function ContainerNode({ name, value, depth, path }: { name?: string | number; value: Record<string, unknown> | unknown[]; depth: number; path: string }) {
-  const [open, setOpen] = useOpen(depth);
+function ContainerNode({ name, value, depth, path, forceOpen }: { name?: string | number; value: Record<string, unknown> | unknown[]; depth: number; path: string; forceOpen?: boolean }) {
+  const [open, setOpen] = useOpen(depth, forceOpen);
   const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
   const empty = entries.length === 0;
   return (

@@ -155,7 +155,15 @@ export function layeredLayout(nodes: LayoutNode[], edges: LayoutEdge[], opts: La
     x += layerWidth[li] + gapX;
   });
   const width = layers.length ? x - gapX + padding : padding * 2;
-  return { nodes: placed, width, height: totalHeight + padding * 2 + 30, backEdges };
+  // Backward edges arc below the nodes (see edgePath): leave room for them.
+  let below = 0;
+  edges.forEach((e, i) => {
+    const a = placed.get(e.from);
+    const b = placed.get(e.to);
+    if (!a || !b) return;
+    if (backEdges.has(i) || b.x <= a.x) below = Math.max(below, 0.75 * (28 + Math.abs(a.x + a.width / 2 - b.x - b.width / 2) * 0.12) + 8);
+  });
+  return { nodes: placed, width, height: totalHeight + padding * 2 + below, backEdges };
 }
 
 // An SVG path from a to b: a smooth curve for forward edges, an arc below the

@@ -96,12 +96,28 @@ export function AgentsView() {
   const { nodes, edges } = useMemo(() => {
     const nodes: GraphNode[] = [];
     const edges: GraphEdge[] = [];
-    const typeNames = new Set(typeList.map((t) => t.name));
-    for (const a of agentList) for (const t of [...a.consumes, ...a.publishes]) typeNames.add(t);
-    for (const t of [...typeNames].sort()) {
-      const count = artifactCounts.get(t);
-      nodes.push({ id: `type:${t}`, label: t, kind: 'type', badge: count ? String(count) : undefined, testId: 'type-node', title: `artifact type ${t}` });
+    // Registration order usually follows the pipeline: each agent's consumed
+    // types, the agent, its published types; the layout breaks cycles in
+    // this order, so the first agent's input ends up on the left.
+    const typeOrder: string[] = [];
+    const addType = (t: string) => !typeOrder.includes(t) && typeOrder.push(t);
+    for (const a of agentList) {
+      a.consumes.forEach(addType);
+      a.publishes.forEach(addType);
     }
+    typeList.forEach((t) => addType(t.name));
+    const typeNode = (t: string): GraphNode => {
+      const count = artifactCounts.get(t);
+      return { id: `type:${t}`, label: t, kind: 'type', badge: count ? String(count) : undefined, testId: 'type-node', title: `artifact type ${t}` };
+    };
+    const placedTypes = new Set<string>();
+    const pushType = (t: string) => {
+      if (placedTypes.has(t)) return;
+      placedTypes.add(t);
+      nodes.push(typeNode(t));
+    };
+    for (const a of agentList) a.consumes.forEach(pushType);
+    typeOrder.forEach(pushType);
     for (const a of agentList) {
       const r = running.get(a.name) ?? 0;
       const f = failed.get(a.name) ?? 0;

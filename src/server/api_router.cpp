@@ -335,7 +335,10 @@ Response ApiRouter::publish(const Request& req) const {
   } catch (const std::invalid_argument& e) {
     throw HttpError{400, e.what()};
   }
+  // The artifact's fields, and the same object under "artifact" for clients
+  // that expect an envelope.
   Json out = artifact_json(*artifact);
+  out["artifact"] = artifact_json(*artifact);
   if (remote) out["trace_id"] = to_hex(remote->trace_id);
   return json(201, out);
 }

@@ -1,0 +1,230 @@
+// The `flock` command (API.md §6): the dashboard over a trace file, and a
+// terminal view of the same store. Exit status: 0 success, 1 failure, 2 bad
+// usage; messages on stderr.
+#include <flock/flock.hpp>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "storage/trace_queries.hpp"
+
+namespace {
+
+using flock::Json;
+
+constexpr const char* kDefaultDb = ".flock/traces.duckdb";
+
+struct Failure {
+  std::string message;
+};
+
+void require_store(const std::string& db) {
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) throw Failure{"no trace store at " + db};
+}
+
+bool use_color() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+std::string cell(const Json& v) {
+  if (v.is_null()) return "NULL";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+flock::QueryResult as_table(const Json& columns, const Json& rows) {
+  flock::QueryResult t;
+  for (const auto& c : columns) t.columns.push_back(c.get<std::string>());
+  for (const auto& r : rows) {
+    auto& out = t.rows.emplace_back();
+    for (const auto& v : r) out.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(cell(v)));
+  }
+  return t;
+}
+
+std::string ms(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, v >= 10 ? "%.0f" : "%.2f", v);
+  return buf;
+}
+
+int traces_list(const std::string& db, const std::string& workflow, int limit, bool json) {
+  require_store(db);
+  flock::detail::TraceFilter f;
+  if (!workflow.empty()) f.workflow = workflow;
+  f.limit = limit;
+  Json page = flock::detail::TraceQueries(db).list_traces(f);
+  if (json) {
+    std::cout << page.dump(2) << "\n";
+    return 0;
+  }
+  Json rows = Json::array();
+  for (const auto& t : page["items"]) {
+    std::string name = t["workflow_name"].is_string() ? t["workflow_name"].get<std::string>() : cell(t["root_name"]);
+    rows.push_back(Json::array({t["trace_id"], flock::detail::iso8601_ns(t["start_time"].get<std::int64_t>()), name,
+                                ms(t["duration_ms"].get<double>()), t["span_count"], t["error_count"]}));
+  }
+  std::cout << flock::render_table(as_table(Json::array({"trace_id", "start", "workflow / root", "duration_ms", "spans", "errors"}), rows));
+  std::cout << page["items"].size() << " of " << page["total"] << " traces, newest first\n";
+  return 0;
+}
+
+int traces_show(const std::string& db, const std::string& trace_id, bool json) {
+  require_store(db);
+  if (json) {
+    auto t = flock::detail::TraceQueries(db).trace(trace_id);
+    if (!t) throw Failure{"no trace " + trace_id + " in " + db};
+    std::cout << t->dump(2) << "\n";
+    return 0;
+  }
+  auto spans = flock::TraceStoreReader(db).trace(trace_id);
+  if (spans.empty()) throw Failure{"no trace " + trace_id + " in " + db};
+  std::cout << flock::render_trace_tree(spans, use_color());
+  return 0;
+}
+
+int traces_query(const std::string& db, const std::string& sql, bool json) {
+  require_store(db);
+  Json r = flock::detail::TraceQueries(db).run_sql(sql, flock::detail::SqlLimits{});
+  if (json) {
+    Json objects = Json::array();
+    for (const auto& row : r["rows"]) {
+      Json o = Json::object();
+      for (std::size_t i = 0; i < r["columns"].size(); ++i) o[r["columns"][i].get<std::string>()] = row[i];
+      objects.push_back(std::move(o));
+    }
+    std::cout << objects.dump(2) << "\n";
+  } else {
+    std::cout << flock::render_table(as_table(r["columns"], r["rows"]));
+    if (r["truncated"].get<bool>()) std::cout << "(truncated at " << r["row_count"] << " rows)\n";
+  }
+  return 0;
+}
+
+int traces_stats(const std::string& db, bool json) {
+  require_store(db);
+  flock::detail::TraceQueries q(db);
+  Json stats = q.stats();
+  Json workflows = q.workflow_stats()["workflows"];
+  if (json) {
+    stats["workflows"] = workflows;
+    std::cout << stats.dump(2) << "\n";
+    return 0;
+  }
+  for (const char* k : {"total_spans", "total_traces", "services_count", "oldest_trace", "newest_trace", "database_size_mb"})
+    std::cout << k << ": " << cell(stats[k]) << "\n";
+  if (!workflows.empty()) {
+    Json rows = Json::array();
+    for (const auto& w : workflows)
+      rows.push_back(Json::array({w["workflow_name"], w["runs"], w["errors"], w["avg_ms"], w["p50_ms"], w["p95_ms"], w["max_ms"]}));
+    std::cout << "\n"
+              << flock::render_table(
+                     as_table(Json::array({"workflow", "runs", "errors", "avg_ms", "p50_ms", "p95_ms", "max_ms"}), rows));
+  }
+  return 0;
+}
+
+int traces_clear(const std::string& db) {
+  flock::ClearResult r = flock::Flock::clear_traces(db);
+  if (!r.success) throw Failure{r.error};
+  std::cout << "deleted " << r.deleted_count << " spans from " << db << "\n";
+  return 0;
+}
+
+int dashboard(const std::string& db, const std::string& host, int port) {
+  require_store(db);
+  // Signals are taken by sigwait below, on this thread, not by a handler:
+  // block them before any server thread exists so every thread inherits it.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  flock::ServeOptions opts;
+  opts.host = host;
+  opts.port = port;
+  flock::DashboardServer server(db, opts);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    throw Failure{e.what()};
+  }
+  int signo = 0;
+  sigwait(&set, &signo);
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"flock: the dashboard and a terminal view of a Flock trace store"};
+  app.require_subcommand(1);
+  std::string db = kDefaultDb;
+  std::string host = "127.0.0.1";
+  int port = 8344;
+  std::string workflow;
+  int limit = 20;
+  bool json = false;
+  std::string trace_id;
+  std::string sql;
+
+  auto* dash = app.add_subcommand("dashboard", "the dashboard and HTTP API over an existing trace file, no agents");
+  dash->add_option("DB", db, "trace store")->capture_default_str();
+  dash->add_option("--host", host, "address to listen on (not loopback: set FLOCK_API_TOKEN)")->capture_default_str();
+  dash->add_option("--port", port, "port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
+
+  auto* traces = app.add_subcommand("traces", "read the trace store in the terminal");
+  traces->require_subcommand(1);
+  auto* list = traces->add_subcommand("list", "trace summaries, newest first");
+  list->add_option("DB", db, "trace store")->capture_default_str();
+  list->add_option("--workflow", workflow, "only runs of this workflow");
+  list->add_option("--limit", limit, "how many")->capture_default_str()->check(CLI::Range(1, 1000));
+  list->add_flag("--json", json, "JSON instead of a table");
+  auto* show = traces->add_subcommand("show", "one trace as an indented tree with durations");
+  show->add_option("TRACE_ID", trace_id, "32 hex characters")->required();
+  show->add_option("DB", db, "trace store")->capture_default_str();
+  show->add_flag("--json", json, "every span as JSON");
+  auto* query = traces->add_subcommand("query", "a read-only SQL query over the spans table");
+  query->add_option("SQL", sql, "one SELECT")->required();
+  query->add_option("DB", db, "trace store")->capture_default_str();
+  query->add_flag("--json", json, "rows as JSON objects");
+  auto* stats = traces->add_subcommand("stats", "store totals and per-workflow statistics");
+  stats->add_option("DB", db, "trace store")->capture_default_str();
+  stats->add_flag("--json", json, "JSON instead of text");
+  auto* clear = traces->add_subcommand("clear", "delete every span (the file shrinks)");
+  clear->add_option("DB", db, "trace store")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  try {
+    if (*dash) return dashboard(db, host, port);
+    if (*list) return traces_list(db, workflow, limit, json);
+    if (*show) return traces_show(db, trace_id, json);
+    if (*query) return traces_query(db, sql, json);
+    if (*stats) return traces_stats(db, json);
+    if (*clear) return traces_clear(db);
+  } catch (const Failure& f) {
+    std::cerr << "flock: " << f.message << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "flock: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

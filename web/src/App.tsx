@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, auth, type ClearResponse, type TraceStats } from './api';
 import { Modal } from './components/Modal';
 import { formatRelative } from './format';
-import { href, navigate, useAuthRequired, useLiveReload, useRoute, useStreamStatus } from './hooks';
+import { href, invalidateAll, navigate, useAuthRequired, useLiveReload, useRoute, useStreamStatus } from './hooks';
 import { events } from './events';
 import favicon from './favicon.svg';
 import { AgentsView } from './views/AgentsView';
@@ -150,6 +150,7 @@ function ClearTraces() {
     try {
       const r = await api.clear();
       setResult(r);
+      invalidateAll();
     } catch (e) {
       setResult({ error: (e as Error).message });
     } finally {

@@ -4,6 +4,20 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from '
 import { ApiError, auth, type EventMap, type EventName } from './api';
 import { events, type StreamStatus } from './events';
 
+// Bumped after a change that no live event reports (clearing the traces):
+// every useApi hook reloads.
+let dataEpoch = 0;
+const dataListeners = new Set<() => void>();
+export function invalidateAll(): void {
+  dataEpoch++;
+  dataListeners.forEach((l) => l());
+}
+function subscribeData(l: () => void): () => void {
+  dataListeners.add(l);
+  return () => dataListeners.delete(l);
+}
+const getDataEpoch = () => dataEpoch;
+
 export interface ApiState<T> {
   data: T | undefined;
   error: ApiError | Error | undefined;
@@ -20,6 +34,7 @@ export function useApi<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
   const epoch = useSyncExternalStore(auth.subscribe, auth.epoch);
+  const data_epoch = useSyncExternalStore(subscribeData, getDataEpoch);
   const fnRef = useRef(fn);
   fnRef.current = fn;
 
@@ -41,7 +56,7 @@ export function useApi<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown
     );
     return () => ctrl.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...deps, tick, epoch]);
+  }, [...deps, tick, epoch, data_epoch]);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };

@@ -88,13 +88,13 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
 
   const go = (na: string, nb: string, w = wf) => navigate(href('/compare', { a: na, b: nb, workflow: w }), true);
 
-  // Default picks: the two most recent runs of the workflow.
+  // Default picks: the two most recent runs, the older as A.
   const runItems = runs.data?.items ?? [];
   useEffect(() => {
     const items = runs.data?.items ?? [];
     if (!wf || (a && b) || items.length < 2) return;
-    const na = a || items.find((t) => t.trace_id !== b)!.trace_id;
-    const nb = b || items.find((t) => t.trace_id !== na)!.trace_id;
+    const nb = b || items.find((t) => t.trace_id !== a)!.trace_id;
+    const na = a || items.find((t) => t.trace_id !== nb)!.trace_id;
     navigate(href('/compare', { a: na, b: nb, workflow: wf }), true);
   }, [wf, runs.data, a, b]);
 

@@ -218,7 +218,12 @@ export function TracesView({ query }: { query: URLSearchParams }) {
             disabled={selected.length !== 2}
             data-testid="compare-selected"
             title="Tick two traces to compare them"
-            onClick={() => navigate(href('/compare', { a: selected[0], b: selected[1] }))}
+            onClick={() => {
+              // the earlier run is A
+              const start = (id: string) => items.find((t) => t.trace_id === id)?.start_time ?? 0;
+              const [x, y] = [...selected].sort((p, q) => start(p) - start(q));
+              navigate(href('/compare', { a: x, b: y }));
+            }}
           >
             Compare {selected.length}/2
           </button>

@@ -173,5 +173,7 @@ GROUP BY workflow
 ORDER BY avg_duration_ms DESC
 LIMIT 10)");
   std::cout << "\nOpen the file with any DuckDB client, e.g. duckdb -readonly " << path << "\n";
+  std::cout << "or look at it in the browser: build/bin/flock dashboard " << path
+            << "  (then open http://127.0.0.1:8344/)\n";
   return 0;
 }

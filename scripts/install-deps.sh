@@ -57,3 +57,16 @@ fi
 
 # The OpenTelemetry JavaScript packages the OTLP tests decode with.
 bash "$here/tests/otlp/install.sh"
+
+# The web dashboard's build tools (Vite, TypeScript, React), pinned by
+# web/package-lock.json.
+if [ ! -f "$here/web/node_modules/vite/package.json" ]; then
+  echo "install-deps: npm ci in web/"
+  (cd "$here/web" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Debian's Chromium and playwright-core for the browser tests (skipped by
+# FLOCK_SKIP_BROWSER=1, e.g. for the demo alone).
+if [ "${FLOCK_SKIP_BROWSER:-0}" != "1" ] && [ -f "$here/tests/browser/install.sh" ]; then
+  bash "$here/tests/browser/install.sh"
+fi

@@ -326,7 +326,7 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
             </div>
           </div>
         </div>
-        {selected && <JsonViewer span={selected.span} traceStart={tree.start} onClose={() => select(undefined)} />}
+        {selected && <JsonViewer key={selected.span.span_id} span={selected.span} traceStart={tree.start} onClose={() => select(undefined)} />}
       </div>
     </div>
   );

@@ -1,0 +1,226 @@
+// Helpers of the browser tests: start the real dashboard demo program
+// (FLOCK_DASHBOARD_DEMO) in a fresh temp dir, drive Debian's Chromium through
+// playwright-core, watch the page for errors, dialogs and CSP violations, and
+// write screenshots under ${FLOCK_TEST_ARTIFACTS:-<build dir>/test-artifacts}.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(path.join(here, 'package.json'));
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  throw new Error(`playwright-core is missing: run tests/browser/install.sh (${e.message})`);
+}
+
+export const CHROMIUM = process.env.FLOCK_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function demoBinary() {
+  const bin = process.env.FLOCK_DASHBOARD_DEMO;
+  assert.ok(bin, 'FLOCK_DASHBOARD_DEMO must name the flock_dashboard_demo binary');
+  assert.ok(fs.existsSync(bin), `flock_dashboard_demo not found at ${bin}`);
+  return bin;
+}
+
+// The build dir: FLOCK_BUILD_DIR, else the first folder above the demo binary
+// holding CMakeCache.txt, else <repo>/build.
+function buildDir() {
+  if (process.env.FLOCK_BUILD_DIR) return process.env.FLOCK_BUILD_DIR;
+  let dir = path.dirname(path.resolve(process.env.FLOCK_DASHBOARD_DEMO || '.'));
+  for (let i = 0; i < 6; i++) {
+    if (fs.existsSync(path.join(dir, 'CMakeCache.txt'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return path.resolve(here, '..', '..', 'build');
+}
+
+export function artifactsDir() {
+  return process.env.FLOCK_TEST_ARTIFACTS || path.join(buildDir(), 'test-artifacts');
+}
+
+export function screenshotsDir() {
+  const dir = path.join(artifactsDir(), 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function screenshot(page, view) {
+  const file = path.join(screenshotsDir(), `${view}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+// The caller's environment without FLOCK_/OTEL_ variables (FLOCK_WEB_ROOT
+// stays: it says which dashboard build to serve), plus extras.
+function demoEnv(extra) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if ((k.startsWith('FLOCK_') || k.startsWith('OTEL_')) && k !== 'FLOCK_WEB_ROOT') continue;
+    env[k] = v;
+  }
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = String(v);
+  }
+  return env;
+}
+
+// Starts the demo in its own temp dir; resolves once it printed its URL.
+// Everything is torn down after the test t: SIGTERM, SIGKILL after 5 s, and
+// the temp dir removed.
+export async function startDemo(t, { env = {}, args = [], readyMs = 60_000 } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flock-browser-'));
+  const db = path.join(dir, '.flock', 'traces.duckdb');
+  fs.mkdirSync(path.dirname(db), { recursive: true });
+  const child = spawn(demoBinary(), ['--port', '0', '--db', db, ...args], {
+    cwd: dir,
+    env: demoEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo printed no URL within ${readyMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`)), readyMs);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = stdout.match(/flock: dashboard at (http:\/\/\S+?)\/?\s/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] + '/');
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited (${code ?? signal}) before serving\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    });
+  });
+  const demo = {
+    base,
+    dir,
+    db,
+    child,
+    get stderr() {
+      return stderr;
+    },
+    // JSON from the API (Node's fetch), with the token when given.
+    async api(route, { method = 'GET', body, token } = {}) {
+      const headers = { Accept: 'application/json' };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const res = await fetch(new URL(route, base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text };
+    },
+  };
+  await waitUntil(async () => (await demo.api('/api/health')).json?.status === 'ok', 30_000, 'GET /api/health answers ok');
+  return demo;
+}
+
+// Publishes an order through POST /api/artifacts (the agents run again).
+export async function publishOrder(demo, dish, extra = {}) {
+  const r = await demo.api('/api/artifacts', { method: 'POST', body: { type: 'Order', payload: { dish, guests: 2 }, ...extra } });
+  assert.equal(r.status, 201, `POST /api/artifacts: ${r.status} ${r.text}`);
+  return r.json.artifact;
+}
+
+export async function waitUntil(fn, ms, what) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what} (last: ${last})`);
+    await sleep(100);
+  }
+}
+
+// Waits until the demo's store holds at least n workflow runs.
+export async function waitForTraces(demo, n, query = '') {
+  return waitUntil(async () => {
+    const r = await demo.api(`/api/traces?limit=200${query}`);
+    return r.status === 200 && r.json.total >= n ? r.json : false;
+  }, 30_000, `${n} traces${query ? ` (${query})` : ''} are stored`);
+}
+
+// A headless Chromium with one page, closed after the test. The page's
+// console errors, uncaught exceptions, CSP violations and dialogs are
+// recorded (dialogs are dismissed) in `problems`.
+export async function openBrowser(t, { viewport = { width: 1400, height: 900 } } = {}) {
+  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: run tests/browser/install.sh`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  t.after(async () => {
+    await browser.close().catch(() => {});
+  });
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const problems = { errors: [], dialogs: [], csp: [] };
+  page.on('console', (m) => {
+    const text = m.text();
+    if (/Content Security Policy|Refused to/i.test(text)) problems.csp.push(text);
+    // Requests that the tests make fail on purpose (401 before a token, 400
+    // for bad SQL) are logged by Chromium as "Failed to load resource".
+    else if (m.type() === 'error' && !/Failed to load resource/.test(text)) problems.errors.push(text);
+  });
+  page.on('pageerror', (e) => problems.errors.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  return { browser, context, page, problems };
+}
+
+export function assertNoProblems(problems) {
+  assert.deepEqual(problems.dialogs, [], 'no dialog (alert/confirm/prompt) may open');
+  assert.deepEqual(problems.csp, [], 'no Content-Security-Policy violation');
+  assert.deepEqual(problems.errors, [], 'no console error or uncaught exception');
+}
+
+// Opens a dashboard route (#/...) and waits for the live stream to connect.
+export async function openDashboard(page, demo, route = '#/traces') {
+  await page.goto(demo.base + route);
+  await page.locator('[data-testid="live-status"][data-state="connected"]').waitFor();
+}

@@ -72,6 +72,7 @@ int Server::bind(const std::string& host, int port, Handler handler, int threads
   s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   s.set_payload_max_length(max_body_bytes);
   s.set_keep_alive_max_count(1000);
+  s.set_tcp_nodelay(true);  // small JSON answers must not wait for a delayed ACK
   auto route = [this](const httplib::Request& in, httplib::Response& out) { impl_->serve(in, out); };
   s.Get(".*", route);
   s.Post(".*", route);

@@ -1,29 +1,70 @@
 #include "storage/store_file.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <thread>
+
 
 namespace flock::detail {
 
+namespace {
+std::mutex g_files_mu;
+std::map<std::string, StoreFile*>& files() {
+  static auto* m = new std::map<std::string, StoreFile*>();  // never freed: leases may outlive statics
+  return *m;
+}
+}  // namespace
+
+StoreFile::StoreFile(std::string path) : path_(std::move(path)), linger_(1000) {
+  if (const char* env = std::getenv("FLOCK_TRACE_READER_LINGER_MS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    if (end != nullptr && *end == '\0' && v >= 0 && v <= 600000) {
+      linger_ = std::chrono::milliseconds(v);
+    } else {
+      std::fprintf(stderr, "flock: FLOCK_TRACE_READER_LINGER_MS=%s is not a number of milliseconds (0-600000); using 1000\n", env);
+    }
+  }
+}
+
 StoreFile& StoreFile::at(const std::string& path) {
-  static std::mutex mu;
-  static auto* files = new std::map<std::string, std::unique_ptr<StoreFile>>();  // never freed: leases may outlive statics
   std::error_code ec;
   std::string key = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec).string();
   if (key.empty()) key = path;
-  std::lock_guard lock(mu);
-  auto& slot = (*files)[key];
-  if (!slot) slot.reset(new StoreFile(path));
+  std::lock_guard lock(g_files_mu);
+  StoreFile*& slot = files()[key];
+  if (slot == nullptr) {
+    slot = new StoreFile(path);
+    static const bool registered = [] { return std::atexit(close_all_idle) == 0; }();
+    (void)registered;
+  }
   return *slot;
 }
 
+void StoreFile::close_all_idle() {
+  std::lock_guard lock(g_files_mu);
+  for (auto& [key, file] : files()) {
+    std::lock_guard file_lock(file->mu_);
+    if (file->users_ == 0) file->close_idle_locked();
+  }
+}
+
+void StoreFile::mark_writer() {
+  std::lock_guard lock(mu_);
+  has_writer_ = true;
+}
+
 StoreFile::Lease StoreFile::share(bool writable) {
+  const bool reader = !writable;
   std::shared_lock use(use_mu_);
   std::unique_lock lock(mu_);
   writable = writable || has_writer_;
   // A read-only instance cannot serve a writer: wait for its users to go.
   cv_.wait(lock, [&] { return users_ == 0 || writable_ || !writable; });
-  if (users_ == 0) {
+  if (users_ == 0 && db_ && writable && !writable_) close_idle_locked();  // a lingering read-only one
+  if (!db_) {
     DuckDatabase::Options opts;
     opts.read_only = !writable;
     opts.threads = 2;
@@ -33,23 +74,60 @@ StoreFile::Lease StoreFile::share(bool writable) {
     writable_ = writable;
   }
   ++users_;
-  return Lease(this, db_, std::move(use), writable);
+  return Lease(this, db_, std::move(use), reader);
 }
 
-void StoreFile::release(bool) {
+std::unique_lock<std::shared_mutex> StoreFile::exclusive() {
+  std::unique_lock use(use_mu_);
+  std::lock_guard lock(mu_);
+  close_idle_locked();
+  return use;
+}
+
+void StoreFile::close_idle_locked() {
+  // Closed under the lock: a second instance of the file must never open
+  // while this one still checkpoints.
+  db_.reset();
+  close_at_.reset();
+}
+
+void StoreFile::release(bool reader) {
   {
     std::lock_guard lock(mu_);
-    // Closed under the lock: a second instance of the file must never open
-    // while this one still checkpoints.
-    if (--users_ == 0) db_.reset();
+    if (--users_ == 0) {
+      auto now = std::chrono::steady_clock::now();
+      if (reader && linger_.count() > 0) {
+        close_at_ = now + linger_;
+        if (!closer_started_) {
+          closer_started_ = true;
+          std::thread([this] { closer(); }).detach();
+        }
+      } else if (!close_at_ || *close_at_ <= now) {
+        close_idle_locked();
+      }
+    }
   }
   cv_.notify_all();
+}
+
+void StoreFile::closer() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (!close_at_) {
+      cv_.wait(lock);
+      continue;
+    }
+    auto at = *close_at_;
+    cv_.wait_until(lock, at);
+    if (users_ == 0 && close_at_ && std::chrono::steady_clock::now() >= *close_at_) close_idle_locked();
+  }
 }
 
 StoreFile::Lease::~Lease() {
   if (file_ != nullptr && db_) {
     db_.reset();
-    file_->release(writable_);
+    use_.unlock();
+    file_->release(reader_);
   }
 }
 

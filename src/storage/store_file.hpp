@@ -7,11 +7,19 @@
 // reading while writing safe here. Every instance is opened with external
 // access disabled and its configuration locked: SQL on it can reach no other
 // file and no network, whoever runs it.
+//
+// Opening a database costs far more than a dashboard query (catalog load,
+// cold buffer cache), so after a reader's lease the instance stays open for a
+// short linger (FLOCK_TRACE_READER_LINGER_MS, 1000 ms) and the next request
+// reuses it. After the writer's lease alone it closes at once, as API.md §4
+// asks.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 
@@ -23,24 +31,25 @@ class StoreFile {
  public:
   // The process-wide entry for a path (same file, same entry).
   static StoreFile& at(const std::string& path);
+  // Closes every lingering instance (at exit, so the files are checkpointed).
+  static void close_all_idle();
 
   // Keeps the instance open while alive.
   class Lease {
    public:
     DuckDatabase& db() const { return *db_; }
-    const std::string& path() const { return file_->path_; }
     Lease(Lease&&) noexcept = default;
     Lease& operator=(Lease&&) noexcept = default;
     ~Lease();
 
    private:
     friend class StoreFile;
-    Lease(StoreFile* file, std::shared_ptr<DuckDatabase> db, std::shared_lock<std::shared_mutex> use, bool writable)
-        : file_(file), db_(std::move(db)), use_(std::move(use)), writable_(writable) {}
+    Lease(StoreFile* file, std::shared_ptr<DuckDatabase> db, std::shared_lock<std::shared_mutex> use, bool reader)
+        : file_(file), db_(std::move(db)), use_(std::move(use)), reader_(reader) {}
     StoreFile* file_;
     std::shared_ptr<DuckDatabase> db_;
     std::shared_lock<std::shared_mutex> use_;
-    bool writable_;
+    bool reader_;
   };
 
   // Opens the file or shares the open instance. A read-only lease shares a
@@ -49,31 +58,33 @@ class StoreFile {
   // process: is_lock_conflict()).
   Lease share(bool writable);
 
-  // Waits until no lease is alive and keeps new ones out: the file may be
-  // replaced (clear_traces).
-  std::unique_lock<std::shared_mutex> exclusive() { return std::unique_lock(use_mu_); }
+  // Waits until no lease is alive, closes the instance and keeps new leases
+  // out: the file may be replaced (clear_traces).
+  std::unique_lock<std::shared_mutex> exclusive();
 
   const std::string& path() const { return path_; }
 
   // This process writes the file: readers then open it writable too, so the
   // writer and they share one instance and never wait for each other.
-  void mark_writer() {
-    std::lock_guard lock(mu_);
-    has_writer_ = true;
-  }
+  void mark_writer();
 
  private:
-  explicit StoreFile(std::string path) : path_(std::move(path)) {}
-  void release(bool writable);
+  explicit StoreFile(std::string path);
+  void release(bool reader);
+  void close_idle_locked();
+  void closer();
 
   std::string path_;
+  std::chrono::milliseconds linger_;
   std::shared_mutex use_mu_;  // leases shared, exclusive() alone
   std::mutex mu_;
   std::condition_variable cv_;
-  std::shared_ptr<DuckDatabase> db_;  // open while users_ > 0
+  std::shared_ptr<DuckDatabase> db_;  // open while users_ > 0 or lingering
   bool writable_ = false;
   bool has_writer_ = false;
   std::size_t users_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> close_at_;  // a reader's linger
+  bool closer_started_ = false;
 };
 
 }  // namespace flock::detail

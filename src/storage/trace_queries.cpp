@@ -67,7 +67,11 @@ bool TraceQueries::store_exists() const {
 
 Json TraceQueries::list_traces(const TraceFilter& f) const {
   Json empty{{"items", Json::array()}, {"total", 0}};
-  return with_store(path_, empty, [&](DuckConnection& con) {
+  return with_store(path_, empty, [&](DuckConnection& con) { return list_traces(con, f); });
+}
+
+Json TraceQueries::list_traces(DuckConnection& con, const TraceFilter& f) {
+  {
     std::vector<SqlParam> params;
     // Span-level filters that need the JSON attributes narrow the traces first.
     std::string prefilter;
@@ -173,7 +177,7 @@ Json TraceQueries::list_traces(const TraceFilter& f) const {
       out["items"].push_back(std::move(item));
     }
     return out;
-  });
+  }
 }
 
 namespace {
@@ -183,12 +187,14 @@ constexpr const char* kSpanColumns =
     "created_at";
 }
 
+Json TraceQueries::trace_spans(DuckConnection& con, const std::string& trace_id) {
+  return con.query_objects(std::string("SELECT ") + kSpanColumns +
+                               " FROM spans WHERE trace_id = ? ORDER BY start_time, span_id",
+                           {trace_id});
+}
+
 std::optional<Json> TraceQueries::trace(const std::string& trace_id) const {
-  Json spans = with_store(path_, Json::array(), [&](DuckConnection& con) {
-    return con.query_objects(std::string("SELECT ") + kSpanColumns +
-                                 " FROM spans WHERE trace_id = ? ORDER BY start_time, span_id",
-                             {trace_id});
-  });
+  Json spans = with_store(path_, Json::array(), [&](DuckConnection& con) { return trace_spans(con, trace_id); });
   if (spans.empty()) return std::nullopt;
   return Json{{"trace_id", trace_id}, {"spans", std::move(spans)}};
 }

@@ -46,6 +46,8 @@ class QueryRefused : public std::runtime_error {
   Reason reason_;
 };
 
+class DuckConnection;
+
 class TraceQueries {
  public:
   explicit TraceQueries(std::string path) : path_(std::move(path)) {}
@@ -69,6 +71,11 @@ class TraceQueries {
   // QueryRefused, or DuckDbError for SQL that DuckDB rejects.
   Json run_sql(const std::string& sql, const SqlLimits& limits) const;
   ClearResult clear() const;
+
+  // The same queries on a connection the caller holds (benchmarks compare
+  // the routes with these on an open database).
+  static Json list_traces(DuckConnection& con, const TraceFilter& filter);
+  static Json trace_spans(DuckConnection& con, const std::string& trace_id);
 
  private:
   std::string path_;

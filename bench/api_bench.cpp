@@ -1,0 +1,190 @@
+// flock_api_bench: the trace-list and trace-detail routes over a store of
+// 1,000,000 spans (FLOCK_BENCH_SPANS), p50/p95 in ms, against the same
+// queries run directly on an open DuckDB connection in the same run.
+//
+//   bench/run_api.sh            (or build/bench/flock_api_bench)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <flock/flock.hpp>
+
+#include "http_get.hpp"
+#include "storage/duckdb_handle.hpp"
+#include "storage/schema.hpp"
+#include "storage/trace_queries.hpp"
+
+namespace fs = std::filesystem;
+using flock::detail::DuckConnection;
+using flock::detail::DuckDatabase;
+using flock::detail::TraceFilter;
+using flock::detail::TraceQueries;
+
+namespace {
+
+constexpr int kSpansPerTrace = 12;
+
+// Twelve spans per trace: a workflow root and eleven children, 1% errors,
+// attributes shaped like the library's (nested JSON).
+void generate(const std::string& path, std::int64_t spans) {
+  DuckDatabase db(path);
+  DuckConnection con(db);
+  flock::detail::ensure_schema(con);
+  con.execute(
+      "INSERT INTO spans (trace_id, span_id, parent_id, name, service, operation, kind, start_time, end_time, "
+      "duration_ms, status_code, status_description, attributes, events, links, resource) "
+      "SELECT md5('t' || (i // 12)::VARCHAR), substr(md5('s' || i::VARCHAR), 1, 16), "
+      "CASE WHEN i % 12 = 0 THEN NULL ELSE substr(md5('s' || (i - i % 12)::VARCHAR), 1, 16) END, "
+      "n, split_part(n, '.', 1), nullif(split_part(n, '.', 2), ''), 'INTERNAL', st, st + d * 1000000, d, "
+      "CASE WHEN i % 100 = 7 THEN 'ERROR' ELSE 'OK' END, CASE WHEN i % 100 = 7 THEN 'boom' END, "
+      "CASE WHEN i % 12 = 0 THEN json_object('flock', json_object('workflow', true), 'workflow', "
+      "json_object('name', 'wf_' || ((i // 12) % 5)::VARCHAR)) ELSE json_object('agent', json_object('name', "
+      "'agent_' || (i % 7)::VARCHAR), 'correlation_id', 'corr-' || (i // 12)::VARCHAR, 'input', "
+      "json_object('value', '{\"dish\":\"risotto\",\"guests\":4}')) END, '[]', '[]', "
+      "'{\"service\":{\"name\":\"bench\"}}' "
+      "FROM (SELECT range AS i, "
+      "['pipeline', 'Flock.publish', 'Agent.execute', 'OutputUtilityComponent.on_initialize', "
+      "'FunctionEngine.evaluate', 'OutputUtilityComponent.on_post_evaluate', 'Agent.execute', "
+      "'FunctionEngine.evaluate', 'Agent.execute', 'FunctionEngine.evaluate', 'Flock.run_until_idle', "
+      "'Flock.shutdown'][range % 12 + 1] AS n, "
+      "1700000000000000000 + (range // 12) * 50000000 + (range % 12) * 100000 AS st, "
+      "CASE WHEN range % 12 = 0 THEN 40.0 ELSE (range % 9) + 0.5 END AS d "
+      "FROM range(" +
+      std::to_string(spans) + "))");
+  con.execute("CHECKPOINT");
+}
+
+struct Percentiles {
+  double p50 = 0;
+  double p95 = 0;
+};
+
+Percentiles time_it(int runs, const std::function<void(int)>& fn) {
+  fn(-1);  // warm-up
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    fn(i);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * (ms.size() - 1) + 0.5))]; };
+  return {at(0.5), at(0.95)};
+}
+
+void must(int status, const std::string& what) {
+  if (status != 200) {
+    std::fprintf(stderr, "flock_api_bench: %s answered %d\n", what.c_str(), status);
+    std::exit(1);
+  }
+}
+
+}  // namespace
+
+int main() {
+  std::int64_t spans = 1'000'000;
+  if (const char* env = std::getenv("FLOCK_BENCH_SPANS")) spans = std::atoll(env);
+  int runs = 30;
+  if (const char* env = std::getenv("FLOCK_BENCH_RUNS")) runs = std::atoi(env);
+  fs::path dir = fs::temp_directory_path() / ("flock-api-bench-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string path = (dir / "traces.duckdb").string();
+
+  auto t0 = std::chrono::steady_clock::now();
+  generate(path, spans);
+  double gen_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::int64_t traces = (spans + kSpansPerTrace - 1) / kSpansPerTrace;
+  std::printf("store: %lld spans in %lld traces, %.1f MB, generated in %.1f s\n", static_cast<long long>(spans),
+              static_cast<long long>(traces), static_cast<double>(fs::file_size(path)) / 1048576.0, gen_s);
+
+  std::mt19937 rng(42);
+  std::vector<std::string> ids;
+  {
+    DuckDatabase db(path);
+    DuckConnection con(db);
+    auto r = con.query("SELECT DISTINCT trace_id FROM spans USING SAMPLE 200 ROWS");
+    for (auto& row : r.rows) ids.push_back(*row[0]);
+  }
+  auto id_at = [&](int i) { return ids[static_cast<std::size_t>(i < 0 ? 0 : i) % ids.size()]; };
+
+  struct Row {
+    std::string what;
+    Percentiles route;
+    Percentiles direct;
+    Percentiles reader;
+  };
+  std::vector<Row> rows;
+
+  // Direct: the same queries on an open connection (warm buffer cache).
+  Percentiles d_list, d_filtered, d_detail;
+  {
+    DuckDatabase::Options opts;
+    opts.threads = 2;
+    DuckDatabase db(path, opts);
+    DuckConnection con(db);
+    TraceFilter page;
+    TraceFilter filtered;
+    filtered.workflow = "wf_3";
+    filtered.status = "error";
+    d_list = time_it(runs, [&](int) { (void)TraceQueries::list_traces(con, page); });
+    d_filtered = time_it(runs, [&](int) { (void)TraceQueries::list_traces(con, filtered); });
+    d_detail = time_it(runs, [&](int i) { (void)TraceQueries::trace_spans(con, id_at(i)); });
+  }
+
+  // The reader layer alone (lease of the shared instance per call), no HTTP.
+  Percentiles q_list, q_filtered, q_detail;
+  {
+    TraceQueries q(path);
+    TraceFilter page;
+    TraceFilter filtered;
+    filtered.workflow = "wf_3";
+    filtered.status = "error";
+    q_list = time_it(runs, [&](int) { (void)q.list_traces(page); });
+    q_filtered = time_it(runs, [&](int) { (void)q.list_traces(filtered); });
+    q_detail = time_it(runs, [&](int i) { (void)q.trace(id_at(i)); });
+  }
+
+  // The routes, over real HTTP on loopback, against `flock dashboard`'s server.
+  flock::ServeOptions opts;
+  opts.port = 0;
+  opts.dashboard = false;
+  opts.print_url = false;
+  flock::DashboardServer server(path, opts);
+  int port = server.start();
+  int status = 0;
+  Percentiles r_list = time_it(runs, [&](int) {
+    flock_bench::http_get(port, "/api/traces?limit=50", status);
+    must(status, "GET /api/traces");
+  });
+  Percentiles r_filtered = time_it(runs, [&](int) {
+    flock_bench::http_get(port, "/api/traces?workflow=wf_3&status=error&limit=50", status);
+    must(status, "GET /api/traces?workflow=");
+  });
+  Percentiles r_detail = time_it(runs, [&](int i) {
+    flock_bench::http_get(port, "/api/traces/" + id_at(i), status);
+    must(status, "GET /api/traces/{id}");
+  });
+  server.stop();
+
+  rows.push_back({"GET /api/traces?limit=50", r_list, d_list, q_list});
+  rows.push_back({"GET /api/traces?workflow=&status=error", r_filtered, d_filtered, q_filtered});
+  rows.push_back({"GET /api/traces/{trace_id}", r_detail, d_detail, q_detail});
+  std::printf("\n%-40s %8s %8s %11s %11s %11s %10s\n", "route", "p50 ms", "p95 ms", "DuckDB p50", "DuckDB p95",
+              "reader p50", "p50 ratio");
+  for (const auto& r : rows) {
+    std::printf("%-40s %8.2f %8.2f %11.2f %11.2f %11.2f %9.2fx\n", r.what.c_str(), r.route.p50, r.route.p95,
+                r.direct.p50, r.direct.p95, r.reader.p50, r.route.p50 / r.direct.p50);
+  }
+  std::printf(
+      "\nDuckDB: the same queries on one open connection in this process. reader: TraceQueries in process (store\n"
+      "lease per call, no HTTP). ratio = route p50 / DuckDB p50. %d runs each after one warm-up.\n",
+      runs);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}

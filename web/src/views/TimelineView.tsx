@@ -309,8 +309,14 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
                           !
                         </span>
                       )}
-                      <span className="wf-service">{s.service ?? ''}</span>
-                      <span className="wf-op">{s.operation ?? s.name}</span>
+                      {s.operation ? (
+                        <>
+                          <span className="wf-service">{s.service ?? ''}</span>
+                          <span className="wf-op">{s.operation}</span>
+                        </>
+                      ) : (
+                        <span className="wf-op">{s.name}</span>
+                      )}
                       {agent && <span className="wf-agent">{agent}</span>}
                       {!open && <span className="wf-hidden muted small">+{n.descendants}</span>}
                     </div>

@@ -88,11 +88,11 @@ function demoEnv(extra) {
 // Starts the demo in its own temp dir; resolves once it printed its URL.
 // Everything is torn down after the test t: SIGTERM, SIGKILL after 5 s, and
 // the temp dir removed.
-export async function startDemo(t, { env = {}, args = [], readyMs = 60_000 } = {}) {
+export async function startDemo(t, { env = {}, args = [], port = 0, readyMs = 60_000 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flock-browser-'));
   const db = path.join(dir, '.flock', 'traces.duckdb');
   fs.mkdirSync(path.dirname(db), { recursive: true });
-  const child = spawn(demoBinary(), ['--port', '0', '--db', db, ...args], {
+  const child = spawn(demoBinary(), ['--port', String(port), '--db', db, ...args], {
     cwd: dir,
     env: demoEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,11 +129,17 @@ export async function startDemo(t, { env = {}, args = [], readyMs = 60_000 } = {
   });
   const demo = {
     base,
+    port: Number(new URL(base).port),
     dir,
     db,
     child,
     get stderr() {
       return stderr;
+    },
+    // Stops the program now (SIGTERM) and waits for its exit.
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
     },
     // JSON from the API (Node's fetch), with the token when given.
     async api(route, { method = 'GET', body, token } = {}) {

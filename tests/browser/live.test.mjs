@@ -100,3 +100,26 @@ test('with FLOCK_API_TOKEN the page asks for the token and sends it everywhere',
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="trace-total"]')?.getAttribute('data-total')) > n, before, { timeout: 30_000 });
   assertNoProblems(problems);
 });
+
+test('the live status shows a lost server and reconnects when it is back', async (t) => {
+  const first = await startDemo(t);
+  await waitForTraces(first, 2);
+  const { page, problems } = await openBrowser(t);
+  await openDashboard(page, first, '#/traces');
+  const status = page.locator('[data-testid="live-status"]');
+
+  await first.stop();
+  await page.locator('[data-testid="live-status"][data-state="reconnecting"]').waitFor({ timeout: 30_000 });
+  await screenshot(page, 'reconnecting');
+
+  // The same address again: the stream reconnects (with backoff) by itself,
+  // and the list reloads from the new server.
+  const second = await startDemo(t, { port: first.port });
+  const list = await waitForTraces(second, 2);
+  await page.locator('[data-testid="live-status"][data-state="connected"]').waitFor({ timeout: 45_000 });
+  assert.equal(await status.getAttribute('data-state'), 'connected');
+  await page.locator(`[data-testid="trace-row"][data-trace-id="${list.items[0].trace_id}"]`).waitFor({ timeout: 30_000 });
+  // Failed requests while the server was down are expected; nothing else.
+  problems.errors = problems.errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to fetch|net::/.test(e));
+  assertNoProblems(problems);
+});

@@ -56,8 +56,7 @@ void StoreFile::mark_writer() {
   has_writer_ = true;
 }
 
-StoreFile::Lease StoreFile::share(bool writable) {
-  const bool reader = !writable;
+StoreFile::Lease StoreFile::share(bool writable, bool linger) {
   std::shared_lock use(use_mu_);
   std::unique_lock lock(mu_);
   writable = writable || has_writer_;
@@ -74,7 +73,7 @@ StoreFile::Lease StoreFile::share(bool writable) {
     writable_ = writable;
   }
   ++users_;
-  return Lease(this, db_, std::move(use), reader);
+  return Lease(this, db_, std::move(use), linger);
 }
 
 std::unique_lock<std::shared_mutex> StoreFile::exclusive() {
@@ -91,12 +90,12 @@ void StoreFile::close_idle_locked() {
   close_at_.reset();
 }
 
-void StoreFile::release(bool reader) {
+void StoreFile::release(bool linger) {
   {
     std::lock_guard lock(mu_);
     if (--users_ == 0) {
       auto now = std::chrono::steady_clock::now();
-      if (reader && linger_.count() > 0) {
+      if (linger && linger_.count() > 0) {
         close_at_ = now + linger_;
         if (!closer_started_) {
           closer_started_ = true;
@@ -127,7 +126,7 @@ StoreFile::Lease::~Lease() {
   if (file_ != nullptr && db_) {
     db_.reset();
     use_.unlock();
-    file_->release(reader_);
+    file_->release(linger_);
   }
 }
 

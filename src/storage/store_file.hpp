@@ -9,10 +9,10 @@
 // file and no network, whoever runs it.
 //
 // Opening a database costs far more than a dashboard query (catalog load,
-// cold buffer cache), so after a reader's lease the instance stays open for a
-// short linger (FLOCK_TRACE_READER_LINGER_MS, 1000 ms) and the next request
-// reuses it. After the writer's lease alone it closes at once, as API.md §4
-// asks.
+// cold buffer cache), so after a lease taken with `linger` (the HTTP API's
+// reads) the instance stays open for a short while (FLOCK_TRACE_READER_LINGER_MS,
+// 1000 ms) and the next request reuses it. After the writer's lease alone it
+// closes at once, as API.md §4 asks.
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -44,19 +44,19 @@ class StoreFile {
 
    private:
     friend class StoreFile;
-    Lease(StoreFile* file, std::shared_ptr<DuckDatabase> db, std::shared_lock<std::shared_mutex> use, bool reader)
-        : file_(file), db_(std::move(db)), use_(std::move(use)), reader_(reader) {}
+    Lease(StoreFile* file, std::shared_ptr<DuckDatabase> db, std::shared_lock<std::shared_mutex> use, bool linger)
+        : file_(file), db_(std::move(db)), use_(std::move(use)), linger_(linger) {}
     StoreFile* file_;
     std::shared_ptr<DuckDatabase> db_;
     std::shared_lock<std::shared_mutex> use_;
-    bool reader_;
+    bool linger_;
   };
 
   // Opens the file or shares the open instance. A read-only lease shares a
   // writable instance; a writable one waits until read-only users are gone.
   // Throws DuckDbError with DuckDB's message (a lock held by another
   // process: is_lock_conflict()).
-  Lease share(bool writable);
+  Lease share(bool writable, bool linger = false);
 
   // Waits until no lease is alive, closes the instance and keeps new leases
   // out: the file may be replaced (clear_traces).
@@ -70,7 +70,7 @@ class StoreFile {
 
  private:
   explicit StoreFile(std::string path);
-  void release(bool reader);
+  void release(bool linger);
   void close_idle_locked();
   void closer();
 
@@ -83,7 +83,7 @@ class StoreFile {
   bool writable_ = false;
   bool has_writer_ = false;
   std::size_t users_ = 0;
-  std::optional<std::chrono::steady_clock::time_point> close_at_;  // a reader's linger
+  std::optional<std::chrono::steady_clock::time_point> close_at_;  // a lingering lease's end
   bool closer_started_ = false;
 };
 

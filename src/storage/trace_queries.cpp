@@ -39,7 +39,7 @@ template <class F>
 Json with_store(const std::string& path, Json empty, F&& fn) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return empty;
-  auto lease = StoreFile::at(path).share(false);
+  auto lease = StoreFile::at(path).share(false, /*linger=*/true);
   DuckConnection con(lease.db());
   try {
     return fn(con);
@@ -386,7 +386,7 @@ Json TraceQueries::run_sql(const std::string& sql, const SqlLimits& limits) cons
   if (!fs::exists(path_, ec)) {
     throw QueryRefused(QueryRefused::Reason::Invalid, "no trace store at " + path_ + " yet");
   }
-  auto lease = StoreFile::at(path_).share(false);
+  auto lease = StoreFile::at(path_).share(false, /*linger=*/true);
   DuckConnection con(lease.db());
   check_single_select(con.get(), sql);
   // The row bound is a LIMIT around the user's query; the user's text sits

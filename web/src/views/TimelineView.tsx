@@ -25,8 +25,22 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
   const critical = useMemo(() => (tree ? criticalPath(tree) : new Set<string>()), [tree]);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [showCritical, setShowCritical] = useState(true);
+  const [nameCol, setNameCol] = useState(38); // % of the waterfall's width
+  const waterfallRef = useRef<HTMLDivElement>(null);
+  const startResize = (e: React.MouseEvent) => {
+    e.preventDefault();
+    const rect = waterfallRef.current?.getBoundingClientRect();
+    if (!rect) return;
+    const move = (ev: MouseEvent) => setNameCol(Math.min(75, Math.max(15, ((ev.clientX - rect.left) / rect.width) * 100)));
+    const up = () => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+    };
+    window.addEventListener('mousemove', move);
+    window.addEventListener('mouseup', up);
+  };
   const [find, setFind] = useState('');
-  const [findIndex, setFindIndex] = useState(0);
+  const [findIndex, setFindIndex] = useState(-1); // -1: no match visited yet
   const rows = useMemo(() => (tree ? visibleRows(tree, collapsed) : []), [tree, collapsed]);
 
   // ---- virtual scrolling ----
@@ -94,11 +108,11 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
   collapsedRef.current = collapsed;
 
   useEffect(() => {
-    setFindIndex(0);
+    setFindIndex(-1);
   }, [needle]);
   const gotoMatch = (delta: number) => {
     if (!matches.length) return;
-    const i = (findIndex + delta + matches.length) % matches.length;
+    const i = findIndex < 0 ? (delta > 0 ? 0 : matches.length - 1) : (findIndex + delta + matches.length) % matches.length;
     setFindIndex(i);
     reveal(matches[i]);
     select(matches[i].span.span_id);
@@ -227,7 +241,7 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
           />
           {needle && (
             <span className="muted small" data-testid="timeline-find-count">
-              {matches.length ? `${findIndex + 1}/${matches.length}` : '0 found'}
+              {matches.length ? (findIndex < 0 ? `${matches.length} found · Enter` : `${findIndex + 1}/${matches.length}`) : '0 found'}
             </span>
           )}
           {workflow && (
@@ -243,9 +257,12 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
       </div>
 
       <div className={`timeline-body ${selected ? 'with-detail' : ''}`}>
-        <div className="waterfall">
+        <div className="waterfall" ref={waterfallRef} style={{ '--name-col': `${nameCol}%` } as React.CSSProperties}>
           <div className="wf-header">
-            <div className="wf-name-col">Service &amp; operation</div>
+            <div className="wf-name-col">
+              Service &amp; operation
+              <span className="wf-resizer" onMouseDown={startResize} title="Drag to resize" data-testid="name-col-resizer" />
+            </div>
             <div className="wf-bar-col">
               {ticks(total).map((t, i) => (
                 <span key={i} className="tick" style={{ left: `${i * 25}%` }}>

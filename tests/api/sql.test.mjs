@@ -14,6 +14,8 @@ test('SQL safety: files, network, extensions, ATTACH, COPY and every non-SELECT 
   const out = (name) => path.join(s.dir, name);
 
   await t.test('file and network access from SQL: 403', async () => {
+    fs.writeFileSync(out('secret.txt'), 'root:x:0:0:secret\n');
+    fs.writeFileSync(path.join(path.dirname(s.db), 'secret.txt'), 'root:x:0:0:secret\n');
     const refused = [
       "SELECT * FROM read_text('/etc/passwd')",
       "SELECT content FROM read_text('/etc/passwd')",
@@ -25,7 +27,9 @@ test('SQL safety: files, network, extensions, ATTACH, COPY and every non-SELECT 
       "SELECT * FROM glob('/etc/*')",
       "SELECT * FROM sniff_csv('/etc/passwd')",
       "SELECT * FROM '/etc/passwd.csv'", // replacement scan of a file name
-      `SELECT * FROM read_csv('${s.db}')`,
+      // A file next to the trace store is no more reachable than /etc.
+      `SELECT * FROM read_text('${out('secret.txt')}')`,
+      `SELECT * FROM read_csv('${path.join(path.dirname(s.db), 'secret.txt')}')`,
       "SELECT * FROM read_csv('https://example.com/x.csv')",
       "SELECT * FROM 'http://example.com/x.parquet'",
     ];

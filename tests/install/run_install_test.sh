@@ -19,4 +19,22 @@ grep -q '^Truffle pizza, 30 cm$' <<<"$out" || { echo "consumer printed no pizza"
 [ -s "$work/.flock/traces.duckdb" ] || { echo "no trace store written" >&2; exit 1; }
 # The installed tree carries the DuckDB library beside libflock.
 ls "$work/prefix/lib/libduckdb.so" "$work/prefix/lib/cmake/flock/flockConfig.cmake" >/dev/null
+# The flock command runs from the prefix and reads the consumer's store.
+env -u LD_LIBRARY_PATH "$work/prefix/bin/flock" traces stats "$work/.flock/traces.duckdb" | grep -q '^total_spans: [1-9]' \
+  || { echo "installed flock traces stats failed" >&2; exit 1; }
+# The dashboard files are installed where the server looks for them: the
+# installed server serves index.html with no FLOCK_WEB_ROOT.
+if [ -f "$build_dir/web-dist/index.html" ]; then
+  [ -f "$work/prefix/share/flock/web/index.html" ] || { echo "dashboard files not installed" >&2; exit 1; }
+  env -u LD_LIBRARY_PATH -u FLOCK_WEB_ROOT "$work/prefix/bin/flock" dashboard "$work/.flock/traces.duckdb" --port 0 \
+    >"$work/dash.out" 2>"$work/dash.err" &
+  pid=$!
+  for _ in $(seq 1 100); do grep -q 'dashboard at' "$work/dash.out" && break; sleep 0.1; done
+  url="$(grep -o 'http://[0-9.:]*/' "$work/dash.out" || true)"
+  page="$(node -e 'fetch(process.argv[1]).then(r => r.text()).then(t => process.stdout.write(t)).catch(() => {})' "$url" || true)"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  grep -q '<div id="root">' <<<"$page" || grep -q 'Flock dashboard' <<<"$page" \
+    || { echo "installed dashboard did not serve index.html: $(cat "$work/dash.err")" >&2; exit 1; }
+fi
 echo "install test: ok"

@@ -191,6 +191,23 @@ export async function waitForTraces(demo, n, query = '') {
   }, 30_000, `${n} traces${query ? ` (${query})` : ''} are stored`);
 }
 
+// Waits until the store stops growing (the same span count for quietMs), so
+// that totals read from the API stay true while the page is checked.
+export async function waitForQuiet(demo, { quietMs = 1000, timeoutMs = 30_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    const n = (await demo.api('/api/traces/stats')).json?.total_spans ?? -1;
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return n;
+    if (Date.now() > deadline) throw new Error(`the store kept growing for ${timeoutMs} ms`);
+    await sleep(150);
+  }
+}
+
 // A headless Chromium with one page, closed after the test. The page's
 // console errors, uncaught exceptions, CSP violations and dialogs are
 // recorded (dialogs are dismissed) in `problems`.

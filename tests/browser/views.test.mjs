@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { assertNoProblems, openBrowser, openDashboard, publishOrder, screenshot, startDemo, waitForTraces, waitUntil } from './helpers.mjs';
+import { assertNoProblems, openBrowser, openDashboard, publishOrder, screenshot, startDemo, waitForQuiet, waitForTraces } from './helpers.mjs';
 
 const totalOf = (page) => page.locator('[data-testid="trace-total"]').getAttribute('data-total').then(Number);
 const waitTotal = (page, n) => page.locator(`[data-testid="trace-total"][data-total="${n}"]`).waitFor();
@@ -15,7 +15,9 @@ test('filters narrow the trace list and live in the URL', async (t) => {
   // One more run outside the workflow, so that the filters have something to drop.
   await waitForTraces(demo, 2);
   await publishOrder(demo, 'filter pie');
-  const all = await waitForTraces(demo, 3);
+  await waitForTraces(demo, 3);
+  await waitForQuiet(demo);
+  const all = (await demo.api('/api/traces?limit=200')).json;
   const errors = (await demo.api('/api/traces?status=error')).json;
   const workflowRuns = (await demo.api('/api/traces?workflow=dinner_service')).json;
   assert.ok(errors.total >= 1 && errors.total < all.total, 'some runs fail, not all');
@@ -218,6 +220,7 @@ test('agents graph, statistics, dependencies and correlation views show the demo
   await graph.locator('[data-testid="agent-node"][data-name="chef"]').click();
   await page.locator('[data-testid="agent-details"]').waitFor();
   await screenshot(page, 'agents');
+  await waitForQuiet(demo); // the numbers below are read from the API once
 
   // Statistics per workflow and per service.
   const wf = (await demo.api('/api/workflows/stats')).json.workflows.find((w) => w.workflow_name === 'dinner_service');

@@ -4,6 +4,7 @@
 // in strings, and markup from a span attribute shown as text only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { assertNoProblems, openBrowser, openDashboard, screenshot, startDemo, waitForTraces } from './helpers.mjs';
 
 const MARKUP = '<img src=x onerror=alert(1)>';
@@ -61,6 +62,13 @@ test('timeline: the span tree, collapse and expand, errors in red, critical path
     assert.ok(r > 150 && g < 110 && b < 110, `the bar of ${s.name} is red (${rgb})`);
   }
   await screenshot(page, 'timeline');
+
+  // The OTLP/JSON export of the trace downloads as a file.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="download-otlp"]').click()]);
+  assert.equal(download.suggestedFilename(), `trace-${summary.trace_id}.otlp.json`);
+  const otlp = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  const otlpSpans = otlp.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+  assert.equal(otlpSpans.length, spans.length);
 
   // Collapse all: only the root row is left.
   await page.locator('[data-testid="collapse-all"]').click();

@@ -368,6 +368,7 @@ Response ApiRouter::list_traces(const Request& req) const {
   f.operation = text_param(req, "operation");
   f.correlation_id = text_param(req, "correlation_id");
   f.text = text_param(req, "q");
+  f.tag = text_param(req, "tag");
   if (auto status = text_param(req, "status")) {
     std::string s = lower(*status);
     if (s == "error") {

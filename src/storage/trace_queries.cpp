@@ -86,6 +86,10 @@ Json TraceQueries::list_traces(DuckConnection& con, const TraceFilter& f) {
       restrict_to(std::string(kCorrelationId) + " = ?");
       params.emplace_back(*f.correlation_id);
     }
+    if (f.tag) {
+      restrict_to("list_contains(json_extract_string(attributes, '$.artifact.tags[*]'), ?)");
+      params.emplace_back(*f.tag);
+    }
     if (f.text) {
       restrict_to("trace_id LIKE ? ESCAPE '\\' OR name ILIKE ? ESCAPE '\\' OR " + std::string(kWorkflowName) +
                   " ILIKE ? ESCAPE '\\'");

@@ -21,6 +21,7 @@ struct TraceFilter {
   std::optional<std::string> status;     // "ok" or "error"
   std::optional<std::string> correlation_id;
   std::optional<std::string> text;       // free text: trace id prefix, span or workflow name
+  std::optional<std::string> tag;        // an artifact tag published in the trace
   std::optional<double> min_duration_ms;
   std::optional<double> max_duration_ms;
   std::optional<std::int64_t> since_ns;

@@ -54,7 +54,8 @@ class ServerTest : public testing::Test {
     SpanData& wf = span(1, 1, 0, "pizza_workflow", 1'000'000'000'000'000'000, 50);
     wf.attributes = {{"flock.workflow", true}, {"workflow.name", std::string("pizza_workflow")}};
     SpanData& exec = span(1, 2, 1, "Agent.execute", 1'000'000'000'001'000'000, 20);
-    exec.attributes = {{"agent.name", std::string("chef")}, {"correlation_id", std::string("c-1")}};
+    exec.attributes = {{"agent.name", std::string("chef")}, {"correlation_id", std::string("c-1")},
+                       {"artifact.tags", std::vector<std::string>{"vip", "night"}}};
     exec.status = StatusCode::Error;
     exec.status_description = "boom";
     span(2, 3, 0, "Flock.publish", 1'000'000'001'000'000'000, 1).attributes = {
@@ -180,6 +181,8 @@ TEST_F(ServerTest, TraceListFiltersAndValidation) {
   EXPECT_EQ(body(r.handle(get("/api/traces", {{"workflow", "pizza_workflow"}})))["total"], 1);
   EXPECT_EQ(body(r.handle(get("/api/traces", {{"correlation_id", "c-2"}})))["items"][0]["root_name"], "Flock.publish");
   EXPECT_EQ(body(r.handle(get("/api/traces", {{"min_duration_ms", "10"}})))["total"], 1);
+  EXPECT_EQ(body(r.handle(get("/api/traces", {{"tag", "night"}})))["items"][0]["root_name"], "pizza_workflow");
+  EXPECT_EQ(body(r.handle(get("/api/traces", {{"tag", "nope"}})))["total"], 0);
   Json page = body(r.handle(get("/api/traces", {{"limit", "1"}, {"offset", "5"}})));
   EXPECT_EQ(page["items"].size(), 0u);
   EXPECT_EQ(page["total"], 2);

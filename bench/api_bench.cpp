@@ -2,7 +2,7 @@
 // 1,000,000 spans (FLOCK_BENCH_SPANS), p50/p95 in ms, against the same
 // queries run directly on an open DuckDB connection in the same run.
 //
-//   bench/run_api.sh            (or build/bench/flock_api_bench)
+//   bench/run.sh api            (or build/bench/flock_api_bench)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

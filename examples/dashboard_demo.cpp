@@ -4,6 +4,7 @@
 // POST /api/artifacts runs the agents again, live.
 //
 //   flock_dashboard_demo [--port 8344] [--host 127.0.0.1] [--db .flock/traces.duckdb] [--runs 2]
+//                        [--big-trace N]   (also one workflow of N spans, for the timeline)
 #include <flock/flock.hpp>
 
 #include <CLI/CLI.hpp>
@@ -33,10 +34,12 @@ int main(int argc, char** argv) {
   flock::ServeOptions serve;
   std::string db = ".flock/traces.duckdb";
   int runs = 2;
+  int big_trace = 0;
   app.add_option("--port", serve.port, "port (0: any free port)");
   app.add_option("--host", serve.host, "address to listen on");
   app.add_option("--db", db, "trace store");
   app.add_option("--runs", runs, "workflow runs before serving");
+  app.add_option("--big-trace", big_trace, "also record one workflow of this many spans");
   CLI11_PARSE(app, argc, argv);
 
   flock::TraceConfig config = flock::TraceConfig::from_env();
@@ -78,6 +81,22 @@ int main(int argc, char** argv) {
     run.set_attribute("note", "<img src=x onerror=alert(1)>");
     flock.publish(Order{dishes[i % 4], 2 + i}, {.correlation_id = "table-" + std::to_string(i % 2 + 1), .tags = {"demo"}});
     flock.run_until_idle();
+  }
+  if (big_trace > 0) {
+    // A wide and deep trace: batches of steps, each with a few nested calls.
+    auto run = flock.traced_run("big_batch");
+    int made = 1;
+    for (int batch = 0; made < big_trace; ++batch) {
+      auto b = flock::start_span("Batch.process");
+      b.set_attribute("batch.index", batch);
+      flock::ContextScope inside(b.context());
+      ++made;
+      for (int step = 0; step < 9 && made < big_trace; ++step, ++made) {
+        auto s = flock::start_span("Step.run");
+        s.set_attribute("step.index", step);
+        if (batch % 97 == 3 && step == 4) s.set_status(flock::StatusCode::Error, "step failed");
+      }
+    }
   }
   flock::tracing::force_flush();
   try {

@@ -1,7 +1,7 @@
 // The other views of the dashboard on the real demo program: filtering the
-// trace list, SQL with its table and CSV, comparing two runs, clearing the
-// traces behind a confirmation, and the agents graph, statistics,
-// dependencies and correlation views.
+// trace list (artifact tag included), SQL with its table and CSV, comparing
+// two runs, clearing the traces behind a confirmation, and the agents graph,
+// statistics, dependencies and correlation views.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -22,6 +22,8 @@ test('filters narrow the trace list and live in the URL', async (t) => {
   const workflowRuns = (await demo.api('/api/traces?workflow=dinner_service')).json;
   assert.ok(errors.total >= 1 && errors.total < all.total, 'some runs fail, not all');
   assert.ok(workflowRuns.total >= 2 && workflowRuns.total < all.total);
+  const tagged = (await demo.api('/api/traces?tag=demo')).json;
+  assert.ok(tagged.total >= 2 && tagged.total < all.total, 'the demo tags its own orders "demo", not the one published here');
 
   const { page, problems } = await openBrowser(t);
   await openDashboard(page, demo, '#/traces');
@@ -56,6 +58,21 @@ test('filters narrow the trace list and live in the URL', async (t) => {
   await page.locator('[data-testid="filter-reset"]').click();
   await waitTotal(page, all.total);
   assert.equal(await page.locator('[data-testid="filter-workflow"]').inputValue(), '');
+
+  // artifact tag: the runs that published an artifact tagged "demo"
+  await page.locator('[data-testid="filter-tag"]').fill('demo');
+  await waitTotal(page, tagged.total);
+  await page.waitForURL(/tag=demo/);
+  const taggedShown = await page.locator('[data-testid="trace-row"]').evaluateAll((els) => els.map((e) => e.dataset.traceId));
+  assert.deepEqual(taggedShown.sort(), tagged.items.map((i) => i.trace_id).sort());
+  await page.reload();
+  await waitTotal(page, tagged.total);
+  assert.equal(await page.locator('[data-testid="filter-tag"]').inputValue(), 'demo');
+  await page.locator('[data-testid="filter-tag"]').fill('no-such-tag');
+  await page.locator('[data-testid="trace-empty"]').waitFor();
+  await page.locator('[data-testid="filter-tag"]').fill('');
+  await waitTotal(page, all.total);
+  assert.doesNotMatch(page.url(), /tag=/);
 
   // free text: the server's q search
   const qRes = (await demo.api('/api/traces?q=filter%20pie')).json;

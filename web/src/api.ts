@@ -83,6 +83,7 @@ export interface TracesQuery {
   since?: string;
   until?: string;
   q?: string;
+  tag?: string; // an artifact tag published in the trace
   limit?: number;
   offset?: number;
 }

@@ -5,7 +5,7 @@ import { api, type TracesQuery } from '../api';
 import { colorFor, formatDuration, formatRelative, formatTime, isoToLocalInput, localInputToIso, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
 
-const FILTER_KEYS = ['workflow', 'service', 'operation', 'status', 'correlation_id', 'min_duration_ms', 'max_duration_ms', 'since', 'until', 'q'] as const;
+const FILTER_KEYS = ['workflow', 'service', 'operation', 'status', 'correlation_id', 'min_duration_ms', 'max_duration_ms', 'since', 'until', 'q', 'tag'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 type Filters = Record<FilterKey, string>;
 
@@ -183,6 +183,10 @@ export function TracesView({ query }: { query: URLSearchParams }) {
           <label>
             Until
             <input type="datetime-local" value={isoToLocalInput(draft.until)} onChange={(e) => set('until', localInputToIso(e.target.value), true)} data-testid="filter-until" />
+          </label>
+          <label>
+            Tag
+            <input value={draft.tag} onChange={(e) => set('tag', e.target.value)} data-testid="filter-tag" placeholder="any" title="Traces that published an artifact with this tag" />
           </label>
           <label>
             Correlation id

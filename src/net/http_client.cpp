@@ -1,4 +1,4 @@
-#include "exporters/otlp/http_client.hpp"
+#include "net/http_client.hpp"
 
 #include <curl/curl.h>
 #include <zlib.h>
@@ -8,15 +8,34 @@
 #include <ctime>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 
 namespace flock::detail {
 namespace {
 
 std::once_flag g_curl_init;
 
+struct BodySink {
+  std::string* body;
+  std::size_t max_bytes;
+  const std::function<bool(std::string_view)>* on_data;
+  bool too_large = false;
+  bool stopped = false;
+};
+
 size_t on_body(char* ptr, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(ptr, size * n);
-  return size * n;
+  auto* sink = static_cast<BodySink*>(user);
+  std::size_t len = size * n;
+  if (sink->body->size() + len > sink->max_bytes) {
+    sink->too_large = true;
+    return 0;  // curl reports a write error and stops
+  }
+  sink->body->append(ptr, len);
+  if (*sink->on_data && !(*sink->on_data)(std::string_view(ptr, len))) {
+    sink->stopped = true;
+    return 0;
+  }
+  return len;
 }
 
 struct HeaderCapture {
@@ -47,7 +66,8 @@ size_t on_header(char* buffer, size_t size, size_t n, void* user) {
 }
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;  // non-zero aborts
+  auto* abort = static_cast<const std::atomic<bool>*>(user);
+  return abort != nullptr && abort->load() ? 1 : 0;  // non-zero aborts
 }
 
 }  // namespace
@@ -81,40 +101,64 @@ HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 HttpResult HttpClient::post(const std::string& url, const std::string& body, const std::string& content_type,
                             const std::vector<std::pair<std::string, std::string>>& headers,
                             std::chrono::milliseconds timeout, bool gzip, const std::atomic<bool>& abort) {
+  HttpRequest r;
+  r.url = url;
+  r.body = body;
+  r.content_type = content_type;
+  r.headers = headers;
+  r.timeout = timeout;
+  r.gzip = gzip;
+  r.abort = &abort;
+  r.user_agent = "flock-cpp-otlp/0.1.0";
+  return post(r);
+}
+
+HttpResult HttpClient::post(const HttpRequest& req) {
   CURL* c = static_cast<CURL*>(curl_);
   curl_easy_reset(c);
   HttpResult result;
-  std::string payload = gzip ? gzip_compress(body) : body;
+  std::string compressed = req.gzip ? gzip_compress(req.body) : std::string();
+  const std::string& payload = req.gzip ? compressed : req.body;
   curl_slist* list = nullptr;
-  list = curl_slist_append(list, ("Content-Type: " + content_type).c_str());
-  if (gzip) list = curl_slist_append(list, "Content-Encoding: gzip");
+  list = curl_slist_append(list, ("Content-Type: " + req.content_type).c_str());
+  if (req.gzip) list = curl_slist_append(list, "Content-Encoding: gzip");
   list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
-  for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+  for (const auto& [k, v] : req.headers) list = curl_slist_append(list, (k + ": " + v).c_str());
   HeaderCapture cap;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  BodySink sink{&result.body, req.max_response_bytes, &req.on_data};
+  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_POST, 1L);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload.data());
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.timeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &cap);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(&abort));
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "flock-cpp-otlp/0.1.0");
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(req.abort));
+  curl_easy_setopt(c, CURLOPT_USERAGENT, req.user_agent.c_str());
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(list);
-  if (rc != CURLE_OK) {
-    result.error = curl_easy_strerror(rc);
-    return result;
-  }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
   result.retry_after = cap.retry_after;
+  if (rc != CURLE_OK) {
+    if (sink.too_large) {
+      result.error = "the answer is larger than " + std::to_string(req.max_response_bytes) + " bytes";
+    } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
+      result.error = "aborted";
+    } else if (sink.stopped) {
+      result.error = "stopped by the receiver";
+    } else {
+      result.error = curl_easy_strerror(rc);
+    }
+    result.status = 0;
+    return result;
+  }
   return result;
 }
 

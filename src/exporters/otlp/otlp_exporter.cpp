@@ -9,7 +9,7 @@
 #include <random>
 #include <thread>
 
-#include "exporters/otlp/http_client.hpp"
+#include "net/http_client.hpp"
 #include "exporters/otlp/otlp_encoding.hpp"
 #include "flock/otlp.hpp"
 #include "tracing/resource.hpp"

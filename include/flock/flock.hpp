@@ -6,6 +6,7 @@
 #include "flock/component.hpp"
 #include "flock/engines.hpp"
 #include "flock/json.hpp"
+#include "flock/llm.hpp"
 #include "flock/orchestrator.hpp"
 #include "flock/otlp.hpp"
 #include "flock/propagation.hpp"

@@ -40,7 +40,7 @@ void AgentRun::execute() {
   auto notify = [&](FlockEvent::Kind kind, std::string error) {
     if (!events.active()) return;
     events.emit(FlockEvent{kind, input_, spec_.name, to_hex(exec.context().trace_id), to_hex(exec.context().span_id),
-                           std::move(error)});
+                           std::move(error), {}});
   };
   notify(FlockEvent::Kind::AgentStarted, {});
   bool failed = false;

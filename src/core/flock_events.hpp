@@ -14,13 +14,14 @@
 namespace flock::detail {
 
 struct FlockEvent {
-  enum class Kind { ArtifactPublished, AgentStarted, AgentFinished, AgentFailed };
+  enum class Kind { ArtifactPublished, AgentStarted, AgentFinished, AgentFailed, LlmToken };
   Kind kind;
   ArtifactPtr artifact;  // published, or the agent's input
   std::string agent;
   std::string trace_id;
   std::string span_id;
   std::string error;  // AgentFailed: "type: message"
+  std::string text;   // LlmToken: the streamed text
 };
 
 class FlockEvents {

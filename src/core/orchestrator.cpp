@@ -8,6 +8,7 @@
 
 #include "core/agent_run.hpp"
 #include "core/output_utility_component.hpp"
+#include "flock/llm.hpp"
 #include "tracing/ids.hpp"
 #include "tracing/pipeline.hpp"
 #include "tracing/signals.hpp"
@@ -41,6 +42,7 @@ Orchestrator::Orchestrator(Flock& owner, std::string model, FlockOptions options
 
 Orchestrator::~Orchestrator() {
   remove_signal_hook(signal_hook_);
+  cancelled_.store(true);
   {
     std::unique_lock lock(mu_);
     idle_cv_.wait(lock, [this] { return outstanding_ == 0; });
@@ -138,7 +140,7 @@ ArtifactPtr Orchestrator::publish_external(const std::string& type, Json payload
   span.set_attribute("correlation_id", artifact->correlation_id);
   if (!artifact->tags.empty()) span.set_attribute("artifact.tags", artifact->tags);
   store_.add(artifact);
-  if (events_.active()) events_.emit(FlockEvent{FlockEvent::Kind::ArtifactPublished, artifact, {}, {}, {}, {}});
+  if (events_.active()) events_.emit(FlockEvent{FlockEvent::Kind::ArtifactPublished, artifact, {}, {}, {}, {}, {}});
   schedule(artifact, span.context(), nullptr);
   span.set_status(StatusCode::Ok);
   return artifact;
@@ -148,7 +150,7 @@ ArtifactPtr Orchestrator::publish_output(const AgentSpec& producer, const Output
                                          const std::string& correlation_id, const SpanContext& parent) {
   ArtifactPtr artifact = make_artifact(out.type, out.payload, producer.name, correlation_id, {});
   store_.add(artifact);
-  if (events_.active()) events_.emit(FlockEvent{FlockEvent::Kind::ArtifactPublished, artifact, {}, {}, {}, {}});
+  if (events_.active()) events_.emit(FlockEvent{FlockEvent::Kind::ArtifactPublished, artifact, {}, {}, {}, {}, {}});
   schedule(artifact, parent, &producer);
   return artifact;
 }
@@ -159,6 +161,8 @@ void Orchestrator::freeze(AgentSpec& spec) {
   spec.pipeline.clear();
   spec.pipeline.push_back(std::make_shared<OutputUtilityComponent>());
   for (auto& c : spec.components) spec.pipeline.push_back(c);
+  // An agent without an engine asks the Flock's model (API.md §2).
+  if (!spec.engine && !model_.empty()) spec.engine = llm_engine();
   if (spec.engine) spec.pipeline.push_back(spec.engine);
   for (auto& c : spec.pipeline) {
     std::string prefix = c->name() + ".";
@@ -300,6 +304,7 @@ void Orchestrator::shutdown_run(RunReport& report) {
 
 void Orchestrator::on_signal() {
   // Stop scheduling, give running agents a moment to end their spans.
+  cancelled_.store(true);
   std::unique_lock lock(mu_);
   stopping_ = true;
   idle_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return outstanding_ == 0; });

@@ -1,6 +1,7 @@
 // The orchestrator behind flock::Flock: agents, the blackboard, scheduling
 // with per-agent concurrency, idle tracking, and the cascade limit.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -44,6 +45,9 @@ class Orchestrator {
   };
   std::vector<AgentInfo> agents() const;
   FlockEvents& events() { return events_; }
+  // Set when the Flock shuts down or a signal stops it: long calls (a model
+  // answering) abort.
+  const std::atomic<bool>& cancelled() const { return cancelled_; }
 
   // Called by AgentRun for outputs: store, then schedule subscribers.
   ArtifactPtr publish_output(const AgentSpec& producer, const Output& out, const std::string& correlation_id,
@@ -65,6 +69,7 @@ class Orchestrator {
   FlockOptions options_;
   BlackboardStore store_;
   FlockEvents events_;
+  std::atomic<bool> cancelled_{false};
 
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;

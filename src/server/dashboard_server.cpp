@@ -105,6 +105,11 @@ struct DashboardServer::Impl {
                                         {"created_at", detail::iso8601_ns(a.created_at_ns)}}));
       return;
     }
+    if (ev.kind == K::LlmToken) {
+      hub.publish("llm_token", dump(Json{{"agent", ev.agent}, {"trace_id", ev.trace_id}, {"span_id", ev.span_id},
+                                         {"text", ev.text}}));
+      return;
+    }
     Json e{{"agent", ev.agent},
            {"artifact_id", ev.artifact ? ev.artifact->id : ""},
            {"correlation_id", ev.artifact ? ev.artifact->correlation_id : ""},

@@ -1,0 +1,90 @@
+// An OpenAI-compatible /chat/completions client: the request body, retries
+// with back-off (429, 5xx, cut or refused connections; Retry-After honoured),
+// streamed (SSE) and plain answers, cancellation, and error messages that
+// never carry the API key.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flock/json.hpp"
+#include "flock/llm.hpp"
+#include "flock/tracing.hpp"
+
+namespace flock::detail {
+
+// "openai/gpt-4o" -> {"openai", "gpt-4o"}; a name without a provider is OpenAI's.
+struct ModelRef {
+  std::string provider;
+  std::string model;
+};
+ModelRef parse_model(const std::string& text);
+
+// How the answer's shape is requested: a strict JSON Schema, plain JSON
+// mode, or only the instructions (servers that support neither).
+enum class AnswerFormat { JsonSchema, JsonObject, Instructions };
+
+struct ChatRequest {
+  std::string model;
+  Json messages = Json::array();
+  AnswerFormat format = AnswerFormat::JsonSchema;
+  std::string schema_name;
+  Json schema;
+  bool strict = true;
+};
+
+struct ChatAnswer {
+  std::string content;
+  std::string refusal;
+  std::string id;
+  std::string model;
+  std::vector<std::string> finish_reasons;
+  std::optional<std::int64_t> input_tokens;
+  std::optional<std::int64_t> output_tokens;
+  int attempts = 0;
+};
+
+class ChatError : public std::runtime_error {
+ public:
+  ChatError(const std::string& what, long status, bool format_unsupported = false)
+      : std::runtime_error(what), status_(status), format_unsupported_(format_unsupported) {}
+  long status() const { return status_; }  // 0: no HTTP answer
+  // The server rejected response_format: ask again with a simpler one.
+  bool format_unsupported() const { return format_unsupported_; }
+
+ private:
+  long status_;
+  bool format_unsupported_;
+};
+
+class ChatClient {
+ public:
+  ChatClient(std::string base_url, std::string api_key, const LlmOptions& options);
+  const std::string& base_url() const { return base_url_; }
+
+  // One answer, retried as the options allow; retries are events on `span`.
+  // on_token sees streamed text as it arrives. Throws ChatError.
+  ChatAnswer complete(const ChatRequest& request, Span& span, const std::atomic<bool>& cancel,
+                      const std::function<void(std::string_view)>& on_token) const;
+
+  // The request body as sent (tests and content recording).
+  Json body(const ChatRequest& request) const;
+  // text with the API key replaced by "[redacted]".
+  std::string scrub(std::string text) const;
+
+ private:
+  std::string base_url_;
+  std::string api_key_;
+  LlmOptions options_;
+};
+
+// Where an OpenAI-compatible provider listens when OPENAI_BASE_URL is unset.
+std::string default_base_url(const std::string& provider);
+
+}  // namespace flock::detail

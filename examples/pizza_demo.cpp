@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -75,13 +76,28 @@ int main() {
   flock::tracing::configure(config);
 
   flock::Flock flock("openai/gpt-4o");
-  std::cout << "engines: C++ function engines (no model is called)\n";
+  // With a key or an OpenAI-compatible server, the agents ask the model;
+  // otherwise C++ functions stand in for it. The sommelier fails either way.
+  const char* key = std::getenv("OPENAI_API_KEY");
+  const char* base = std::getenv("OPENAI_BASE_URL");
+  const bool use_llm = (key != nullptr && *key != '\0') || (base != nullptr && *base != '\0');
+  if (use_llm) {
+    std::cout << "engines: LLM engine, model " << flock.model() << " at "
+              << (base != nullptr && *base != '\0' ? base : "https://api.openai.com/v1") << "\n";
+  } else {
+    std::cout << "engines: C++ function engines (no model is called; set OPENAI_API_KEY or OPENAI_BASE_URL for the "
+                 "LLM engine)\n";
+  }
+  auto engine = [use_llm](auto fn) -> flock::EnginePtr {
+    if (use_llm) return flock::llm_engine();
+    return flock::function_engine(std::move(fn));
+  };
   flock.agent("chef")
       .description("Turns an idea into a recipe")
       .consumes<PizzaIdea>()
       .publishes<Recipe>()
       .with_component(std::make_shared<KitchenTimer>())
-      .with_engine(flock::function_engine([](const PizzaIdea& idea) {
+      .with_engine(engine([](const PizzaIdea& idea) {
         work(30);
         return Recipe{"Truffle Dream (" + idea.description + ")", {"truffle", "mozzarella", "thyme"}, 9};
       }));
@@ -89,7 +105,7 @@ int main() {
       .description("Bakes the recipe")
       .consumes<Recipe>()
       .publishes<Pizza>()
-      .with_engine(flock::function_engine([](const Recipe& r) {
+      .with_engine(engine([](const Recipe& r) {
         work(r.bake_minutes * 5);
         return Pizza{r.name, r.toppings, 32};
       }));
@@ -97,7 +113,7 @@ int main() {
       .description("Counts calories")
       .consumes<Recipe>()
       .publishes<NutritionFacts>()
-      .with_engine(flock::function_engine([](const Recipe& r) {
+      .with_engine(engine([](const Recipe& r) {
         work(15);
         return NutritionFacts{r.name, 250 * static_cast<int>(r.toppings.size()) + 400};
       }));
@@ -113,7 +129,7 @@ int main() {
       .description("Reviews every pizza")
       .consumes<Pizza>()
       .publishes<Review>()
-      .with_engine(flock::function_engine([](const Pizza& p) {
+      .with_engine(engine([](const Pizza& p) {
         work(20);
         return Review{p.name, 5, "perfect crust"};
       }));

@@ -6,6 +6,8 @@
 #include <map>
 #include <thread>
 
+#include "tracing/env_util.hpp"
+
 
 namespace flock::detail {
 
@@ -18,15 +20,7 @@ std::map<std::string, StoreFile*>& files() {
 }  // namespace
 
 StoreFile::StoreFile(std::string path) : path_(std::move(path)), linger_(1000) {
-  if (const char* env = std::getenv("FLOCK_TRACE_READER_LINGER_MS"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    long v = std::strtol(env, &end, 10);
-    if (end != nullptr && *end == '\0' && v >= 0 && v <= 600000) {
-      linger_ = std::chrono::milliseconds(v);
-    } else {
-      std::fprintf(stderr, "flock: FLOCK_TRACE_READER_LINGER_MS=%s is not a number of milliseconds (0-600000); using 1000\n", env);
-    }
-  }
+  read_env_ms("FLOCK_TRACE_READER_LINGER_MS", linger_);
 }
 
 StoreFile& StoreFile::at(const std::string& path) {

@@ -10,6 +10,7 @@
 #include "engines/llm/output_shape.hpp"
 #include "flock/llm.hpp"
 #include "flock/orchestrator.hpp"
+#include "tracing/env_util.hpp"
 #include "tracing/tracer.hpp"
 
 namespace flock {
@@ -22,17 +23,6 @@ using detail::ChatClient;
 using detail::ChatError;
 using detail::ChatRequest;
 using detail::OutputShape;
-
-bool env_flag(const char* name, bool fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  std::string s(v);
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
-  if (s == "0" || s == "false" || s == "no" || s == "off") return false;
-  std::fprintf(stderr, "flock: %s=%s is not true or false; using %s\n", name, v, fallback ? "true" : "false");
-  return fallback;
-}
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -62,7 +52,9 @@ std::pair<std::string, std::int64_t> host_port(const std::string& url) {
 class LLMEngine : public Engine {
  public:
   explicit LLMEngine(LlmOptions options) : options_(std::move(options)) {
-    record_content_ = options_.record_content.value_or(env_flag("FLOCK_LLM_RECORD_CONTENT", false));
+    bool from_env = false;
+    detail::read_env_bool("FLOCK_LLM_RECORD_CONTENT", from_env);
+    record_content_ = options_.record_content.value_or(from_env);
   }
 
   std::string name() const override { return "LLMEngine"; }

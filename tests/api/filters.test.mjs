@@ -62,6 +62,13 @@ test('GET /api/traces: every filter, and limit/offset/total, against the file', 
     await expectIds('correlation_id=table-1&status=error', []);
   });
 
+  await t.test('tag: traces that published an artifact with that tag', async () => {
+    await expectIds('tag=demo', all);
+    await expectIds('tag=nope', []);
+    await expectIds('tag=dem', []);
+    await expectIds('tag=demo&status=error', [run(1)]);
+  });
+
   await t.test('service and operation', async () => {
     await expectIds('service=FunctionEngine', all);
     await expectIds('service=Agent', all);

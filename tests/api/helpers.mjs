@@ -317,7 +317,14 @@ export async function openEvents(t, base, { headers = {}, token } = {}) {
   const ac = new AbortController();
   const h = { accept: 'text/event-stream', ...headers };
   if (token) h.authorization = `Bearer ${token}`;
-  const res = await fetch(`${base}/api/events`, { headers: h, signal: ac.signal });
+  // The answer's headers must come soon; the body streams as long as it likes.
+  const headersTimer = setTimeout(() => ac.abort(new Error('no answer to GET /api/events within 30 s')), 30000);
+  let res;
+  try {
+    res = await fetch(`${base}/api/events`, { headers: h, signal: ac.signal });
+  } finally {
+    clearTimeout(headersTimer);
+  }
   const stream = { status: res.status, headers: res.headers, events: [], comments: [], retry: null, ended: false };
   const waiters = [];
   const settle = () => {

@@ -153,3 +153,12 @@ test('POST /api/traces/query: malformed bodies are 400/415 naming the problem', 
     'no content type',
   );
 });
+
+test('a body over the size bound: 413 with a JSON error', async (t) => {
+  const s = await startDemo(t, { runs: 1 });
+  const big = JSON.stringify({ type: 'Order', payload: { dish: 'x'.repeat(17 * 1024 * 1024), guests: 1 } });
+  const r = await api(s.base, '/api/artifacts', { method: 'POST', body: big, headers: { 'content-type': 'application/json' } });
+  assert.equal(r.status, 413, `${r.status} ${r.text.slice(0, 200)}`);
+  assertError(r, 413, /large|size|bytes|limit/i, 'a 17 MB body');
+  assert.equal((await api(s.base, '/api/health')).status, 200, 'the server keeps answering');
+});

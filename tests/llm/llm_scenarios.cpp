@@ -1,0 +1,295 @@
+// flock_llm_scenarios: real programs for the LLM engine tests. Each scenario
+// builds agents that use the LLM engine (the default one a Flock with a model
+// gives, or flock::llm_engine(LlmOptions) when options are passed), publishes,
+// waits, and prints one JSON summary line on stdout:
+//
+//   {"scenario": ..., "ok": bool, "executions": n, "elapsed_ms": n,
+//    "artifacts": [{type, produced_by, correlation_id, payload}],
+//    "errors": [{agent, exception_type, message, trace_id, span_id}], ...}
+//
+// The model server is the environment's OPENAI_BASE_URL / OPENAI_API_KEY
+// (the Node tests run a fake one); spans go to the DuckDB file configured by
+// FLOCK_TRACE_FILE / FLOCK_TRACE_PATH. Public API only. Exits 0 whatever the
+// agents did (their failures are in "errors").
+//
+//   flock_llm_scenarios <scenario> [key=value ...]
+//
+// scenarios:
+//   single        pizza_master: Idea -> Pizza
+//   fanout        pizza_master: Idea -> Pizza, fan_out (one artifact per item)
+//   two_types     caterer: Idea -> Pizza and Drink
+//   context       chef: Idea -> Pizza; then an Order of the same correlation
+//                 id -> waiter: Order -> Receipt (sees Idea and Pizza as context)
+//   chain3        chef: Idea -> Pizza, critic: Pizza -> Review, editor:
+//                 Review -> Summary, all under traced_run("llm_chain")
+//   destroy       publishes, sleeps wait_ms (default 1500), then destroys the
+//                 Flock without waiting: the call in flight must be aborted
+//   sigterm       publishes, prints {"published": true}, waits in
+//                 run_until_idle (the test sends SIGTERM)
+//
+// keys (LlmOptions; any of them makes the agents use llm_engine(options)
+// instead of the default engine):
+//   model temperature max_tokens timeout_ms max_retries max_invalid_retries
+//   stream record_content use_context max_context_artifacts base_url api_key
+// other keys:
+//   engine=default|explicit   explicit: llm_engine(options) even with no option
+//   flock_model=...           the Flock's model ("" or "none": no model; the
+//                             default is openai/gpt-4o)
+//   traced=<name>             run inside traced_run(name)
+//   corr=<id>                 the correlation id of the published Idea
+//   idea=<text>               the Idea's description
+//   description=<text>        the first agent's description
+//   wait_ms=<n>               (destroy) how long to wait before destroying
+#include <flock/flock.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace llmscen {
+struct Idea { std::string description; };
+struct Pizza {
+  std::string name;
+  std::vector<std::string> toppings;
+  int size_cm = 30;
+  std::optional<std::string> crust;
+};
+struct Drink { std::string name; bool alcoholic = false; };
+struct Review { std::string verdict; int score = 0; };
+struct Summary { std::string text; };
+struct Order { std::string request; };
+struct Receipt { std::string summary; double total = 0; };
+FLOCK_TYPE(Idea, description)
+FLOCK_TYPE(Pizza, name, toppings, size_cm, crust)
+FLOCK_TYPE(Drink, name, alcoholic)
+FLOCK_TYPE(Review, verdict, score)
+FLOCK_TYPE(Summary, text)
+FLOCK_TYPE(Order, request)
+FLOCK_TYPE(Receipt, summary, total)
+}  // namespace llmscen
+
+using flock::Json;
+using namespace llmscen;
+
+namespace {
+
+std::mutex g_out_mu;
+void emit(const Json& j) {
+  std::lock_guard lock(g_out_mu);
+  std::cout << j.dump(-1, ' ', false, Json::error_handler_t::replace) << std::endl;
+}
+
+struct Args {
+  std::map<std::string, std::string> kv;
+  bool has(const std::string& k) const { return kv.count(k) != 0; }
+  std::string get(const std::string& k, const std::string& def = "") const {
+    auto it = kv.find(k);
+    return it == kv.end() ? def : it->second;
+  }
+  bool flag(const std::string& k) const {
+    std::string v = get(k);
+    return v == "1" || v == "true" || v == "yes" || v == "on";
+  }
+};
+
+const char* const kLlmKeys[] = {"model",       "temperature", "max_tokens", "timeout_ms",
+                                "max_retries", "max_invalid_retries", "stream", "record_content",
+                                "use_context", "max_context_artifacts", "base_url", "api_key"};
+
+bool explicit_engine(const Args& a) {
+  if (a.get("engine") == "explicit") return true;
+  for (const char* k : kLlmKeys) {
+    if (a.has(k)) return true;
+  }
+  return false;
+}
+
+flock::LlmOptions options_from(const Args& a, bool fan_out) {
+  flock::LlmOptions o;
+  o.fan_out = fan_out;
+  if (a.has("model")) o.model = a.get("model");
+  if (a.has("temperature")) o.temperature = std::stod(a.get("temperature"));
+  if (a.has("max_tokens")) o.max_tokens = std::stoi(a.get("max_tokens"));
+  if (a.has("timeout_ms")) o.timeout = std::chrono::milliseconds(std::stoll(a.get("timeout_ms")));
+  if (a.has("max_retries")) o.max_retries = std::stoi(a.get("max_retries"));
+  if (a.has("max_invalid_retries")) o.max_invalid_retries = std::stoi(a.get("max_invalid_retries"));
+  if (a.has("stream")) o.stream = a.flag("stream");
+  if (a.has("record_content")) o.record_content = a.flag("record_content");
+  if (a.has("use_context")) o.use_context = a.flag("use_context");
+  if (a.has("max_context_artifacts")) o.max_context_artifacts = std::stoul(a.get("max_context_artifacts"));
+  if (a.has("base_url")) o.base_url = a.get("base_url");
+  if (a.has("api_key")) o.api_key = a.get("api_key");
+  return o;
+}
+
+// The LLM engine for an agent: none (the Flock's default) unless options
+// were given.
+template <class Builder>
+void use_llm(Builder& b, const Args& a, bool fan_out = false) {
+  if (fan_out || explicit_engine(a)) b.with_engine(flock::llm_engine(options_from(a, fan_out)));
+}
+
+Json artifacts_json(flock::Flock& flock) {
+  Json out = Json::array();
+  for (const auto& art : flock.store().all()) {
+    out.push_back(Json{{"id", art->id},
+                       {"type", art->type},
+                       {"produced_by", art->produced_by},
+                       {"correlation_id", art->correlation_id},
+                       {"payload", *art->payload}});
+  }
+  return out;
+}
+
+Json errors_json(const std::vector<flock::AgentError>& errors) {
+  Json out = Json::array();
+  for (const auto& e : errors) {
+    out.push_back(Json{{"agent", e.agent},
+                       {"exception_type", e.exception_type},
+                       {"message", e.message},
+                       {"correlation_id", e.correlation_id},
+                       {"trace_id", e.trace_id},
+                       {"span_id", e.span_id}});
+  }
+  return out;
+}
+
+std::string flock_model(const Args& a) {
+  std::string m = a.get("flock_model", "openai/gpt-4o");
+  return m == "none" ? std::string() : m;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Builds the agents of a scenario.
+void build(flock::Flock& flock, const std::string& scenario, const Args& a) {
+  const std::string desc = a.get("description", "Turns an idea into a pizza");
+  if (scenario == "single" || scenario == "destroy" || scenario == "sigterm") {
+    auto& b = flock.agent("pizza_master").description(desc).consumes<Idea>().publishes<Pizza>();
+    use_llm(b, a);
+  } else if (scenario == "fanout") {
+    auto& b = flock.agent("pizza_master").description("Turns an idea into several pizzas").consumes<Idea>().publishes<Pizza>();
+    use_llm(b, a, true);
+  } else if (scenario == "two_types") {
+    auto& b = flock.agent("caterer").description("Plans a pizza and a drink to go with it").consumes<Idea>().publishes<Pizza, Drink>();
+    use_llm(b, a);
+  } else if (scenario == "context") {
+    auto& chef = flock.agent("chef").description(desc).consumes<Idea>().publishes<Pizza>();
+    use_llm(chef, a);
+    auto& waiter = flock.agent("waiter").description("Writes the receipt of an order").consumes<Order>().publishes<Receipt>();
+    use_llm(waiter, a);
+  } else if (scenario == "chain3") {
+    auto& chef = flock.agent("chef").description(desc).consumes<Idea>().publishes<Pizza>();
+    use_llm(chef, a);
+    auto& critic = flock.agent("critic").description("Reviews a pizza").consumes<Pizza>().publishes<Review>();
+    use_llm(critic, a);
+    auto& editor = flock.agent("editor").description("Summarises a review").consumes<Review>().publishes<Summary>();
+    use_llm(editor, a);
+  } else {
+    throw std::invalid_argument("unknown scenario '" + scenario + "'");
+  }
+}
+
+int run(const std::string& scenario, const Args& a) {
+  Json out{{"scenario", scenario}};
+  auto t0 = std::chrono::steady_clock::now();
+  flock::PublishOptions popts;
+  popts.correlation_id = a.get("corr", "corr-" + scenario);
+  const Idea idea{a.get("idea", "something with truffles")};
+
+  if (scenario == "destroy") {
+    std::int64_t destroy_started = 0;
+    {
+      auto flock = std::make_unique<flock::Flock>(flock_model(a));
+      build(*flock, scenario, a);
+      flock->publish(idea, popts);
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::stoll(a.get("wait_ms", "1500"))));
+      destroy_started = now_ms();
+      auto d0 = std::chrono::steady_clock::now();
+      out["artifacts_before_destroy"] = artifacts_json(*flock);
+      flock.reset();
+      out["destroy_ms"] = ms_since(d0);
+    }
+    out["destroy_started_at_ms"] = destroy_started;
+    out["elapsed_ms"] = ms_since(t0);
+    flock::tracing::force_flush();
+    emit(out);
+    return 0;
+  }
+
+  flock::Flock flock(flock_model(a));
+  build(flock, scenario, a);
+  out["model"] = flock.model();
+
+  auto work = [&](std::optional<flock::TracedRun>& run) {
+    if (a.has("traced") || scenario == "chain3") {
+      run.emplace(flock.traced_run(a.get("traced", "llm_chain")));
+      out["trace_id"] = run->trace_id();
+      out["workflow_span_id"] = run->span_id();
+    }
+    flock.publish(idea, popts);
+    if (scenario == "sigterm") emit(Json{{"published", true}});
+    flock::RunReport report = flock.run_until_idle();
+    std::uint64_t executions = report.executions;
+    Json errors = errors_json(report.errors);
+    if (scenario == "context") {
+      flock.publish(Order{"one truffle pizza to go"}, popts);
+      flock::RunReport second = flock.run_until_idle();
+      executions += second.executions;
+      for (auto& e : errors_json(second.errors)) errors.push_back(e);
+    }
+    out["executions"] = executions;
+    out["errors"] = errors;
+    out["ok"] = errors.empty();
+  };
+  {
+    std::optional<flock::TracedRun> run;
+    work(run);
+  }
+  out["artifacts"] = artifacts_json(flock);
+  out["elapsed_ms"] = ms_since(t0);
+  flock::tracing::force_flush();
+  emit(out);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: flock_llm_scenarios <scenario> [key=value ...]\n");
+    return 2;
+  }
+  std::string scenario = argv[1];
+  Args args;
+  for (int i = 2; i < argc; ++i) {
+    std::string s = argv[i];
+    auto eq = s.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "flock_llm_scenarios: argument '%s' is not key=value\n", s.c_str());
+      return 2;
+    }
+    args.kv[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  try {
+    return run(scenario, args);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flock_llm_scenarios %s: uncaught exception: %s\n", scenario.c_str(), e.what());
+    return 3;
+  }
+}

@@ -110,6 +110,19 @@ export function streamChunks(content, { id = 'chatcmpl-fake-1', model = 'gpt-4o-
   return chunks;
 }
 
+// Resolves when res can take more data or is gone.
+function drained(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 const textOf = (content) => (typeof content === 'string' ? content : JSON.stringify(content));
 
 export class FakeOpenAI {
@@ -227,7 +240,7 @@ export class FakeOpenAI {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       // In pieces, so a client that gives up early stops the transfer.
       for (let i = 0; i < body.length && !res.destroyed; i += 1 << 20) {
-        if (!res.write(body.slice(i, i + (1 << 20)))) await new Promise((r) => res.once('drain', r).once('close', r));
+        if (!res.write(body.slice(i, i + (1 << 20)))) await drained(res);
       }
       if (!res.destroyed) res.end();
       return;

@@ -247,3 +247,38 @@ export async function openDashboard(page, demo, route = '#/traces') {
   await page.goto(demo.base + route);
   await page.locator('[data-testid="live-status"][data-state="connected"]').waitFor();
 }
+
+// The demo with at least `traces` stored runs (matching `query`) and a
+// browser; with `route`, the page has opened it and the stream is live.
+// `demo` holds the options of startDemo.
+export async function startDemoAndBrowser(t, { traces = 2, query = '', route, demo: demoOptions } = {}) {
+  const demo = await startDemo(t, demoOptions);
+  const list = await waitForTraces(demo, traces, query);
+  const browser = await openBrowser(t);
+  if (route) await openDashboard(browser.page, demo, route);
+  return { demo, list, ...browser };
+}
+
+// ---- locators and waits shared by the tests ----
+
+export const traceRow = (page, traceId) => page.locator(`[data-testid="trace-row"][data-trace-id="${traceId}"]`);
+export const spanRow = (page, spanId) => page.locator(`[data-testid="span-row"][data-span-id="${spanId}"]`);
+
+// The trace list: its total (data-total), and the trace ids of its rows.
+export const totalOf = (page) => page.locator('[data-testid="trace-total"]').getAttribute('data-total').then(Number);
+export const waitTotal = (page, n) => page.locator(`[data-testid="trace-total"][data-total="${n}"]`).waitFor();
+export const waitTotalAbove = (page, n, timeout = 30_000) =>
+  page.waitForFunction((m) => Number(document.querySelector('[data-testid="trace-total"]')?.getAttribute('data-total')) > m, n, { timeout });
+export const shownTraceIds = (page) => page.locator('[data-testid="trace-row"]').evaluateAll((els) => els.map((e) => e.dataset.traceId));
+
+// The timeline: how many rows the waterfall has (expanded ones, not only
+// those in the DOM), and waiting until it has n.
+export const rowCount = (page) => page.locator('[data-testid="waterfall"]').getAttribute('data-row-count').then(Number);
+export const waitRowCount = (page, n, timeout) =>
+  page.locator(`[data-testid="waterfall"][data-row-count="${n}"]`).waitFor(timeout === undefined ? undefined : { timeout });
+
+// Clicks `locator` and returns the file it downloads: its name and text.
+export async function downloadOf(page, locator) {
+  const [download] = await Promise.all([page.waitForEvent('download'), locator.click()]);
+  return { name: download.suggestedFilename(), text: fs.readFileSync(await download.path(), 'utf8') };
+}

@@ -4,12 +4,23 @@
 // page ask for the token and send it on every request, the stream included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoProblems, openBrowser, openDashboard, publishOrder, screenshot, startDemo, waitForTraces } from './helpers.mjs';
+import {
+  assertNoProblems,
+  openBrowser,
+  publishOrder,
+  screenshot,
+  shownTraceIds,
+  startDemo,
+  startDemoAndBrowser,
+  totalOf,
+  traceRow,
+  waitForTraces,
+  waitTotal,
+  waitTotalAbove,
+} from './helpers.mjs';
 
 test('the dashboard opens with the demo runs, health and a live connection', async (t) => {
-  const demo = await startDemo(t);
-  const stored = await waitForTraces(demo, 2, '&workflow=dinner_service');
-  const { page, problems } = await openBrowser(t);
+  const { demo, list: stored, page, problems } = await startDemoAndBrowser(t, { query: '&workflow=dinner_service' });
 
   await page.goto(demo.base);
   // / is the app; it routes itself to the trace list.
@@ -20,15 +31,13 @@ test('the dashboard opens with the demo runs, health and a live connection', asy
   const rows = page.locator('[data-testid="trace-row"][data-workflow="dinner_service"]');
   await rows.nth(1).waitFor();
   assert.equal(await rows.count(), stored.items.filter((i) => i.workflow_name === 'dinner_service').length);
-  const total = page.locator('[data-testid="trace-total"]');
-  assert.equal(Number(await total.getAttribute('data-total')), stored.total);
+  assert.equal(await totalOf(page), stored.total);
   // Newest first, as the API orders them.
-  const ids = await page.locator('[data-testid="trace-row"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-trace-id')));
-  assert.deepEqual(ids, stored.items.map((i) => i.trace_id));
+  assert.deepEqual(await shownTraceIds(page), stored.items.map((i) => i.trace_id));
   // A failing run is marked.
   const failing = stored.items.find((i) => i.error_count > 0);
   assert.ok(failing, 'the demo has a run with a failing agent');
-  assert.match(await page.locator(`[data-testid="trace-row"][data-trace-id="${failing.trace_id}"]`).getAttribute('class'), /has-error/);
+  assert.match(await traceRow(page, failing.trace_id).getAttribute('class'), /has-error/);
 
   // An unknown client route is served the app too (SPA fallback).
   await page.goto(demo.base + 'some/client/route');
@@ -41,12 +50,8 @@ test('the dashboard opens with the demo runs, health and a live connection', asy
 });
 
 test('a workflow published while the page is open appears without a reload', async (t) => {
-  const demo = await startDemo(t);
-  const before = await waitForTraces(demo, 2);
-  const { page, problems } = await openBrowser(t);
-  await openDashboard(page, demo, '#/traces');
-  const total = page.locator('[data-testid="trace-total"]');
-  await page.locator(`[data-testid="trace-total"][data-total="${before.total}"]`).waitFor();
+  const { demo, list: before, page, problems } = await startDemoAndBrowser(t, { route: '#/traces' });
+  await waitTotal(page, before.total);
   // A marker that a reload would lose.
   await page.evaluate(() => {
     window.__flockNoReload = true;
@@ -56,19 +61,15 @@ test('a workflow published while the page is open appears without a reload', asy
   assert.ok(artifact.id);
 
   // The list refetches on the span events: the new trace shows up.
-  await page.waitForFunction(
-    (n) => Number(document.querySelector('[data-testid="trace-total"]')?.getAttribute('data-total')) > n,
-    before.total,
-    { timeout: 30_000 },
-  );
+  await waitTotalAbove(page, before.total);
   const after = await waitForTraces(demo, before.total + 1);
   const fresh = after.items.find((i) => !before.items.some((b) => b.trace_id === i.trace_id));
   assert.ok(fresh, 'the API lists a new trace');
-  await page.locator(`[data-testid="trace-row"][data-trace-id="${fresh.trace_id}"]`).waitFor({ timeout: 30_000 });
+  await traceRow(page, fresh.trace_id).waitFor({ timeout: 30_000 });
   assert.equal(await page.evaluate(() => window.__flockNoReload), true, 'the page was not reloaded');
-  assert.ok(Number(await total.getAttribute('data-total')) >= before.total + 1);
+  assert.ok((await totalOf(page)) >= before.total + 1);
   // Its correlation id links to the correlation view.
-  await page.locator(`[data-testid="trace-row"][data-trace-id="${fresh.trace_id}"] [data-testid="correlation-link"]`).first().waitFor();
+  await traceRow(page, fresh.trace_id).locator('[data-testid="correlation-link"]').first().waitFor();
   await screenshot(page, 'traces-live');
   assertNoProblems(problems);
 });
@@ -94,18 +95,15 @@ test('with FLOCK_API_TOKEN the page asks for the token and sends it everywhere',
   assert.equal(await page.evaluate(() => sessionStorage.getItem('flock.api_token')), token);
 
   // The stream really is authorised: a publish shows up live.
-  const before = Number(await page.locator('[data-testid="trace-total"]').getAttribute('data-total'));
+  const before = await totalOf(page);
   const r = await demo.api('/api/artifacts', { method: 'POST', token, body: { type: 'Order', payload: { dish: 'token soup', guests: 1 } } });
   assert.equal(r.status, 201, r.text);
-  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="trace-total"]')?.getAttribute('data-total')) > n, before, { timeout: 30_000 });
+  await waitTotalAbove(page, before);
   assertNoProblems(problems);
 });
 
 test('the live status shows a lost server and reconnects when it is back', async (t) => {
-  const first = await startDemo(t);
-  await waitForTraces(first, 2);
-  const { page, problems } = await openBrowser(t);
-  await openDashboard(page, first, '#/traces');
+  const { demo: first, page, problems } = await startDemoAndBrowser(t, { route: '#/traces' });
   const status = page.locator('[data-testid="live-status"]');
 
   await first.stop();
@@ -118,7 +116,7 @@ test('the live status shows a lost server and reconnects when it is back', async
   const list = await waitForTraces(second, 2);
   await page.locator('[data-testid="live-status"][data-state="connected"]').waitFor({ timeout: 45_000 });
   assert.equal(await status.getAttribute('data-state'), 'connected');
-  await page.locator(`[data-testid="trace-row"][data-trace-id="${list.items[0].trace_id}"]`).waitFor({ timeout: 30_000 });
+  await traceRow(page, list.items[0].trace_id).waitFor({ timeout: 30_000 });
   // Failed requests while the server was down are expected; nothing else.
   problems.errors = problems.errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to fetch|net::/.test(e));
   assertNoProblems(problems);

@@ -4,7 +4,7 @@
 // timed: the timeouts are only generous enough for a loaded machine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoProblems, openBrowser, openDashboard, screenshot, startDemo, waitUntil } from './helpers.mjs';
+import { assertNoProblems, screenshot, spanRow, startDemoAndBrowser, traceRow, waitRowCount } from './helpers.mjs';
 
 const SPANS = 10_000;
 const MAX_DOM_ROWS = 300;
@@ -12,8 +12,6 @@ const SLOW = 120_000; // loading and laying out 10,000 spans on a busy 2-core ma
 
 const waterfall = (page) => page.locator('[data-testid="waterfall"]');
 const domRows = (page) => page.locator('[data-testid="span-row"]').count();
-const waitRowCount = (page, n) =>
-  page.locator(`[data-testid="waterfall"][data-row-count="${n}"]`).waitFor({ timeout: SLOW });
 
 // The last of a node's children in the timeline's order: by start, then end
 // time, ties kept in the API's order (as src/traceModel.ts sorts them).
@@ -29,7 +27,7 @@ async function scrollUntilShown(page, top, spanId) {
   await waterfall(page).evaluate((el, to) => {
     el.scrollTop = to === 'bottom' ? el.scrollHeight : to;
   }, top);
-  const row = page.locator(`[data-testid="span-row"][data-span-id="${spanId}"]`);
+  const row = spanRow(page, spanId);
   await row.waitFor({ state: 'visible', timeout: SLOW });
   await page.waitForFunction(
     (id) => {
@@ -47,11 +45,14 @@ async function scrollUntilShown(page, top, spanId) {
 }
 
 test('timeline of 10,000 spans: virtual rows, scrolling to the end and back, collapse and expand all', async (t) => {
-  const demo = await startDemo(t, { args: ['--big-trace', String(SPANS)], readyMs: 180_000 });
-  const list = await waitUntil(async () => {
-    const r = await demo.api('/api/traces?workflow=big_batch');
-    return r.status === 200 && r.json.total === 1 ? r.json : false;
-  }, SLOW, 'the big_batch trace is stored');
+  // From the trace list, which shows the span count, to the timeline.
+  const { demo, list, page, problems } = await startDemoAndBrowser(t, {
+    demo: { args: ['--big-trace', String(SPANS)], readyMs: 180_000 },
+    traces: 1,
+    query: '&workflow=big_batch',
+    route: '#/traces?workflow=big_batch',
+  });
+  assert.equal(list.total, 1);
   const summary = list.items[0];
   assert.equal(summary.span_count, SPANS);
   const spans = (await demo.api(`/api/traces/${summary.trace_id}`)).json.spans;
@@ -63,10 +64,7 @@ test('timeline of 10,000 spans: virtual rows, scrolling to the end and back, col
   const lastSpan = lastChild(spans, lastBatch.span_id);
   assert.equal(lastSpan.name, 'Step.run');
 
-  const { page, problems } = await openBrowser(t);
-  // From the trace list, which shows the span count, to the timeline.
-  await openDashboard(page, demo, '#/traces?workflow=big_batch');
-  const listRow = page.locator(`[data-testid="trace-row"][data-trace-id="${summary.trace_id}"]`);
+  const listRow = traceRow(page, summary.trace_id);
   await listRow.waitFor();
   assert.equal((await listRow.locator('td.num').first().textContent()).trim(), String(SPANS));
   await listRow.locator('[data-testid="trace-link"]').click();
@@ -76,8 +74,8 @@ test('timeline of 10,000 spans: virtual rows, scrolling to the end and back, col
   assert.equal(await page.locator('[data-testid="timeline-title"]').textContent(), 'big_batch');
   assert.equal(Number(await page.locator('[data-testid="timeline-span-count"]').textContent()), SPANS);
   assert.equal(Number(await page.locator('[data-testid="timeline-error-count"]').textContent()), summary.error_count);
-  await waitRowCount(page, SPANS);
-  const rootRow = page.locator(`[data-testid="span-row"][data-span-id="${root.span_id}"]`);
+  await waitRowCount(page, SPANS, SLOW);
+  const rootRow = spanRow(page, root.span_id);
   await rootRow.waitFor({ state: 'visible', timeout: SLOW });
   const atTop = await domRows(page);
   assert.ok(atTop > 1 && atTop < MAX_DOM_ROWS, `only the rows in view are in the DOM (${atTop})`);
@@ -96,19 +94,19 @@ test('timeline of 10,000 spans: virtual rows, scrolling to the end and back, col
   const atBottom = await domRows(page);
   assert.ok(atBottom < MAX_DOM_ROWS, `the DOM stays bounded at the end (${atBottom})`);
   await scrollUntilShown(page, 0, root.span_id);
-  assert.equal(await page.locator(`[data-testid="span-row"][data-span-id="${lastSpan.span_id}"]`).count(), 0, 'the last row left the DOM');
+  assert.equal(await spanRow(page, lastSpan.span_id).count(), 0, 'the last row left the DOM');
   assert.ok((await domRows(page)) < MAX_DOM_ROWS);
 
   // Collapse all: the root alone, folding everything below it.
   await page.locator('[data-testid="collapse-all"]').click();
-  await waitRowCount(page, 1);
+  await waitRowCount(page, 1, SLOW);
   assert.equal(await domRows(page), 1);
   assert.equal((await rootRow.locator('.wf-hidden').textContent()).trim(), `+${SPANS - 1}`);
 
   // Expand all: every span a row again, still only a window of them in the DOM,
   // and the end can be reached once more.
   await page.locator('[data-testid="expand-all"]').click();
-  await waitRowCount(page, SPANS);
+  await waitRowCount(page, SPANS, SLOW);
   await rootRow.waitFor({ state: 'visible', timeout: SLOW });
   assert.ok((await domRows(page)) < MAX_DOM_ROWS);
   await scrollUntilShown(page, 'bottom', lastSpan.span_id);

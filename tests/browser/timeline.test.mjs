@@ -4,32 +4,39 @@
 // in strings, and markup from a span attribute shown as text only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { assertNoProblems, openBrowser, openDashboard, screenshot, startDemo, waitForTraces } from './helpers.mjs';
+import {
+  assertNoProblems,
+  downloadOf,
+  openDashboard,
+  rowCount,
+  screenshot,
+  spanRow,
+  startDemoAndBrowser,
+  traceRow,
+  waitRowCount,
+} from './helpers.mjs';
 
 const MARKUP = '<img src=x onerror=alert(1)>';
 
-async function failingRun(demo) {
-  const list = await waitForTraces(demo, 2, '&workflow=dinner_service');
+// The demo, a browser (on `route`), and a run of dinner_service in which an
+// agent fails: its summary and every span.
+async function withFailingRun(t, route) {
+  const opened = await startDemoAndBrowser(t, { query: '&workflow=dinner_service', route });
+  const { demo, list } = opened;
   const failing = list.items.find((i) => i.error_count > 0);
   assert.ok(failing, 'the demo has a run in which an agent fails');
   const trace = (await demo.api(`/api/traces/${failing.trace_id}`)).json;
   assert.ok(trace && trace.spans.length === failing.span_count, 'GET /api/traces/{id} returns every span');
-  return { summary: failing, spans: trace.spans };
+  return { ...opened, summary: failing, spans: trace.spans };
 }
 
-function rowCount(page) {
-  return page.locator('[data-testid="waterfall"]').getAttribute('data-row-count').then(Number);
-}
+const toggleSpan = (page, spanId) => spanRow(page, spanId).locator('[data-testid="span-toggle"]').click();
 
 test('timeline: the span tree, collapse and expand, errors in red, critical path', async (t) => {
-  const demo = await startDemo(t);
-  const { summary, spans } = await failingRun(demo);
-  const { page, problems } = await openBrowser(t);
-  await openDashboard(page, demo, '#/traces');
+  const { summary, spans, page, problems } = await withFailingRun(t, '#/traces');
 
   // From the list to the timeline by clicking the run.
-  await page.locator(`[data-testid="trace-row"][data-trace-id="${summary.trace_id}"] [data-testid="trace-link"]`).click();
+  await traceRow(page, summary.trace_id).locator('[data-testid="trace-link"]').click();
   await page.locator(`[data-testid="timeline"][data-trace-id="${summary.trace_id}"]`).waitFor();
   assert.equal(await page.locator('[data-testid="timeline-title"]').textContent(), 'dinner_service');
   assert.equal(Number(await page.locator('[data-testid="timeline-span-count"]').textContent()), spans.length);
@@ -55,7 +62,7 @@ test('timeline: the span tree, collapse and expand, errors in red, critical path
   const errorSpans = spans.filter((s) => s.status_code === 'ERROR');
   assert.ok(errorSpans.length > 0);
   for (const s of errorSpans) {
-    const row = page.locator(`[data-testid="span-row"][data-span-id="${s.span_id}"]`);
+    const row = spanRow(page, s.span_id);
     assert.equal(await row.getAttribute('data-status'), 'ERROR');
     const rgb = await row.locator('.wf-bar').evaluate((el) => getComputedStyle(el).backgroundColor);
     const [r, g, b] = rgb.match(/\d+/g).map(Number);
@@ -64,47 +71,45 @@ test('timeline: the span tree, collapse and expand, errors in red, critical path
   await screenshot(page, 'timeline');
 
   // The OTLP/JSON export of the trace downloads as a file.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="download-otlp"]').click()]);
-  assert.equal(download.suggestedFilename(), `trace-${summary.trace_id}.otlp.json`);
-  const otlp = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  const download = await downloadOf(page, page.locator('[data-testid="download-otlp"]'));
+  assert.equal(download.name, `trace-${summary.trace_id}.otlp.json`);
+  const otlp = JSON.parse(download.text);
   const otlpSpans = otlp.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
   assert.equal(otlpSpans.length, spans.length);
 
   // Collapse all: only the root row is left.
   await page.locator('[data-testid="collapse-all"]').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="waterfall"]').dataset.rowCount === '1');
+  await waitRowCount(page, 1);
   assert.equal(await page.locator('[data-testid="span-row"]').count(), 1);
   await screenshot(page, 'timeline-collapsed');
 
   // Expanding the root shows its direct children only.
   const children = spans.filter((s) => s.parent_id === root.span_id);
-  await page.locator(`[data-testid="span-row"][data-span-id="${root.span_id}"] [data-testid="span-toggle"]`).click();
-  await page.waitForFunction((n) => document.querySelector('[data-testid="waterfall"]').dataset.rowCount === String(n), 1 + children.length);
-  for (const c of children) await page.locator(`[data-testid="span-row"][data-span-id="${c.span_id}"]`).waitFor();
+  await toggleSpan(page, root.span_id);
+  await waitRowCount(page, 1 + children.length);
+  for (const c of children) await spanRow(page, c.span_id).waitFor();
 
   // Collapsing one node hides its subtree.
   await page.locator('[data-testid="expand-all"]').click();
-  await page.waitForFunction((n) => document.querySelector('[data-testid="waterfall"]').dataset.rowCount === String(n), spans.length);
+  await waitRowCount(page, spans.length);
   const agentSpan = spans.find((s) => s.name === 'Agent.execute' && spans.some((c) => c.parent_id === s.span_id));
   const below = (id) => spans.filter((s) => s.parent_id === id).reduce((n, c) => n + 1 + below(c.span_id), 0);
-  await page.locator(`[data-testid="span-row"][data-span-id="${agentSpan.span_id}"] [data-testid="span-toggle"]`).click();
-  await page.waitForFunction((n) => document.querySelector('[data-testid="waterfall"]').dataset.rowCount === String(n), spans.length - below(agentSpan.span_id));
-  await page.locator(`[data-testid="span-row"][data-span-id="${agentSpan.span_id}"] [data-testid="span-toggle"]`).click();
-  await page.waitForFunction((n) => document.querySelector('[data-testid="waterfall"]').dataset.rowCount === String(n), spans.length);
+  await toggleSpan(page, agentSpan.span_id);
+  await waitRowCount(page, spans.length - below(agentSpan.span_id));
+  await toggleSpan(page, agentSpan.span_id);
+  await waitRowCount(page, spans.length);
   assertNoProblems(problems);
 });
 
 test('JSON viewer: a span\'s attributes, events and JSON strings; copy', async (t) => {
-  const demo = await startDemo(t);
-  const { summary, spans } = await failingRun(demo);
-  const { page, context, problems } = await openBrowser(t);
+  const { demo, summary, spans, page, context, problems } = await withFailingRun(t);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(demo.base).origin });
   await openDashboard(page, demo, `#/trace/${summary.trace_id}`);
 
   // An agent span that produced output: output.value holds JSON text.
   const withOutput = spans.find((s) => s.attributes?.output?.value !== undefined);
   assert.ok(withOutput, 'an agent span carries output.value');
-  await page.locator(`[data-testid="span-row"][data-span-id="${withOutput.span_id}"]`).click();
+  await spanRow(page, withOutput.span_id).click();
   const viewer = page.locator(`[data-testid="json-viewer"][data-span-id="${withOutput.span_id}"]`);
   await viewer.waitFor();
   await page.waitForURL(new RegExp(`span=${withOutput.span_id}`));
@@ -137,7 +142,7 @@ test('JSON viewer: a span\'s attributes, events and JSON strings; copy', async (
   // A failing span shows its status and its exception event.
   const failed = spans.find((s) => s.status_code === 'ERROR' && s.events?.some((e) => e.name === 'exception'));
   assert.ok(failed, 'a failing span has an exception event');
-  await page.locator(`[data-testid="span-row"][data-span-id="${failed.span_id}"]`).click();
+  await spanRow(page, failed.span_id).click();
   const fv = page.locator(`[data-testid="json-viewer"][data-span-id="${failed.span_id}"]`);
   await fv.waitFor();
   await fv.getByText(failed.status_description, { exact: true }).first().waitFor();
@@ -148,11 +153,9 @@ test('JSON viewer: a span\'s attributes, events and JSON strings; copy', async (
 });
 
 test('markup held by a span attribute is shown as text, never as HTML', async (t) => {
-  const demo = await startDemo(t);
-  const { summary, spans } = await failingRun(demo);
+  const { demo, summary, spans, page, problems } = await withFailingRun(t);
   const root = spans.find((s) => !s.parent_id);
   assert.equal(root.attributes.note, MARKUP, 'the demo stores the markup in attribute "note"');
-  const { page, problems } = await openBrowser(t);
   await openDashboard(page, demo, `#/trace/${summary.trace_id}?span=${root.span_id}`);
 
   const viewer = page.locator(`[data-testid="json-viewer"][data-span-id="${root.span_id}"]`);

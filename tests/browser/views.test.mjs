@@ -4,16 +4,29 @@
 // statistics, dependencies and correlation views.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { assertNoProblems, openBrowser, openDashboard, publishOrder, screenshot, startDemo, waitForQuiet, waitForTraces } from './helpers.mjs';
+import {
+  assertNoProblems,
+  downloadOf,
+  openDashboard,
+  publishOrder,
+  screenshot,
+  shownTraceIds,
+  startDemoAndBrowser,
+  totalOf,
+  traceRow,
+  waitForQuiet,
+  waitForTraces,
+  waitTotal,
+} from './helpers.mjs';
 
-const totalOf = (page) => page.locator('[data-testid="trace-total"]').getAttribute('data-total').then(Number);
-const waitTotal = (page, n) => page.locator(`[data-testid="trace-total"][data-total="${n}"]`).waitFor();
+// The rows of the trace list are the traces of an answer of GET /api/traces.
+async function assertListed(page, answer) {
+  assert.deepEqual((await shownTraceIds(page)).sort(), answer.items.map((i) => i.trace_id).sort());
+}
 
 test('filters narrow the trace list and live in the URL', async (t) => {
-  const demo = await startDemo(t);
+  const { demo, page, problems } = await startDemoAndBrowser(t);
   // One more run outside the workflow, so that the filters have something to drop.
-  await waitForTraces(demo, 2);
   await publishOrder(demo, 'filter pie');
   await waitForTraces(demo, 3);
   await waitForQuiet(demo);
@@ -25,7 +38,6 @@ test('filters narrow the trace list and live in the URL', async (t) => {
   const tagged = (await demo.api('/api/traces?tag=demo')).json;
   assert.ok(tagged.total >= 2 && tagged.total < all.total, 'the demo tags its own orders "demo", not the one published here');
 
-  const { page, problems } = await openBrowser(t);
   await openDashboard(page, demo, '#/traces');
   await waitTotal(page, all.total);
 
@@ -33,8 +45,7 @@ test('filters narrow the trace list and live in the URL', async (t) => {
   await page.locator('[data-testid="filter-status"]').selectOption('error');
   await waitTotal(page, errors.total);
   await page.waitForURL(/status=error/);
-  const shown = await page.locator('[data-testid="trace-row"]').evaluateAll((els) => els.map((e) => e.dataset.traceId));
-  assert.deepEqual(shown.sort(), errors.items.map((i) => i.trace_id).sort());
+  await assertListed(page, errors);
   await screenshot(page, 'traces-filtered');
 
   // The filters survive a reload (they are in the URL).
@@ -63,8 +74,7 @@ test('filters narrow the trace list and live in the URL', async (t) => {
   await page.locator('[data-testid="filter-tag"]').fill('demo');
   await waitTotal(page, tagged.total);
   await page.waitForURL(/tag=demo/);
-  const taggedShown = await page.locator('[data-testid="trace-row"]').evaluateAll((els) => els.map((e) => e.dataset.traceId));
-  assert.deepEqual(taggedShown.sort(), tagged.items.map((i) => i.trace_id).sort());
+  await assertListed(page, tagged);
   await page.reload();
   await waitTotal(page, tagged.total);
   assert.equal(await page.locator('[data-testid="filter-tag"]').inputValue(), 'demo');
@@ -82,13 +92,10 @@ test('filters narrow the trace list and live in the URL', async (t) => {
 });
 
 test('SQL: a query\'s table, CSV download, and errors', async (t) => {
-  const demo = await startDemo(t);
-  await waitForTraces(demo, 2);
+  const { demo, page, problems } = await startDemoAndBrowser(t, { route: '#/sql' });
   const sql = 'SELECT name, count(*) AS n FROM spans GROUP BY name ORDER BY n DESC, name';
   const expected = (await demo.api('/api/traces/query', { method: 'POST', body: { sql } })).json;
   assert.ok(expected.rows.length > 0);
-  const { page, problems } = await openBrowser(t);
-  await openDashboard(page, demo, '#/sql');
 
   await page.locator('[data-testid="sql-input"]').fill(sql);
   await page.locator('[data-testid="sql-run"]').click();
@@ -101,9 +108,9 @@ test('SQL: a query\'s table, CSV download, and errors', async (t) => {
   await screenshot(page, 'sql');
 
   // CSV, built in the browser with RFC 4180 quoting.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="sql-csv"]').click()]);
-  const csv = fs.readFileSync(await download.path(), 'utf8');
-  const lines = csv.split('\r\n');
+  const csv = await downloadOf(page, page.locator('[data-testid="sql-csv"]'));
+  assert.equal(csv.name, 'query.csv');
+  const lines = csv.text.split('\r\n');
   assert.equal(lines[0], 'name,n');
   assert.equal(lines[1], `${expected.rows[0][0]},${expected.rows[0][1]}`);
   assert.equal(lines.length, expected.rows.length + 2, 'header, rows, final CRLF');
@@ -112,8 +119,7 @@ test('SQL: a query\'s table, CSV download, and errors', async (t) => {
   await page.locator('[data-testid="sql-input"]').fill(`SELECT 'a,"b"' AS tricky, 1 AS one`);
   await page.locator('[data-testid="sql-run"]').click();
   await table.locator('td', { hasText: 'a,"b"' }).waitFor();
-  const [d2] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="sql-csv"]').click()]);
-  assert.equal(fs.readFileSync(await d2.path(), 'utf8'), 'tricky,one\r\n"a,""b""",1\r\n');
+  assert.equal((await downloadOf(page, page.locator('[data-testid="sql-csv"]'))).text, 'tricky,one\r\n"a,""b""",1\r\n');
 
   // A refused or failing statement shows the server's error.
   await page.locator('[data-testid="sql-input"]').fill('DROP TABLE spans');
@@ -137,14 +143,11 @@ test('SQL: a query\'s table, CSV download, and errors', async (t) => {
 });
 
 test('compare two runs of a workflow picked in the trace list', async (t) => {
-  const demo = await startDemo(t);
-  const runs = (await waitForTraces(demo, 2, '&workflow=dinner_service')).items.filter((i) => i.workflow_name === 'dinner_service');
-  const [newer, older] = runs;
-  const { page, problems } = await openBrowser(t);
-  await openDashboard(page, demo, '#/traces');
+  const { demo, list, page, problems } = await startDemoAndBrowser(t, { query: '&workflow=dinner_service', route: '#/traces' });
+  const [newer, older] = list.items.filter((i) => i.workflow_name === 'dinner_service');
 
-  await page.locator(`[data-testid="trace-row"][data-trace-id="${newer.trace_id}"] [data-testid="trace-select"]`).check();
-  await page.locator(`[data-testid="trace-row"][data-trace-id="${older.trace_id}"] [data-testid="trace-select"]`).check();
+  await traceRow(page, newer.trace_id).locator('[data-testid="trace-select"]').check();
+  await traceRow(page, older.trace_id).locator('[data-testid="trace-select"]').check();
   await page.locator('[data-testid="compare-selected"]').click();
   await page.waitForURL(new RegExp(`#/compare\\?a=${older.trace_id}&b=${newer.trace_id}`));
   const table = page.locator('[data-testid="compare-table"]');
@@ -182,10 +185,7 @@ test('compare two runs of a workflow picked in the trace list', async (t) => {
 });
 
 test('clear traces asks for confirmation, then deletes every span', async (t) => {
-  const demo = await startDemo(t);
-  const before = await waitForTraces(demo, 2);
-  const { page, problems } = await openBrowser(t);
-  await openDashboard(page, demo, '#/traces');
+  const { demo, list: before, page, problems } = await startDemoAndBrowser(t, { route: '#/traces' });
   await waitTotal(page, before.total);
 
   // Cancel keeps everything.
@@ -212,11 +212,9 @@ test('clear traces asks for confirmation, then deletes every span', async (t) =>
 });
 
 test('agents graph, statistics, dependencies and correlation views show the demo', async (t) => {
-  const demo = await startDemo(t);
-  await waitForTraces(demo, 2, '&workflow=dinner_service');
+  const { demo, page, problems } = await startDemoAndBrowser(t, { query: '&workflow=dinner_service' });
   const agents = (await demo.api('/api/agents')).json.agents;
   const types = (await demo.api('/api/artifact-types')).json.artifact_types;
-  const { page, problems } = await openBrowser(t);
 
   // Agents: one node per agent and per type, an edge per consume and publish.
   await openDashboard(page, demo, '#/agents');

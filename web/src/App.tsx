@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, auth, type ClearResponse, type TraceStats } from './api';
 import { Modal } from './components/Modal';
-import { formatRelative } from './format';
+import { formatRelative, plural } from './format';
 import { href, invalidateAll, navigate, useAuthRequired, useLiveReload, useRoute, useStreamStatus } from './hooks';
 import { events } from './events';
 import favicon from './favicon.svg';
@@ -190,7 +190,7 @@ function ClearTraces() {
       {result && (
         <div className={`toast ${'success' in result && result.success ? 'ok' : 'bad'}`} data-testid="clear-result" role="status" onClick={() => setResult(null)}>
           {'success' in result && result.success
-            ? `Deleted ${result.deleted_count} span${result.deleted_count === 1 ? '' : 's'}.`
+            ? `Deleted ${plural(result.deleted_count, 'span')}.`
             : `Clearing failed: ${result.error || 'unknown error'}`}
         </div>
       )}

@@ -138,29 +138,27 @@ export interface TraceStats {
   database_size_mb: number;
 }
 
-export interface WorkflowStats {
-  workflow_name: string;
-  runs: number;
+// The figures that workflow and service statistics share.
+export interface DurationStats {
   errors: number;
   error_rate: number;
   avg_ms: number;
   p50_ms: number;
   p95_ms: number;
   max_ms: number;
+}
+
+export interface WorkflowStats extends DurationStats {
+  workflow_name: string;
+  runs: number;
 }
 export interface WorkflowStatsResponse {
   workflows: WorkflowStats[];
 }
 
-export interface ServiceStats {
+export interface ServiceStats extends DurationStats {
   service: string;
   spans: number;
-  errors: number;
-  error_rate: number;
-  avg_ms: number;
-  p50_ms: number;
-  p95_ms: number;
-  max_ms: number;
 }
 export interface ServiceStatsResponse {
   services: ServiceStats[];
@@ -351,25 +349,28 @@ function errorMessage(data: unknown): string | undefined {
 }
 
 const enc = encodeURIComponent;
+const get = <T,>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal);
+const post = <T,>(path: string, body: unknown, signal?: AbortSignal) => request<T>('POST', path, body, signal);
+// A route without parameters: a function of the abort signal only.
+const getter =
+  <T,>(path: string) =>
+  (signal?: AbortSignal) =>
+    get<T>(path, signal);
 
 export const api = {
-  health: (signal?: AbortSignal) => request<Health>('GET', '/api/health', undefined, signal),
-  agents: (signal?: AbortSignal) => request<AgentsResponse>('GET', '/api/agents', undefined, signal),
-  artifactTypes: (signal?: AbortSignal) => request<ArtifactTypesResponse>('GET', '/api/artifact-types', undefined, signal),
-  publish: (body: PublishRequest, signal?: AbortSignal) => request<PublishResponse>('POST', '/api/artifacts', body, signal),
-  artifacts: (q: ArtifactsQuery, signal?: AbortSignal) =>
-    request<ArtifactsResponse>('GET', `/api/artifacts${queryString({ ...q })}`, undefined, signal),
-  traces: (q: TracesQuery, signal?: AbortSignal) =>
-    request<TracesResponse>('GET', `/api/traces${queryString({ ...q })}`, undefined, signal),
-  trace: (traceId: string, signal?: AbortSignal) =>
-    request<TraceResponse>('GET', `/api/traces/${enc(traceId)}`, undefined, signal),
-  traceOtlp: (traceId: string, signal?: AbortSignal) =>
-    request<JsonObject>('GET', `/api/traces/${enc(traceId)}/otlp`, undefined, signal),
-  services: (signal?: AbortSignal) => request<ServicesResponse>('GET', '/api/traces/services', undefined, signal),
-  traceStats: (signal?: AbortSignal) => request<TraceStats>('GET', '/api/traces/stats', undefined, signal),
-  workflowStats: (signal?: AbortSignal) => request<WorkflowStatsResponse>('GET', '/api/workflows/stats', undefined, signal),
-  serviceStats: (signal?: AbortSignal) => request<ServiceStatsResponse>('GET', '/api/services/stats', undefined, signal),
-  dependencies: (signal?: AbortSignal) => request<DependenciesResponse>('GET', '/api/dependencies', undefined, signal),
-  query: (sql: string, signal?: AbortSignal) => request<QueryResponse>('POST', '/api/traces/query', { sql }, signal),
-  clear: (signal?: AbortSignal) => request<ClearResponse>('POST', '/api/traces/clear', {}, signal),
+  health: getter<Health>('/api/health'),
+  agents: getter<AgentsResponse>('/api/agents'),
+  artifactTypes: getter<ArtifactTypesResponse>('/api/artifact-types'),
+  publish: (body: PublishRequest, signal?: AbortSignal) => post<PublishResponse>('/api/artifacts', body, signal),
+  artifacts: (q: ArtifactsQuery, signal?: AbortSignal) => get<ArtifactsResponse>(`/api/artifacts${queryString({ ...q })}`, signal),
+  traces: (q: TracesQuery, signal?: AbortSignal) => get<TracesResponse>(`/api/traces${queryString({ ...q })}`, signal),
+  trace: (traceId: string, signal?: AbortSignal) => get<TraceResponse>(`/api/traces/${enc(traceId)}`, signal),
+  traceOtlp: (traceId: string, signal?: AbortSignal) => get<JsonObject>(`/api/traces/${enc(traceId)}/otlp`, signal),
+  services: getter<ServicesResponse>('/api/traces/services'),
+  traceStats: getter<TraceStats>('/api/traces/stats'),
+  workflowStats: getter<WorkflowStatsResponse>('/api/workflows/stats'),
+  serviceStats: getter<ServiceStatsResponse>('/api/services/stats'),
+  dependencies: getter<DependenciesResponse>('/api/dependencies'),
+  query: (sql: string, signal?: AbortSignal) => post<QueryResponse>('/api/traces/query', { sql }, signal),
+  clear: (signal?: AbortSignal) => post<ClearResponse>('/api/traces/clear', {}, signal),
 };

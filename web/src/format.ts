@@ -47,6 +47,11 @@ export function formatRelative(ns: number, now = Date.now()): string {
   return `${Math.floor(s / 86400)}d ago`;
 }
 
+// "1 trace", "2 traces".
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function shortId(id: string, n = 8): string {
   return id.length > n ? id.slice(0, n) : id;
 }

@@ -6,6 +6,7 @@ import { useMemo, useRef, useState } from 'react';
 import { api, type Agent, type ArtifactEvent, type ArtifactType, type JsonObject, type JsonValue } from '../api';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
 import { JsonTree } from '../components/JsonTree';
+import { Card, Options } from '../components/ui';
 import { colorFor, formatRelative, shortId } from '../format';
 import { href, useApi, useEvent } from '../hooks';
 
@@ -45,8 +46,8 @@ function skeleton(schema: JsonValue | undefined, depth = 0): JsonValue {
 }
 
 export function AgentsView() {
-  const agents = useApi((s) => api.agents(s), []);
-  const types = useApi((s) => api.artifactTypes(s), []);
+  const agents = useApi(api.agents, []);
+  const types = useApi(api.artifactTypes, []);
   const [running, setRunning] = useState<Map<string, number>>(new Map());
   const [failed, setFailed] = useState<Map<string, number>>(new Map());
   const [artifactCounts, setArtifactCounts] = useState<Map<string, number>>(new Map());
@@ -143,14 +144,16 @@ export function AgentsView() {
 
   return (
     <div className="page agents-page" data-testid="agents-view">
-      <section className="card grow-card">
-        <div className="card-head">
-          <h2>Agents &amp; artifact types</h2>
+      <Card
+        className="grow-card"
+        title="Agents & artifact types"
+        head={
           <span className="legend">
             <span className="lg agent" /> agent <span className="lg type" /> artifact type <span className="lg-line consumes" /> consumes <span className="lg-line publishes" /> publishes
           </span>
-        </div>
-        {(agents.error || types.error) && <div className="error-box">{(agents.error ?? types.error)!.message}</div>}
+        }
+        error={agents.error ?? types.error}
+      >
         {agents.loading && !agents.data ? (
           <div className="empty">Loading…</div>
         ) : (
@@ -163,12 +166,9 @@ export function AgentsView() {
             emptyText="No agents are registered on this server (a `flock dashboard` over a trace file has none)."
           />
         )}
-      </section>
+      </Card>
       <div className="side-col">
-        <section className="card">
-          <div className="card-head">
-            <h2>{selAgent ? `Agent ${selAgent.name}` : selType ? `Type ${selType}` : 'Details'}</h2>
-          </div>
+        <Card title={selAgent ? `Agent ${selAgent.name}` : selType ? `Type ${selType}` : 'Details'}>
           {selAgent ? (
             <div className="details" data-testid="agent-details">
               {selAgent.description && <p>{selAgent.description}</p>}
@@ -201,12 +201,9 @@ export function AgentsView() {
           ) : (
             <p className="muted">Click an agent or a type.</p>
           )}
-        </section>
+        </Card>
         <PublishForm types={typeList} preset={selType} />
-        <section className="card">
-          <div className="card-head">
-            <h2>Live activity</h2>
-          </div>
+        <Card title="Live activity">
           <ul className="activity" data-testid="activity">
             {activity.length === 0 && <li className="muted">Waiting for agents to run…</li>}
             {activity.map((a, i) => (
@@ -222,7 +219,7 @@ export function AgentsView() {
               </li>
             ))}
           </ul>
-        </section>
+        </Card>
       </div>
     </div>
   );
@@ -271,10 +268,7 @@ function PublishForm({ types, preset }: { types: ArtifactType[]; preset?: string
     }
   };
   return (
-    <section className="card">
-      <div className="card-head">
-        <h2>Publish an artifact</h2>
-      </div>
+    <Card title="Publish an artifact">
       <form className="publish-form" onSubmit={(e) => void submit(e)} data-testid="publish-form">
         <label>
           Type
@@ -286,11 +280,7 @@ function PublishForm({ types, preset }: { types: ArtifactType[]; preset?: string
             }}
             data-testid="publish-type"
           >
-            {types.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
+            <Options values={types.map((t) => t.name)} />
           </select>
         </label>
         <label>
@@ -323,6 +313,6 @@ function PublishForm({ types, preset }: { types: ArtifactType[]; preset?: string
           </div>
         )}
       </form>
-    </section>
+    </Card>
   );
 }

@@ -4,6 +4,7 @@
 // appeared (only in B) or vanished (only in A). Slower spans are highlighted.
 import { useEffect, useMemo, useState } from 'react';
 import { api, type Span, type TraceSummary } from '../api';
+import { Card, ErrorBox, num, Table } from '../components/ui';
 import { formatDelta, formatDuration, formatTime, getAttrString, shortId } from '../format';
 import { href, navigate, useApi } from '../hooks';
 import { buildTree, keyedSpans, type KeyedSpan } from '../traceModel';
@@ -82,7 +83,7 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
   };
   const wf = workflow || rootWorkflow(traceA.data?.spans) || rootWorkflow(traceB.data?.spans) || '';
   const runs = useApi((s) => (wf ? api.traces({ workflow: wf, limit: 200 }, s) : Promise.resolve(null)), [wf]);
-  const workflows = useApi((s) => api.workflowStats(s), []);
+  const workflows = useApi(api.workflowStats, []);
   const [threshold, setThreshold] = useState(10);
   const [onlyChanges, setOnlyChanges] = useState(false);
 
@@ -98,10 +99,9 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
     navigate(href('/compare', { a: na, b: nb, workflow: wf }), true);
   }, [wf, runs.data, a, b]);
 
-  const rows = useMemo(() => {
-    if (!traceA.data || !traceB.data) return [];
-    return compareRuns(keyedSpans(buildTree(traceA.data.spans)), keyedSpans(buildTree(traceB.data.spans)));
-  }, [traceA.data, traceB.data]);
+  const treeA = useMemo(() => (traceA.data ? buildTree(traceA.data.spans) : null), [traceA.data]);
+  const treeB = useMemo(() => (traceB.data ? buildTree(traceB.data.spans) : null), [traceB.data]);
+  const rows = useMemo(() => (treeA && treeB ? compareRuns(keyedSpans(treeA), keyedSpans(treeB)) : []), [treeA, treeB]);
 
   const thr = threshold / 100;
   const classify = (r: CompareRow) =>
@@ -114,8 +114,8 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
     },
     { slower: 0, faster: 0, same: 0, appeared: 0, vanished: 0 } as Record<string, number>,
   );
-  const totalA = traceA.data ? buildTree(traceA.data.spans).durationMs : 0;
-  const totalB = traceB.data ? buildTree(traceB.data.spans).durationMs : 0;
+  const totalA = treeA?.durationMs ?? 0;
+  const totalB = treeB?.durationMs ?? 0;
   const maxDur = Math.max(1e-9, ...rows.map((r) => Math.max(r.a?.duration_ms ?? 0, r.b?.duration_ms ?? 0)));
 
   const picker = (which: 'a' | 'b', value: string) => (
@@ -134,9 +134,18 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
     </select>
   );
 
+  // A run's total in the summary, and a span's duration in A or B.
+  const runTotal = (which: 'a' | 'b', id: string, total: number, spans: number) => (
+    <span>
+      <span className={`ab ${which}`}>{which.toUpperCase()}</span> <a href={href(`/trace/${id}`)}>{formatDuration(total)}</a> · {spans} spans
+    </span>
+  );
+  const spanDuration = (id: string, span?: Span) =>
+    span ? <a href={href(`/trace/${id}`, { span: span.span_id })}>{formatDuration(span.duration_ms)}</a> : <span className="muted">—</span>;
+
   return (
     <div className="page compare-page" data-testid="compare-view">
-      <section className="card">
+      <Card>
         <div className="compare-pickers">
           <label>
             Workflow
@@ -161,17 +170,13 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
           </label>
         </div>
         {wf && runs.data && runItems.length < 2 && <p className="muted">This workflow has fewer than two runs yet.</p>}
-      </section>
-      {(traceA.error || traceB.error) && <div className="error-box">{(traceA.error ?? traceB.error)!.message}</div>}
+      </Card>
+      <ErrorBox error={traceA.error ?? traceB.error} />
       {traceA.data && traceB.data && (
-        <section className="card">
+        <Card>
           <div className="compare-summary" data-testid="compare-summary">
-            <span>
-              <span className="ab a">A</span> <a href={href(`/trace/${a}`)}>{formatDuration(totalA)}</a> · {traceA.data.spans.length} spans
-            </span>
-            <span>
-              <span className="ab b">B</span> <a href={href(`/trace/${b}`)}>{formatDuration(totalB)}</a> · {traceB.data.spans.length} spans
-            </span>
+            {runTotal('a', a, totalA, traceA.data.spans.length)}
+            {runTotal('b', b, totalB, traceB.data.spans.length)}
             <span className={totalB > totalA ? 'slower-text' : 'faster-text'}>
               Δ {formatDelta(totalB - totalA)}
               {totalA > 0 && ` (${(((totalB - totalA) / totalA) * 100).toFixed(1)}%)`}
@@ -192,50 +197,38 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
             </label>
           </div>
           <div className="table-wrap">
-            <table className="table compare" data-testid="compare-table">
-              <thead>
-                <tr>
-                  <th>Span (path from the root)</th>
-                  <th className="num">A</th>
-                  <th className="num">B</th>
-                  <th className="num">Δ</th>
-                  <th style={{ width: '20%' }} />
-                  <th>Change</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((r) => {
-                  const c = classify(r);
-                  return (
-                    <tr key={r.key} className={`cmp-${c}`} data-testid="compare-row" data-key={r.key} data-status={c}>
-                      <td style={{ paddingLeft: 8 + r.depth * 14 }} title={r.key}>
-                        {r.label}
-                        {(r.a?.status_code === 'ERROR' || r.b?.status_code === 'ERROR') && (
-                          <span className="badge error small" title="ERROR in A/B">
-                            {r.a?.status_code === 'ERROR' ? 'A' : ''}
-                            {r.b?.status_code === 'ERROR' ? 'B' : ''} err
-                          </span>
-                        )}
-                      </td>
-                      <td className="num">{r.a ? <a href={href(`/trace/${a}`, { span: r.a.span_id })}>{formatDuration(r.a.duration_ms)}</a> : <span className="muted">—</span>}</td>
-                      <td className="num">{r.b ? <a href={href(`/trace/${b}`, { span: r.b.span_id })}>{formatDuration(r.b.duration_ms)}</a> : <span className="muted">—</span>}</td>
-                      <td className="num delta">{r.status === 'both' ? formatDelta(r.delta) : ''}</td>
-                      <td>
-                        <div className="ab-bars">
-                          <div className="ab-bar a" style={{ width: `${((r.a?.duration_ms ?? 0) / maxDur) * 100}%` }} />
-                          <div className="ab-bar b" style={{ width: `${((r.b?.duration_ms ?? 0) / maxDur) * 100}%` }} />
-                        </div>
-                      </td>
-                      <td className="change">
-                        {c === 'appeared' ? 'appeared in B' : c === 'vanished' ? 'vanished in B' : c === 'slower' ? `slower ${Number.isFinite(r.ratio) ? `+${(r.ratio * 100).toFixed(0)}%` : ''}` : c === 'faster' ? `faster ${(r.ratio * 100).toFixed(0)}%` : ''}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <Table columns={['Span (path from the root)', num('A'), num('B'), num('Δ'), { width: '20%' }, 'Change']} className="compare" testId="compare-table">
+              {shown.map((r) => {
+                const c = classify(r);
+                return (
+                  <tr key={r.key} className={`cmp-${c}`} data-testid="compare-row" data-key={r.key} data-status={c}>
+                    <td style={{ paddingLeft: 8 + r.depth * 14 }} title={r.key}>
+                      {r.label}
+                      {(r.a?.status_code === 'ERROR' || r.b?.status_code === 'ERROR') && (
+                        <span className="badge error small" title="ERROR in A/B">
+                          {r.a?.status_code === 'ERROR' ? 'A' : ''}
+                          {r.b?.status_code === 'ERROR' ? 'B' : ''} err
+                        </span>
+                      )}
+                    </td>
+                    <td className="num">{spanDuration(a, r.a)}</td>
+                    <td className="num">{spanDuration(b, r.b)}</td>
+                    <td className="num delta">{r.status === 'both' ? formatDelta(r.delta) : ''}</td>
+                    <td>
+                      <div className="ab-bars">
+                        <div className="ab-bar a" style={{ width: `${((r.a?.duration_ms ?? 0) / maxDur) * 100}%` }} />
+                        <div className="ab-bar b" style={{ width: `${((r.b?.duration_ms ?? 0) / maxDur) * 100}%` }} />
+                      </div>
+                    </td>
+                    <td className="change">
+                      {c === 'appeared' ? 'appeared in B' : c === 'vanished' ? 'vanished in B' : c === 'slower' ? `slower ${Number.isFinite(r.ratio) ? `+${(r.ratio * 100).toFixed(0)}%` : ''}` : c === 'faster' ? `faster ${(r.ratio * 100).toFixed(0)}%` : ''}
+                    </td>
+                  </tr>
+                );
+              })}
+            </Table>
           </div>
-        </section>
+        </Card>
       )}
       {(!a || !b) && !wf && <div className="empty">Pick a workflow, then two of its runs. Or tick two traces in the trace list and press Compare.</div>}
     </div>

@@ -2,7 +2,8 @@
 // /api/traces?correlation_id=) on a common time axis, and its artifacts.
 import { useEffect, useState } from 'react';
 import { api } from '../api';
-import { formatDuration, formatTime, shortId } from '../format';
+import { Card, num, Table } from '../components/ui';
+import { formatDuration, formatTime, plural, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
 
 export function CorrelationView({ correlationId }: { correlationId: string }) {
@@ -46,10 +47,7 @@ export function CorrelationView({ correlationId }: { correlationId: string }) {
         </button>
       </form>
       {!correlationId && (
-        <section className="card">
-          <div className="card-head">
-            <h2>Recent correlation ids</h2>
-          </div>
+        <Card title="Recent correlation ids">
           {recentIds.size === 0 ? (
             <p className="muted">No correlated traces yet.</p>
           ) : (
@@ -59,97 +57,69 @@ export function CorrelationView({ correlationId }: { correlationId: string }) {
                   <a className="mono" href={href(`/correlation/${c}`)}>
                     {c}
                   </a>{' '}
-                  <span className="muted small">
-                    {n} trace{n === 1 ? '' : 's'}
-                  </span>
+                  <span className="muted small">{plural(n, 'trace')}</span>
                 </li>
               ))}
             </ul>
           )}
-        </section>
+        </Card>
       )}
       {correlationId && (
         <>
-          <section className="card">
-            <div className="card-head">
-              <h2>
+          <Card
+            title={
+              <>
                 Traces of <span className="mono">{correlationId}</span>
-              </h2>
+              </>
+            }
+            head={
               <span className="muted" data-testid="correlation-total">
-                {traces.data ? `${traces.data.total} trace${traces.data.total === 1 ? '' : 's'}` : ''}
+                {traces.data ? plural(traces.data.total, 'trace') : ''}
               </span>
-            </div>
-            {traces.error && <div className="error-box">{traces.error.message}</div>}
-            <table className="table" data-testid="correlation-traces">
-              <thead>
-                <tr>
-                  <th>Trace</th>
-                  <th>Started</th>
-                  <th className="num">Duration</th>
-                  <th className="num">Spans</th>
-                  <th className="num">Errors</th>
-                  <th style={{ width: '36%' }}>Timeline</th>
+            }
+            error={traces.error}
+          >
+            <Table
+              columns={['Trace', 'Started', num('Duration'), num('Spans'), num('Errors'), { label: 'Timeline', width: '36%' }]}
+              testId="correlation-traces"
+              empty={traces.data && items.length === 0 && 'No trace carries this correlation id.'}
+            >
+              {[...items].reverse().map((t) => (
+                <tr key={t.trace_id} className={`clickable ${t.error_count ? 'has-error' : ''}`} onClick={() => navigate(href(`/trace/${t.trace_id}`))} data-testid="correlation-trace-row">
+                  <td>
+                    <a href={href(`/trace/${t.trace_id}`)}>{t.workflow_name ?? t.root_name}</a> <span className="mono muted small">{shortId(t.trace_id)}</span>
+                  </td>
+                  <td className="nowrap">{formatTime(t.start_time)}</td>
+                  <td className="num">{formatDuration(t.duration_ms)}</td>
+                  <td className="num">{t.span_count}</td>
+                  <td className="num">{t.error_count ? <span className="badge error">{t.error_count}</span> : 0}</td>
+                  <td>
+                    <div className="mini-timeline">
+                      <div
+                        className={`mini-bar ${t.error_count ? 'error' : ''}`}
+                        style={{ left: `${((t.start_time - start) / span) * 100}%`, width: `${Math.max(0.5, ((t.duration_ms * 1e6) / span) * 100)}%` }}
+                      />
+                    </div>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {[...items].reverse().map((t) => (
-                  <tr key={t.trace_id} className={`clickable ${t.error_count ? 'has-error' : ''}`} onClick={() => navigate(href(`/trace/${t.trace_id}`))} data-testid="correlation-trace-row">
-                    <td>
-                      <a href={href(`/trace/${t.trace_id}`)}>{t.workflow_name ?? t.root_name}</a> <span className="mono muted small">{shortId(t.trace_id)}</span>
-                    </td>
-                    <td className="nowrap">{formatTime(t.start_time)}</td>
-                    <td className="num">{formatDuration(t.duration_ms)}</td>
-                    <td className="num">{t.span_count}</td>
-                    <td className="num">{t.error_count ? <span className="badge error">{t.error_count}</span> : 0}</td>
-                    <td>
-                      <div className="mini-timeline">
-                        <div
-                          className={`mini-bar ${t.error_count ? 'error' : ''}`}
-                          style={{ left: `${((t.start_time - start) / span) * 100}%`, width: `${Math.max(0.5, ((t.duration_ms * 1e6) / span) * 100)}%` }}
-                        />
-                      </div>
+              ))}
+            </Table>
+          </Card>
+          {artifacts.data && (
+            <Card title="Artifacts" head={<span className="muted">{artifacts.data.total}</span>}>
+              <Table columns={['Type', 'Produced by', 'Created', 'Payload']} testId="correlation-artifacts">
+                {artifacts.data.items.map((a) => (
+                  <tr key={a.id}>
+                    <td>{a.type}</td>
+                    <td>{a.produced_by || <span className="muted">external</span>}</td>
+                    <td className="nowrap">{a.created_at}</td>
+                    <td className="mono small ellipsis" title={JSON.stringify(a.payload)}>
+                      {JSON.stringify(a.payload)}
                     </td>
                   </tr>
                 ))}
-                {traces.data && items.length === 0 && (
-                  <tr>
-                    <td colSpan={6} className="empty">
-                      No trace carries this correlation id.
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
-          </section>
-          {artifacts.data && (
-            <section className="card">
-              <div className="card-head">
-                <h2>Artifacts</h2>
-                <span className="muted">{artifacts.data.total}</span>
-              </div>
-              <table className="table" data-testid="correlation-artifacts">
-                <thead>
-                  <tr>
-                    <th>Type</th>
-                    <th>Produced by</th>
-                    <th>Created</th>
-                    <th>Payload</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {artifacts.data.items.map((a) => (
-                    <tr key={a.id}>
-                      <td>{a.type}</td>
-                      <td>{a.produced_by || <span className="muted">external</span>}</td>
-                      <td className="nowrap">{a.created_at}</td>
-                      <td className="mono small ellipsis" title={JSON.stringify(a.payload)}>
-                        {JSON.stringify(a.payload)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
+              </Table>
+            </Card>
           )}
         </>
       )}

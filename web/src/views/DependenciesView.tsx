@@ -3,13 +3,14 @@
 import { useMemo } from 'react';
 import { api } from '../api';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
+import { Card, num, Table } from '../components/ui';
 import { colorFor, formatPercent } from '../format';
 import { useApi, useLiveReload } from '../hooks';
 
 const LAYOUT = { gapX: 120 };
 
 export function DependenciesView() {
-  const deps = useApi((s) => api.dependencies(s), []);
+  const deps = useApi(api.dependencies, []);
   useLiveReload(['span'], deps.reload, { waitMs: 1500, maxWaitMs: 5000 });
   const edgesData = deps.data?.edges ?? [];
   const { nodes, edges } = useMemo(() => {
@@ -32,44 +33,28 @@ export function DependenciesView() {
   }, [edgesData]);
   return (
     <div className="page deps-page" data-testid="dependencies-view">
-      <section className="card">
-        <div className="card-head">
-          <h2>Dependencies</h2>
-          <span className="muted small">parent → child, per agent (agent.name) or service; label = calls</span>
-        </div>
-        {deps.error && <div className="error-box">{deps.error.message}</div>}
+      <Card title="Dependencies" head={<span className="muted small">parent → child, per agent (agent.name) or service; label = calls</span>} error={deps.error}>
         <Graph nodes={nodes} edges={edges} testId="dependencies-graph" emptyText="No dependencies yet." options={LAYOUT} />
-      </section>
-      <section className="card">
-        <table className="table" data-testid="dependencies-table">
-          <thead>
-            <tr>
-              <th>Parent</th>
-              <th>Child</th>
-              <th className="num">Calls</th>
-              <th className="num">Errors</th>
-              <th className="num">Error rate</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...edgesData]
-              .sort((a, b) => b.calls - a.calls)
-              .map((e) => (
-                <tr key={`${e.parent}->${e.child}`} data-testid="dependency-row">
-                  <td>
-                    <span className="svc-dot" style={{ background: colorFor(e.parent) }} /> {e.parent}
-                  </td>
-                  <td>
-                    <span className="svc-dot" style={{ background: colorFor(e.child) }} /> {e.child}
-                  </td>
-                  <td className="num">{e.calls}</td>
-                  <td className="num">{e.errors > 0 ? <span className="badge error">{e.errors}</span> : 0}</td>
-                  <td className={`num ${e.errors ? 'error-text' : ''}`}>{formatPercent(e.calls ? e.errors / e.calls : 0)}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </section>
+      </Card>
+      <Card>
+        <Table columns={['Parent', 'Child', num('Calls'), num('Errors'), num('Error rate')]} testId="dependencies-table">
+          {[...edgesData]
+            .sort((a, b) => b.calls - a.calls)
+            .map((e) => (
+              <tr key={`${e.parent}->${e.child}`} data-testid="dependency-row">
+                <td>
+                  <span className="svc-dot" style={{ background: colorFor(e.parent) }} /> {e.parent}
+                </td>
+                <td>
+                  <span className="svc-dot" style={{ background: colorFor(e.child) }} /> {e.child}
+                </td>
+                <td className="num">{e.calls}</td>
+                <td className="num">{e.errors > 0 ? <span className="badge error">{e.errors}</span> : 0}</td>
+                <td className={`num ${e.errors ? 'error-text' : ''}`}>{formatPercent(e.calls ? e.errors / e.calls : 0)}</td>
+              </tr>
+            ))}
+        </Table>
+      </Card>
     </div>
   );
 }

@@ -2,7 +2,8 @@
 // table, CSV download built in the browser, `truncated` and errors shown.
 import { useRef, useState } from 'react';
 import { api, type JsonValue, type QueryResponse } from '../api';
-import { downloadText, toCsv } from '../format';
+import { Card, ErrorBox, Options, Table } from '../components/ui';
+import { downloadText, plural, toCsv } from '../format';
 
 const EXAMPLES: Array<[string, string]> = [
   ['Workflows', 'SELECT workflow_name, count(*) AS runs, round(avg(duration_ms), 2) AS avg_ms\nFROM workflows\nGROUP BY workflow_name\nORDER BY runs DESC'],
@@ -62,28 +63,27 @@ export function SqlView() {
 
   return (
     <div className="page sql-page" data-testid="sql-view">
-      <section className="card">
-        <div className="card-head">
-          <h2>SQL</h2>
-          <span className="muted small">read-only DuckDB over the trace store · tables: spans, workflows · Ctrl+Enter runs</span>
-          <span className="grow" />
-          <select
-            className="small"
-            value=""
-            onChange={(e) => {
-              const ex = EXAMPLES.find(([n]) => n === e.target.value);
-              if (ex) setSql(ex[1]);
-            }}
-            aria-label="examples"
-          >
-            <option value="">Examples…</option>
-            {EXAMPLES.map(([n]) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </div>
+      <Card
+        title="SQL"
+        head={
+          <>
+            <span className="muted small">read-only DuckDB over the trace store · tables: spans, workflows · Ctrl+Enter runs</span>
+            <span className="grow" />
+            <select
+              className="small"
+              value=""
+              onChange={(e) => {
+                const ex = EXAMPLES.find(([n]) => n === e.target.value);
+                if (ex) setSql(ex[1]);
+              }}
+              aria-label="examples"
+            >
+              <option value="">Examples…</option>
+              <Options values={EXAMPLES.map(([n]) => n)} />
+            </select>
+          </>
+        }
+      >
         <textarea
           className="sql-input mono"
           value={sql}
@@ -106,7 +106,7 @@ export function SqlView() {
           {result && (
             <>
               <span className="muted" data-testid="sql-row-count">
-                {result.row_count} row{result.row_count === 1 ? '' : 's'} · {elapsed.toFixed(0)} ms
+                {plural(result.row_count, 'row')} · {elapsed.toFixed(0)} ms
               </span>
               {result.truncated && (
                 <span className="badge warn" data-testid="sql-truncated">
@@ -125,44 +125,24 @@ export function SqlView() {
             </>
           )}
         </div>
-        {error && (
-          <div className="error-box" data-testid="sql-error">
-            {error}
-          </div>
-        )}
-      </section>
+        <ErrorBox error={error} testId="sql-error" />
+      </Card>
       {result && (
-        <section className="card">
+        <Card>
           <div className="table-wrap sql-result">
-            <table className="table" data-testid="sql-table">
-              <thead>
-                <tr>
-                  {result.columns.map((c, i) => (
-                    <th key={i}>{c}</th>
+            <Table columns={result.columns} testId="sql-table" empty={result.rows.length === 0 && 'No rows.'}>
+              {result.rows.map((r, i) => (
+                <tr key={i}>
+                  {r.map((v, j) => (
+                    <td key={j} className={`${typeof v === 'number' ? 'num' : ''} ${v === null ? 'muted' : ''}`}>
+                      {cell(v)}
+                    </td>
                   ))}
                 </tr>
-              </thead>
-              <tbody>
-                {result.rows.map((r, i) => (
-                  <tr key={i}>
-                    {r.map((v, j) => (
-                      <td key={j} className={`${typeof v === 'number' ? 'num' : ''} ${v === null ? 'muted' : ''}`}>
-                        {cell(v)}
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-                {result.rows.length === 0 && (
-                  <tr>
-                    <td colSpan={Math.max(1, result.columns.length)} className="empty">
-                      No rows.
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </div>
-        </section>
+        </Card>
       )}
     </div>
   );

@@ -1,6 +1,8 @@
 // Statistics per workflow (runs, error rate, avg/p50/p95/max) and RED
 // metrics per service (rate = spans, errors, duration percentiles).
-import { api } from '../api';
+import type { ReactNode } from 'react';
+import { api, type DurationStats } from '../api';
+import { Card, num, Table, type Column } from '../components/ui';
 import { colorFor, formatDuration, formatPercent } from '../format';
 import { href, useApi, useLiveReload } from '../hooks';
 
@@ -15,10 +17,54 @@ function DurBars({ p50, p95, max, scale }: { p50: number; p95: number; max: numb
   );
 }
 
+// The columns of a statistics table: the name, the count (runs or spans),
+// then the figures of StatCells.
+const statColumns = (name: string, count: string): Column[] => [
+  { label: name },
+  num(count),
+  num('Errors'),
+  num('Error rate'),
+  num('Avg'),
+  num('p50'),
+  num('p95'),
+  num('Max'),
+  { width: '22%' },
+];
+
+// The scale of the duration bars: the largest max of the rows.
+const scaleOf = (rows: DurationStats[]) => Math.max(1e-9, ...rows.map((r) => r.max_ms));
+
+// The cells after the name: count, errors, error rate, durations and bars.
+function StatCells({ stats: s, count, scale }: { stats: DurationStats; count: number; scale: number }) {
+  return (
+    <>
+      <td className="num">{count}</td>
+      <td className="num">{s.errors > 0 ? <span className="badge error">{s.errors}</span> : 0}</td>
+      <td className={`num ${s.error_rate > 0 ? 'error-text' : ''}`}>{formatPercent(s.error_rate)}</td>
+      <td className="num">{formatDuration(s.avg_ms)}</td>
+      <td className="num">{formatDuration(s.p50_ms)}</td>
+      <td className="num">{formatDuration(s.p95_ms)}</td>
+      <td className="num">{formatDuration(s.max_ms)}</td>
+      <td>
+        <DurBars p50={s.p50_ms} p95={s.p95_ms} max={s.max_ms} scale={scale} />
+      </td>
+    </>
+  );
+}
+
+function StatCard({ value, label }: { value: ReactNode; label: string }) {
+  return (
+    <div className="stat-card">
+      <div className="stat-num">{value}</div>
+      <div className="muted">{label}</div>
+    </div>
+  );
+}
+
 export function StatsView() {
-  const wf = useApi((s) => api.workflowStats(s), []);
-  const svc = useApi((s) => api.serviceStats(s), []);
-  const totals = useApi((s) => api.traceStats(s), []);
+  const wf = useApi(api.workflowStats, []);
+  const svc = useApi(api.serviceStats, []);
+  const totals = useApi(api.traceStats, []);
   useLiveReload(['span'], () => {
     wf.reload();
     svc.reload();
@@ -27,30 +73,18 @@ export function StatsView() {
 
   const workflows = wf.data?.workflows ?? [];
   const services = svc.data?.services ?? [];
-  const wfScale = Math.max(1e-9, ...workflows.map((w) => w.max_ms));
-  const svcScale = Math.max(1e-9, ...services.map((s) => s.max_ms));
+  const wfScale = scaleOf(workflows);
+  const svcScale = scaleOf(services);
   const t = totals.data;
 
   return (
     <div className="page stats-page" data-testid="stats-view">
       {t && (
         <div className="stat-cards">
-          <div className="stat-card">
-            <div className="stat-num">{t.total_traces}</div>
-            <div className="muted">traces</div>
-          </div>
-          <div className="stat-card">
-            <div className="stat-num">{t.total_spans}</div>
-            <div className="muted">spans</div>
-          </div>
-          <div className="stat-card">
-            <div className="stat-num">{t.services_count}</div>
-            <div className="muted">services</div>
-          </div>
-          <div className="stat-card">
-            <div className="stat-num">{t.database_size_mb.toFixed(2)}</div>
-            <div className="muted">MB on disk</div>
-          </div>
+          <StatCard value={t.total_traces} label="traces" />
+          <StatCard value={t.total_spans} label="spans" />
+          <StatCard value={t.services_count} label="services" />
+          <StatCard value={t.database_size_mb.toFixed(2)} label="MB on disk" />
           <div className="stat-card wide">
             <div className="small">
               oldest <b>{t.oldest_trace ?? '–'}</b>
@@ -61,109 +95,54 @@ export function StatsView() {
           </div>
         </div>
       )}
-      <section className="card">
-        <div className="card-head">
-          <h2>Workflows</h2>
+      <Card
+        title="Workflows"
+        head={
           <span className="legend">
             <span className="lg-bar p50" /> p50 <span className="lg-bar p95" /> p95 <span className="lg-bar max" /> max
           </span>
-        </div>
-        {wf.error && <div className="error-box">{wf.error.message}</div>}
-        <table className="table" data-testid="workflow-stats">
-          <thead>
-            <tr>
-              <th>Workflow</th>
-              <th className="num">Runs</th>
-              <th className="num">Errors</th>
-              <th className="num">Error rate</th>
-              <th className="num">Avg</th>
-              <th className="num">p50</th>
-              <th className="num">p95</th>
-              <th className="num">Max</th>
-              <th style={{ width: '22%' }} />
+        }
+        error={wf.error}
+      >
+        <Table
+          columns={statColumns('Workflow', 'Runs')}
+          testId="workflow-stats"
+          empty={
+            wf.data &&
+            workflows.length === 0 && (
+              <>
+                No workflow runs yet (a workflow is a <code>traced_run</code>).
+              </>
+            )
+          }
+        >
+          {workflows.map((w) => (
+            <tr key={w.workflow_name} data-testid="workflow-stats-row" data-workflow={w.workflow_name}>
+              <td>
+                <a href={href('/traces', { workflow: w.workflow_name })}>{w.workflow_name}</a>{' '}
+                {w.runs >= 2 && (
+                  <a className="small muted" href={href('/compare', { workflow: w.workflow_name })}>
+                    compare
+                  </a>
+                )}
+              </td>
+              <StatCells stats={w} count={w.runs} scale={wfScale} />
             </tr>
-          </thead>
-          <tbody>
-            {workflows.map((w) => (
-              <tr key={w.workflow_name} data-testid="workflow-stats-row" data-workflow={w.workflow_name}>
-                <td>
-                  <a href={href('/traces', { workflow: w.workflow_name })}>{w.workflow_name}</a>{' '}
-                  {w.runs >= 2 && (
-                    <a className="small muted" href={href('/compare', { workflow: w.workflow_name })}>
-                      compare
-                    </a>
-                  )}
-                </td>
-                <td className="num">{w.runs}</td>
-                <td className="num">{w.errors > 0 ? <span className="badge error">{w.errors}</span> : 0}</td>
-                <td className={`num ${w.error_rate > 0 ? 'error-text' : ''}`}>{formatPercent(w.error_rate)}</td>
-                <td className="num">{formatDuration(w.avg_ms)}</td>
-                <td className="num">{formatDuration(w.p50_ms)}</td>
-                <td className="num">{formatDuration(w.p95_ms)}</td>
-                <td className="num">{formatDuration(w.max_ms)}</td>
-                <td>
-                  <DurBars p50={w.p50_ms} p95={w.p95_ms} max={w.max_ms} scale={wfScale} />
-                </td>
-              </tr>
-            ))}
-            {wf.data && workflows.length === 0 && (
-              <tr>
-                <td colSpan={9} className="empty">
-                  No workflow runs yet (a workflow is a <code>traced_run</code>).
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </section>
-      <section className="card">
-        <div className="card-head">
-          <h2>Services (RED)</h2>
-          <span className="muted small">rate = spans, errors, duration</span>
-        </div>
-        {svc.error && <div className="error-box">{svc.error.message}</div>}
-        <table className="table" data-testid="service-stats">
-          <thead>
-            <tr>
-              <th>Service</th>
-              <th className="num">Spans</th>
-              <th className="num">Errors</th>
-              <th className="num">Error rate</th>
-              <th className="num">Avg</th>
-              <th className="num">p50</th>
-              <th className="num">p95</th>
-              <th className="num">Max</th>
-              <th style={{ width: '22%' }} />
+          ))}
+        </Table>
+      </Card>
+      <Card title="Services (RED)" head={<span className="muted small">rate = spans, errors, duration</span>} error={svc.error}>
+        <Table columns={statColumns('Service', 'Spans')} testId="service-stats" empty={svc.data && services.length === 0 && 'No spans yet.'}>
+          {services.map((s) => (
+            <tr key={s.service} data-testid="service-stats-row" data-service={s.service}>
+              <td>
+                <span className="svc-dot" style={{ background: colorFor(s.service) }} /> <a href={href('/traces', { service: s.service })}>{s.service}</a>
+              </td>
+              <StatCells stats={s} count={s.spans} scale={svcScale} />
             </tr>
-          </thead>
-          <tbody>
-            {services.map((s) => (
-              <tr key={s.service} data-testid="service-stats-row" data-service={s.service}>
-                <td>
-                  <span className="svc-dot" style={{ background: colorFor(s.service) }} /> <a href={href('/traces', { service: s.service })}>{s.service}</a>
-                </td>
-                <td className="num">{s.spans}</td>
-                <td className="num">{s.errors > 0 ? <span className="badge error">{s.errors}</span> : 0}</td>
-                <td className={`num ${s.error_rate > 0 ? 'error-text' : ''}`}>{formatPercent(s.error_rate)}</td>
-                <td className="num">{formatDuration(s.avg_ms)}</td>
-                <td className="num">{formatDuration(s.p50_ms)}</td>
-                <td className="num">{formatDuration(s.p95_ms)}</td>
-                <td className="num">{formatDuration(s.max_ms)}</td>
-                <td>
-                  <DurBars p50={s.p50_ms} p95={s.p95_ms} max={s.max_ms} scale={svcScale} />
-                </td>
-              </tr>
-            ))}
-            {svc.data && services.length === 0 && (
-              <tr>
-                <td colSpan={9} className="empty">
-                  No spans yet.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </section>
+          ))}
+        </Table>
+      </Card>
     </div>
   );
 }

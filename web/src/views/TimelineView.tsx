@@ -4,6 +4,7 @@
 // spans scrolls smoothly. Clicking a span opens its JSON.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api';
+import { ErrorBox, ServiceTag } from '../components/ui';
 import { colorFor, downloadText, formatDuration, formatTime, getAttrString, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
 import { agentOf, buildTree, criticalPath, visibleRows, type TraceNode } from '../traceModel';
@@ -163,9 +164,7 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
   if (trace.error && !trace.data) {
     return (
       <div className="page">
-        <div className="error-box" data-testid="timeline-error">
-          {trace.error.message}
-        </div>
+        <ErrorBox error={trace.error} testId="timeline-error" />
         <a href={href('/traces')}>Back to the traces</a>
       </div>
     );
@@ -208,9 +207,7 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
           <span>
             Services{' '}
             {tree.services.map((s) => (
-              <span key={s} className="tag" style={{ borderLeftColor: colorFor(s) }}>
-                {s}
-              </span>
+              <ServiceTag key={s} name={s} />
             ))}
           </span>
         </div>
@@ -253,7 +250,7 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
             OTLP JSON ⤓
           </button>
         </div>
-        {otlpError && <div className="error-box">{otlpError}</div>}
+        <ErrorBox error={otlpError} />
       </div>
 
       <div className={`timeline-body ${selected ? 'with-detail' : ''}`}>

@@ -1,8 +1,9 @@
 // Trace list: filters (kept in the URL), paging, newest first, refreshed
 // live (debounced) when spans end; pick two rows to compare them.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { api, type TracesQuery } from '../api';
-import { colorFor, formatDuration, formatRelative, formatTime, isoToLocalInput, localInputToIso, shortId } from '../format';
+import { ErrorBox, num, Options, ServiceTag, Table } from '../components/ui';
+import { formatDuration, formatRelative, formatTime, isoToLocalInput, localInputToIso, plural, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
 
 const FILTER_KEYS = ['workflow', 'service', 'operation', 'status', 'correlation_id', 'min_duration_ms', 'max_duration_ms', 'since', 'until', 'q', 'tag'] as const;
@@ -60,8 +61,8 @@ export function TracesView({ query }: { query: URLSearchParams }) {
 
   const params: TracesQuery = { ...applied, status: applied.status as TracesQuery['status'], limit, offset };
   const traces = useApi((s) => api.traces(params, s), [appliedKey, limit, offset]);
-  const services = useApi((s) => api.services(s), []);
-  const workflows = useApi((s) => api.workflowStats(s), []);
+  const services = useApi(api.services, []);
+  const workflows = useApi(api.workflowStats, []);
   useLiveReload(['span'], traces.reload, { enabled: live });
   useLiveReload(['span'], () => {
     services.reload();
@@ -95,6 +96,31 @@ export function TracesView({ query }: { query: URLSearchParams }) {
   const toggleSelect = (id: string) =>
     setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s.slice(-1), id]));
 
+  // The fields of the filter form: typed text (applied after a pause), a
+  // pick from a list ('' = any) or a local date and time (applied at once).
+  const typed = (k: FilterKey, label: string, testId: string, props: InputHTMLAttributes<HTMLInputElement> = {}, extra?: ReactNode) => (
+    <label>
+      {label}
+      <input {...props} value={draft[k]} onChange={(e) => set(k, e.target.value)} data-testid={testId} />
+      {extra}
+    </label>
+  );
+  const picked = (k: FilterKey, label: string, testId: string, values: readonly string[] = []) => (
+    <label>
+      {label}
+      <select value={draft[k]} onChange={(e) => set(k, e.target.value, true)} data-testid={testId}>
+        <option value="">any</option>
+        <Options values={values} />
+      </select>
+    </label>
+  );
+  const moment = (k: 'since' | 'until', label: string, testId: string) => (
+    <label>
+      {label}
+      <input type="datetime-local" value={isoToLocalInput(draft[k])} onChange={(e) => set(k, localInputToIso(e.target.value), true)} data-testid={testId} />
+    </label>
+  );
+
   return (
     <div className="page traces-page">
       <aside className="filters" data-testid="trace-filters">
@@ -123,75 +149,32 @@ export function TracesView({ query }: { query: URLSearchParams }) {
               </button>
             )}
           </div>
-          <label>
-            Text
-            <input type="search" placeholder="names, attributes, output…" value={draft.q} onChange={(e) => set('q', e.target.value)} data-testid="filter-q" />
-          </label>
-          <label>
-            Workflow
-            <input list="workflow-names" value={draft.workflow} onChange={(e) => set('workflow', e.target.value)} data-testid="filter-workflow" placeholder="any" />
+          {typed('q', 'Text', 'filter-q', { type: 'search', placeholder: 'names, attributes, output…' })}
+          {typed(
+            'workflow',
+            'Workflow',
+            'filter-workflow',
+            { list: 'workflow-names', placeholder: 'any' },
             <datalist id="workflow-names">
               {workflows.data?.workflows.map((w) => <option key={w.workflow_name} value={w.workflow_name} />)}
-            </datalist>
-          </label>
-          <label>
-            Service
-            <select value={draft.service} onChange={(e) => set('service', e.target.value, true)} data-testid="filter-service">
-              <option value="">any</option>
-              {services.data?.services.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Operation
-            <select value={draft.operation} onChange={(e) => set('operation', e.target.value, true)} data-testid="filter-operation">
-              <option value="">any</option>
-              {services.data?.operations
-                .filter((o) => !draft.service || o.startsWith(draft.service + '.'))
-                .map((o) => (
-                  <option key={o} value={o}>
-                    {o}
-                  </option>
-                ))}
-            </select>
-          </label>
-          <label>
-            Status
-            <select value={draft.status} onChange={(e) => set('status', e.target.value, true)} data-testid="filter-status">
-              <option value="">any</option>
-              <option value="ok">ok</option>
-              <option value="error">error</option>
-            </select>
-          </label>
+            </datalist>,
+          )}
+          {picked('service', 'Service', 'filter-service', services.data?.services)}
+          {picked(
+            'operation',
+            'Operation',
+            'filter-operation',
+            services.data?.operations.filter((o) => !draft.service || o.startsWith(draft.service + '.')),
+          )}
+          {picked('status', 'Status', 'filter-status', ['ok', 'error'])}
           <div className="row2">
-            <label>
-              Min ms
-              <input type="number" min={0} step="any" value={draft.min_duration_ms} onChange={(e) => set('min_duration_ms', e.target.value)} data-testid="filter-min" />
-            </label>
-            <label>
-              Max ms
-              <input type="number" min={0} step="any" value={draft.max_duration_ms} onChange={(e) => set('max_duration_ms', e.target.value)} data-testid="filter-max" />
-            </label>
+            {typed('min_duration_ms', 'Min ms', 'filter-min', { type: 'number', min: 0, step: 'any' })}
+            {typed('max_duration_ms', 'Max ms', 'filter-max', { type: 'number', min: 0, step: 'any' })}
           </div>
-          <label>
-            Since
-            <input type="datetime-local" value={isoToLocalInput(draft.since)} onChange={(e) => set('since', localInputToIso(e.target.value), true)} data-testid="filter-since" />
-          </label>
-          <label>
-            Until
-            <input type="datetime-local" value={isoToLocalInput(draft.until)} onChange={(e) => set('until', localInputToIso(e.target.value), true)} data-testid="filter-until" />
-          </label>
-          <label>
-            Tag
-            <input value={draft.tag} onChange={(e) => set('tag', e.target.value)} data-testid="filter-tag" placeholder="any" title="Traces that published an artifact with this tag" />
-          </label>
-          <label>
-            Correlation id
-            <input value={draft.correlation_id} onChange={(e) => set('correlation_id', e.target.value)} data-testid="filter-correlation" placeholder="any" />
-          </label>
+          {moment('since', 'Since', 'filter-since')}
+          {moment('until', 'Until', 'filter-until')}
+          {typed('tag', 'Tag', 'filter-tag', { placeholder: 'any', title: 'Traces that published an artifact with this tag' })}
+          {typed('correlation_id', 'Correlation id', 'filter-correlation', { placeholder: 'any' })}
           <button type="submit" className="primary" data-testid="filter-apply">
             Find traces
           </button>
@@ -203,7 +186,7 @@ export function TracesView({ query }: { query: URLSearchParams }) {
           <span className="count" data-testid="trace-total" data-total={total}>
             {traces.data ? (
               <>
-                {total === 0 ? 'No traces' : `${offset + 1}–${offset + items.length} of ${total} trace${total === 1 ? '' : 's'}`}
+                {total === 0 ? 'No traces' : `${offset + 1}–${offset + items.length} of ${plural(total, 'trace')}`}
               </>
             ) : traces.loading ? (
               'Loading…'
@@ -245,88 +228,67 @@ export function TracesView({ query }: { query: URLSearchParams }) {
             Next ›
           </button>
         </div>
-        {traces.error && (
-          <div className="error-box" data-testid="trace-error">
-            {traces.error.message}
-          </div>
-        )}
+        <ErrorBox error={traces.error} testId="trace-error" />
         <div className="table-wrap">
-          <table className="table traces" data-testid="trace-list">
-            <thead>
-              <tr>
-                <th style={{ width: 28 }} />
-                <th>Trace</th>
-                <th style={{ width: '26%' }}>Duration</th>
-                <th className="num">Spans</th>
-                <th className="num">Errors</th>
-                <th>Services</th>
-                <th>Correlation</th>
-                <th>Started</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((t) => (
-                <tr
-                  key={t.trace_id}
-                  className={`clickable ${t.error_count > 0 ? 'has-error' : ''} ${fresh.has(t.trace_id) ? 'fresh' : ''}`}
-                  data-testid="trace-row"
-                  data-trace-id={t.trace_id}
-                  data-workflow={t.workflow_name ?? ''}
-                  onClick={() => navigate(href(`/trace/${t.trace_id}`))}
-                >
-                  <td onClick={(e) => e.stopPropagation()}>
-                    <input type="checkbox" aria-label="select for compare" checked={selected.includes(t.trace_id)} onChange={() => toggleSelect(t.trace_id)} data-testid="trace-select" />
-                  </td>
-                  <td>
-                    <a href={href(`/trace/${t.trace_id}`)} className="trace-name" onClick={(e) => e.stopPropagation()} data-testid="trace-link">
-                      {t.workflow_name ?? t.root_name}
-                    </a>
-                    {t.workflow_name && t.workflow_name !== t.root_name && <span className="muted"> · {t.root_name}</span>}
-                    <div className="mono muted small">{shortId(t.trace_id, 12)}</div>
-                  </td>
-                  <td>
-                    <div className="dur-cell">
-                      <div className="dur-bar">
-                        <div className={`dur-fill ${t.error_count ? 'error' : ''}`} style={{ width: `${Math.max(1, (t.duration_ms / maxDur) * 100)}%` }} />
-                      </div>
-                      <span className="dur-text">{formatDuration(t.duration_ms)}</span>
+          <Table
+            columns={[{ width: 28 }, 'Trace', { label: 'Duration', width: '26%' }, num('Spans'), num('Errors'), 'Services', 'Correlation', 'Started']}
+            className="traces"
+            testId="trace-list"
+            empty={traces.data && items.length === 0 && (activeFilters ? 'No trace matches these filters.' : 'No traces yet. Run a workflow with FLOCK_TRACE_FILE=true, or publish an artifact.')}
+            emptyTestId="trace-empty"
+          >
+            {items.map((t) => (
+              <tr
+                key={t.trace_id}
+                className={`clickable ${t.error_count > 0 ? 'has-error' : ''} ${fresh.has(t.trace_id) ? 'fresh' : ''}`}
+                data-testid="trace-row"
+                data-trace-id={t.trace_id}
+                data-workflow={t.workflow_name ?? ''}
+                onClick={() => navigate(href(`/trace/${t.trace_id}`))}
+              >
+                <td onClick={(e) => e.stopPropagation()}>
+                  <input type="checkbox" aria-label="select for compare" checked={selected.includes(t.trace_id)} onChange={() => toggleSelect(t.trace_id)} data-testid="trace-select" />
+                </td>
+                <td>
+                  <a href={href(`/trace/${t.trace_id}`)} className="trace-name" onClick={(e) => e.stopPropagation()} data-testid="trace-link">
+                    {t.workflow_name ?? t.root_name}
+                  </a>
+                  {t.workflow_name && t.workflow_name !== t.root_name && <span className="muted"> · {t.root_name}</span>}
+                  <div className="mono muted small">{shortId(t.trace_id, 12)}</div>
+                </td>
+                <td>
+                  <div className="dur-cell">
+                    <div className="dur-bar">
+                      <div className={`dur-fill ${t.error_count ? 'error' : ''}`} style={{ width: `${Math.max(1, (t.duration_ms / maxDur) * 100)}%` }} />
                     </div>
-                  </td>
-                  <td className="num">{t.span_count}</td>
-                  <td className="num">{t.error_count > 0 ? <span className="badge error">{t.error_count}</span> : <span className="muted">0</span>}</td>
-                  <td>
-                    <div className="tags">
-                      {t.services.slice(0, 5).map((s) => (
-                        <span key={s} className="tag" style={{ borderLeftColor: colorFor(s) }}>
-                          {s}
-                        </span>
-                      ))}
-                      {t.services.length > 5 && <span className="muted small">+{t.services.length - 5}</span>}
-                    </div>
-                  </td>
-                  <td onClick={(e) => e.stopPropagation()}>
-                    {(t.correlation_ids ?? []).slice(0, 2).map((c) => (
-                      <a key={c} href={href(`/correlation/${c}`)} className="mono small corr-link" title={c} data-testid="correlation-link">
-                        {shortId(c, 10)}
-                      </a>
+                    <span className="dur-text">{formatDuration(t.duration_ms)}</span>
+                  </div>
+                </td>
+                <td className="num">{t.span_count}</td>
+                <td className="num">{t.error_count > 0 ? <span className="badge error">{t.error_count}</span> : <span className="muted">0</span>}</td>
+                <td>
+                  <div className="tags">
+                    {t.services.slice(0, 5).map((s) => (
+                      <ServiceTag key={s} name={s} />
                     ))}
-                    {(t.correlation_ids?.length ?? 0) > 2 && <span className="muted small"> +{t.correlation_ids!.length - 2}</span>}
-                  </td>
-                  <td title={formatTime(t.start_time)} className="nowrap">
-                    {formatRelative(t.start_time)}
-                    <div className="muted small">{formatTime(t.start_time).slice(11)}</div>
-                  </td>
-                </tr>
-              ))}
-              {traces.data && items.length === 0 && (
-                <tr>
-                  <td colSpan={8} className="empty" data-testid="trace-empty">
-                    {activeFilters ? 'No trace matches these filters.' : 'No traces yet. Run a workflow with FLOCK_TRACE_FILE=true, or publish an artifact.'}
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
+                    {t.services.length > 5 && <span className="muted small">+{t.services.length - 5}</span>}
+                  </div>
+                </td>
+                <td onClick={(e) => e.stopPropagation()}>
+                  {(t.correlation_ids ?? []).slice(0, 2).map((c) => (
+                    <a key={c} href={href(`/correlation/${c}`)} className="mono small corr-link" title={c} data-testid="correlation-link">
+                      {shortId(c, 10)}
+                    </a>
+                  ))}
+                  {(t.correlation_ids?.length ?? 0) > 2 && <span className="muted small"> +{t.correlation_ids!.length - 2}</span>}
+                </td>
+                <td title={formatTime(t.start_time)} className="nowrap">
+                  {formatRelative(t.start_time)}
+                  <div className="muted small">{formatTime(t.start_time).slice(11)}</div>
+                </td>
+              </tr>
+            ))}
+          </Table>
         </div>
       </section>
     </div>

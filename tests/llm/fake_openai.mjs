@@ -18,6 +18,7 @@
 //   { hang: true }     never answers (the connection stays open until stop())
 //   { cut: n }         SSE: n chunks of the answer, then the socket is destroyed;
 //                      plain: the headers and half the body, then destroyed
+//   { stall: n }       SSE: n chunks of the answer, then nothing (never ends)
 //   { noDone: true }   SSE: the chunks end cleanly but without `data: [DONE]`
 //   { sse: [lines] }   SSE: exactly these data payloads (objects are JSON'd)
 //   { hugeBytes: n }   a 200 completion of about n bytes (content of n 'x')
@@ -258,6 +259,7 @@ export class FakeOpenAI {
     if (stream) {
       const payloads = streamChunks(content, meta).map((c) => JSON.stringify(c));
       if (answer.cut !== undefined) return this.#sse(res, payloads.slice(0, answer.cut), { done: false, destroy: true });
+      if (answer.stall !== undefined) return this.#sse(res, payloads.slice(0, answer.stall), { done: false, hold: true });
       return this.#sse(res, payloads, { done: !answer.noDone });
     }
     const body = JSON.stringify(completion(content, meta));
@@ -279,7 +281,7 @@ export class FakeOpenAI {
     } catch {}
   }
 
-  async #sse(res, payloads, { done, destroy = false }) {
+  async #sse(res, payloads, { done, destroy = false, hold = false }) {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     for (const p of payloads) {
       if (res.destroyed) return;
@@ -292,6 +294,7 @@ export class FakeOpenAI {
       res.destroy();
       return;
     }
+    if (hold) return; // stalls mid-stream until stop()
     if (done) res.write('data: [DONE]\n\n');
     res.end();
   }

@@ -135,6 +135,8 @@ export class FakeOpenAI {
     this.sockets = new Set();
     this.waiters = [];
     this.port = 0;
+    this.inflight = 0; // requests not answered yet
+    this.maxInflight = 0;
   }
 
   // The base URL a client puts /chat/completions after.
@@ -215,6 +217,11 @@ export class FakeOpenAI {
       rec.parseError = String(e.message);
     }
     this.requests.push(rec);
+    this.inflight += 1;
+    this.maxInflight = Math.max(this.maxInflight, this.inflight);
+    res.on('close', () => {
+      this.inflight -= 1;
+    });
     this.#notify();
 
     if (req.method !== 'POST' || !/\/chat\/completions$/.test(req.url.split('?')[0])) {

@@ -40,6 +40,9 @@
 //   idea=<text>               the Idea's description
 //   description=<text>        the first agent's description
 //   wait_ms=<n>               (destroy) how long to wait before destroying
+//   count=<n>                 publish n Ideas ("<idea> #i", correlation id
+//                             "<corr>-i") instead of one
+//   max_concurrency=<n>       (single) the agent's parallelism
 #include <flock/flock.hpp>
 
 #include <chrono>
@@ -181,6 +184,7 @@ void build(flock::Flock& flock, const std::string& scenario, const Args& a) {
   const std::string desc = a.get("description", "Turns an idea into a pizza");
   if (scenario == "single" || scenario == "destroy" || scenario == "sigterm") {
     auto& b = flock.agent("pizza_master").description(desc).consumes<Idea>().publishes<Pizza>();
+    if (a.has("max_concurrency")) b.max_concurrency(std::stoi(a.get("max_concurrency")));
     use_llm(b, a);
   } else if (scenario == "fanout") {
     auto& b = flock.agent("pizza_master").description("Turns an idea into several pizzas").consumes<Idea>().publishes<Pizza>();
@@ -242,7 +246,16 @@ int run(const std::string& scenario, const Args& a) {
       out["trace_id"] = run->trace_id();
       out["workflow_span_id"] = run->span_id();
     }
-    flock.publish(idea, popts);
+    const int count = std::stoi(a.get("count", "1"));
+    if (count == 1) {
+      flock.publish(idea, popts);
+    } else {
+      for (int i = 0; i < count; ++i) {
+        flock::PublishOptions each = popts;
+        each.correlation_id = popts.correlation_id + "-" + std::to_string(i);
+        flock.publish(Idea{idea.description + " #" + std::to_string(i)}, each);
+      }
+    }
     if (scenario == "sigterm") emit(Json{{"published", true}});
     flock::RunReport report = flock.run_until_idle();
     std::uint64_t executions = report.executions;

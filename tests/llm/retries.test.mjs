@@ -149,3 +149,21 @@ test('a huge answer (20 MB): a clear error, no crash, bounded memory', async (t)
   assert.equal(c.status_code, 'ERROR');
   assert.ok(JSON.stringify([c.attributes, c.events, c.status_description]).length < 100000, 'the span does not carry the answer');
 });
+
+test('Retry-After as an HTTP date is honoured too', async (t) => {
+  const fake = await startFake(t);
+  fake.script([(req) => ({ status: 503, headers: { 'Retry-After': new Date(Date.now() + 3000).toUTCString() } }), { content: PIZZA }]);
+  const r = await run(t, fake, 'single');
+  assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
+  const gap = fake.requests[1].at - fake.requests[0].at;
+  assert.ok(gap >= 1900, `waited until the date (second precision): ${gap} ms`);
+  assert.ok(gap < 10000, `${gap} ms`);
+});
+
+test('429 past max_retries: the agent fails naming the rate limit', async (t) => {
+  const fake = await startFake(t);
+  fake.script([], { status: 429, headers: { 'Retry-After': '0' }, body: { error: { message: 'Rate limit reached for gpt-4o', type: 'requests' } } });
+  const r = await run(t, fake, 'single', ['max_retries=2']);
+  assert.equal(fake.requests.length, 3);
+  assert.match(r.summary.errors[0].message, /after 3 attempts: HTTP 429: Rate limit reached for gpt-4o/);
+});

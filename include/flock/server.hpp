@@ -41,7 +41,11 @@ class DashboardServer {
   int start();
   // Blocks until stop() (from any thread or a signal handler's thread).
   void wait();
+  // Stops accepting, ends the event streams and joins the server's threads.
   void stop();
+  // Makes wait() return without joining anything (safe from a signal
+  // watcher: the waiting thread then calls stop()).
+  void request_stop();
   int port() const;
   std::string url() const;
 

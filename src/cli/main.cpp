@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -76,7 +78,15 @@ int traces_list(const std::string& db, const std::string& workflow, int limit, b
   return 0;
 }
 
-int traces_show(const std::string& db, const std::string& trace_id, bool json) {
+struct Usage {
+  std::string message;
+};
+
+int traces_show(const std::string& db, std::string trace_id, bool json) {
+  if (trace_id.size() != 32 || !std::all_of(trace_id.begin(), trace_id.end(), [](unsigned char c) { return std::isxdigit(c) != 0; })) {
+    throw Usage{"TRACE_ID must be 32 hex characters, got '" + trace_id + "'"};
+  }
+  std::transform(trace_id.begin(), trace_id.end(), trace_id.begin(), [](unsigned char c) { return std::tolower(c); });
   require_store(db);
   if (json) {
     auto t = flock::detail::TraceQueries(db).trace(trace_id);
@@ -219,6 +229,9 @@ int main(int argc, char** argv) {
     if (*query) return traces_query(db, sql, json);
     if (*stats) return traces_stats(db, json);
     if (*clear) return traces_clear(db);
+  } catch (const Usage& u) {
+    std::cerr << "flock: " << u.message << "\n";
+    return 2;
   } catch (const Failure& f) {
     std::cerr << "flock: " << f.message << "\n";
     return 1;

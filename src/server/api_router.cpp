@@ -87,11 +87,16 @@ std::optional<std::int64_t> time_param(const Request& req, const char* name) {
   return ns;
 }
 
-Json parse_body(const Request& req) {
+// JSON only: a plain form cannot send it across sites without a preflight.
+void require_json(const Request& req) {
   const std::string* type = req.header("content-type");
   if (type == nullptr || lower(*type).find("application/json") == std::string::npos) {
     throw HttpError{415, "send the body as JSON with Content-Type: application/json"};
   }
+}
+
+Json parse_body(const Request& req) {
+  require_json(req);
   Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
     // Parse again for the parser's own message.
@@ -139,7 +144,22 @@ bool loopback_host(const std::string& host_header) {
     host = host.substr(0, colon);
   }
   host = lower(host);
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "[::1]") return true;
+  // A numeric 127.a.b.c only: "127.0.0.1.evil.example" is a name, not loopback.
+  int parts = 0;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t dot = host.find('.', start);
+    std::string part = host.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty() || part.size() > 3 || !std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) ||
+        std::stoi(part) > 255) {
+      return false;
+    }
+    ++parts;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts == 4 && host.rfind("127.", 0) == 0;
 }
 
 }  // namespace
@@ -163,6 +183,12 @@ Response ApiRouter::handle(const Request& req) const {
     const std::string* host = req.header("host");
     if (loopback_ && host != nullptr && !loopback_host(*host)) {
       throw HttpError{403, "this server answers on loopback only; Host '" + *host + "' is not a loopback name"};
+    }
+    // A state-changing request from another site's page: refused unless that
+    // origin is listed (the dashboard's own requests carry its own origin).
+    if (req.method == "POST" && origin != nullptr && !allowed_origin &&
+        (host == nullptr || (*origin != "http://" + *host && *origin != "https://" + *host))) {
+      throw HttpError{403, "cross-origin request from " + *origin + " refused (FLOCK_API_CORS_ORIGINS lists the allowed ones)"};
     }
     if (req.method == "OPTIONS") {
       if (!allowed_origin) throw HttpError{403, "cross-origin requests are not allowed from this origin"};
@@ -250,6 +276,7 @@ Response ApiRouter::route(const Request& req) const {
   if (p == "/api/traces/query") return only(post, "POST"), query(req);
   if (p == "/api/traces/clear") {
     only(post, "POST");
+    require_json(req);
     ClearResult r = queries_.clear();
     if (!r.success && !queries_.store_exists()) {
       // Nothing stored yet is nothing to clear, not a failure of the route.

@@ -122,8 +122,24 @@ struct DashboardServer::Impl {
 
   // A trace file alone: another process may be writing it; new spans are
   // found by polling while someone listens.
+  std::int64_t watermark = -1;  // end_time of the newest span seen (the poller's)
+
+  void take_watermark() {
+    try {
+      std::error_code ec;
+      if (!std::filesystem::exists(store, ec)) {
+        watermark = 0;
+        return;
+      }
+      auto lease = detail::StoreFile::at(store).share(false);
+      detail::DuckConnection con(lease.db());
+      watermark = con.query_int("SELECT coalesce(max(end_time), 0) FROM spans");
+    } catch (const std::exception&) {
+      // Held by the writer right now: the first tick takes it.
+    }
+  }
+
   void poll_store() {
-    std::int64_t watermark = -1;
     std::unique_lock lock(mu);
     while (!stopped) {
       cv.wait_for(lock, std::chrono::seconds(1), [this] { return stopped; });
@@ -208,6 +224,8 @@ int DashboardServer::start() {
       for (const SpanData& s : spans) m.hub.publish("span", dump(span_event(s)));
     });
   } else {
+    // Spans written from now on are news, even in the first second.
+    m.take_watermark();
     m.poller = std::thread([&m] { m.poll_store(); });
   }
   {
@@ -246,6 +264,17 @@ void DashboardServer::Impl::stop_now() {
   m.http.stop();
   if (m.server_thread.joinable() && m.server_thread.get_id() != std::this_thread::get_id()) m.server_thread.join();
   if (m.poller.joinable() && m.poller.get_id() != std::this_thread::get_id()) m.poller.join();
+}
+
+void DashboardServer::request_stop() {
+  Impl& m = *impl_;
+  {
+    std::lock_guard lock(m.mu);
+    m.stopped = true;
+  }
+  m.cv.notify_all();
+  m.hub.close();
+  m.http.stop();
 }
 
 int DashboardServer::port() const { return impl_->port; }

@@ -73,6 +73,9 @@ int Server::bind(const std::string& host, int port, Handler handler, int threads
   s.set_payload_max_length(max_body_bytes);
   s.set_keep_alive_max_count(1000);
   s.set_tcp_nodelay(true);  // small JSON answers must not wait for a delayed ACK
+  // An idle keep-alive connection holds a worker until this runs out, and
+  // stopping waits for the workers.
+  s.set_keep_alive_timeout(1);
   auto route = [this](const httplib::Request& in, httplib::Response& out) { impl_->serve(in, out); };
   s.Get(".*", route);
   s.Post(".*", route);
@@ -80,6 +83,16 @@ int Server::bind(const std::string& host, int port, Handler handler, int threads
   s.Delete(".*", route);
   s.Patch(".*", route);
   s.Options(".*", route);
+  // Errors httplib answers itself (a body over the limit: 413) get the API's
+  // JSON shape too.
+  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& out) {
+    if (!out.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string what = out.status == 413 ? "the request body is larger than the server accepts"
+                                         : "HTTP " + std::to_string(out.status);
+    out.set_header("X-Content-Type-Options", "nosniff");
+    out.set_content("{\"error\":\"" + what + "\"}", "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
   s.set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr e) {
     std::string what = "internal error";
     try {

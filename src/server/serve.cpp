@@ -24,7 +24,8 @@ void Flock::serve(ServeOptions options) {
   DashboardServer server(*this, std::move(options));
   server.start();
   detail::install_signal_flush();
-  int hook = detail::add_signal_hook([&server](int) { server.stop(); });
+  // The watcher must not wait for the server's threads: it flushes next.
+  int hook = detail::add_signal_hook([&server](int) { server.request_stop(); });
   server.wait();
   detail::remove_signal_hook(hook);
   server.stop();

@@ -376,10 +376,48 @@ void check_single_select(duckdb_connection con, const std::string& sql) {
   }
 }
 
+// The statement without what may follow it: semicolons, spaces and
+// comments (strings and quoted names are skipped over while scanning).
 std::string strip_trailing(const std::string& sql) {
-  std::size_t end = sql.size();
-  while (end > 0 && (std::isspace(static_cast<unsigned char>(sql[end - 1])) || sql[end - 1] == ';')) --end;
+  std::size_t end = 0;  // one past the last character that is part of the statement
+  for (std::size_t i = 0; i < sql.size();) {
+    char c = sql[i];
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      auto close = sql.find("*/", i + 2);
+      i = close == std::string::npos ? sql.size() : close + 2;
+    } else if (c == '\'' || c == '"') {
+      std::size_t j = i + 1;
+      while (j < sql.size()) {
+        if (sql[j] == c && j + 1 < sql.size() && sql[j + 1] == c) {
+          j += 2;  // doubled quote inside
+        } else if (sql[j] == c) {
+          break;
+        } else {
+          ++j;
+        }
+      }
+      i = std::min(j + 1, sql.size());
+      end = i;
+    } else if (std::isspace(static_cast<unsigned char>(c)) || c == ';') {
+      ++i;
+    } else {
+      end = ++i;
+    }
+  }
   return sql.substr(0, end);
+}
+
+// PRAGMA, SHOW, DESCRIBE and SUMMARIZE are SELECTs to DuckDB but cannot sit
+// inside a subquery; their answers are small.
+bool is_metadata_statement(const std::string& sql) {
+  std::size_t i = 0;
+  while (i < sql.size() && (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '(')) ++i;
+  std::string word;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])))
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
+  return word == "PRAGMA" || word == "SHOW" || word == "DESCRIBE" || word == "SUMMARIZE";
 }
 
 }  // namespace
@@ -397,7 +435,15 @@ Json TraceQueries::run_sql(const std::string& sql, const SqlLimits& limits) cons
   // on its own lines so a trailing comment cannot swallow the bracket.
   std::string bounded = "SELECT * FROM (\n" + strip_trailing(sql) + "\n) AS flock_user_query LIMIT " +
                         std::to_string(limits.max_rows + 1);
-  check_single_select(con.get(), bounded);
+  if (is_metadata_statement(sql)) {
+    bounded = sql;
+  } else {
+    try {
+      check_single_select(con.get(), bounded);
+    } catch (const QueryRefused& e) {
+      throw QueryRefused(e.reason(), "this query cannot be given a row limit: " + std::string(e.what()));
+    }
+  }
   con.execute("BEGIN TRANSACTION READ ONLY");
   JsonTable table;
   {
@@ -496,6 +542,8 @@ std::optional<std::int64_t> parse_time_ns(const std::string& text) {
     }
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  // Nanoseconds since the epoch fit in 64 bits from 1678 to 2261.
+  if (y < 1678 || y > 2261) return std::nullopt;
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;

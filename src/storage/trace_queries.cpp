@@ -91,8 +91,9 @@ Json TraceQueries::list_traces(DuckConnection& con, const TraceFilter& f) {
       params.emplace_back(*f.tag);
     }
     if (f.text) {
-      restrict_to("trace_id LIKE ? ESCAPE '\\' OR name ILIKE ? ESCAPE '\\' OR " + std::string(kWorkflowName) +
-                  " ILIKE ? ESCAPE '\\'");
+      // Names, and any attribute text (agent names, input and output values).
+      restrict_to("trace_id LIKE ? ESCAPE '\\' OR name ILIKE ? ESCAPE '\\' OR CAST(attributes AS VARCHAR) ILIKE ? "
+                  "ESCAPE '\\'");
       std::string pattern = "%" + like_escape(*f.text) + "%";
       params.emplace_back(like_escape(*f.text) + "%");
       params.emplace_back(pattern);

@@ -20,7 +20,7 @@ struct TraceFilter {
   std::optional<std::string> operation;  // a span name ("Agent.execute") or its operation part ("execute")
   std::optional<std::string> status;     // "ok" or "error"
   std::optional<std::string> correlation_id;
-  std::optional<std::string> text;       // free text: trace id prefix, span or workflow name
+  std::optional<std::string> text;       // free text: trace id prefix, span name, attribute text
   std::optional<std::string> tag;        // an artifact tag published in the trace
   std::optional<double> min_duration_ms;
   std::optional<double> max_duration_ms;

@@ -18,6 +18,8 @@
 //   single        pizza_master: Idea -> Pizza
 //   fanout        pizza_master: Idea -> Pizza, fan_out (one artifact per item)
 //   two_types     caterer: Idea -> Pizza and Drink
+//   meal          planner: Idea -> Meal (nested Pizza, Drinks, optional Review)
+//   prices        pricer: Idea -> PriceList (a map: no strict schema)
 //   context       chef: Idea -> Pizza; then an Order of the same correlation
 //                 id -> waiter: Order -> Receipt (sees Idea and Pizza as context)
 //   chain3        chef: Idea -> Pizza, critic: Pizza -> Review, editor:
@@ -33,6 +35,7 @@
 //   stream record_content use_context max_context_artifacts base_url api_key
 // other keys:
 //   engine=default|explicit   explicit: llm_engine(options) even with no option
+//   fan_out=true              LlmOptions::fan_out for the scenario's agents
 //   flock_model=...           the Flock's model ("" or "none": no model; the
 //                             default is openai/gpt-4o)
 //   traced=<name>             run inside traced_run(name)
@@ -77,6 +80,11 @@ FLOCK_TYPE(Review, verdict, score)
 FLOCK_TYPE(Summary, text)
 FLOCK_TYPE(Order, request)
 FLOCK_TYPE(Receipt, summary, total)
+// A nested output (strict all the way down) and one with a map (no strict form).
+struct Meal { Pizza pizza; std::vector<Drink> drinks; std::optional<Review> review; };
+struct PriceList { std::map<std::string, double> prices; std::optional<std::string> note; };
+FLOCK_TYPE(Meal, pizza, drinks, review)
+FLOCK_TYPE(PriceList, prices, note)
 }  // namespace llmscen
 
 using flock::Json;
@@ -137,6 +145,7 @@ flock::LlmOptions options_from(const Args& a, bool fan_out) {
 // were given.
 template <class Builder>
 void use_llm(Builder& b, const Args& a, bool fan_out = false) {
+  fan_out = fan_out || a.flag("fan_out");
   if (fan_out || explicit_engine(a)) b.with_engine(flock::llm_engine(options_from(a, fan_out)));
 }
 
@@ -191,6 +200,12 @@ void build(flock::Flock& flock, const std::string& scenario, const Args& a) {
     use_llm(b, a, true);
   } else if (scenario == "two_types") {
     auto& b = flock.agent("caterer").description("Plans a pizza and a drink to go with it").consumes<Idea>().publishes<Pizza, Drink>();
+    use_llm(b, a);
+  } else if (scenario == "meal") {
+    auto& b = flock.agent("planner").description("Plans a meal").consumes<Idea>().publishes<Meal>();
+    use_llm(b, a);
+  } else if (scenario == "prices") {
+    auto& b = flock.agent("pricer").description("Prices the toppings").consumes<Idea>().publishes<PriceList>();
     use_llm(b, a);
   } else if (scenario == "context") {
     auto& chef = flock.agent("chef").description(desc).consumes<Idea>().publishes<Pizza>();

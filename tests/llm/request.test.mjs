@@ -199,3 +199,41 @@ test('an answer wrapped in a code fence or prose is still read', async (t) => {
   assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
   assert.deepEqual(artifactsOf(r.summary, 'Pizza')[0].payload, PIZZA);
 });
+
+test('model names: no provider means OpenAI; a model name may itself contain slashes', async (t) => {
+  const fake = await startFake(t);
+  fake.script([{ content: PIZZA }, { content: PIZZA }]);
+  const plain = await run(t, fake, 'single', ['flock_model=gpt-4o-mini']);
+  assert.equal(plain.summary.ok, true, JSON.stringify(plain.summary.errors));
+  assert.equal(fake.requests[0].body.model, 'gpt-4o-mini');
+  assert.equal(attr(callSpans(await allSpans(plain.db))[0].attributes, 'gen_ai.provider.name'), 'openai');
+
+  const routed = await run(t, fake, 'single', ['flock_model=openrouter/meta-llama/llama-3.1-8b-instruct']);
+  assert.equal(routed.summary.ok, true, JSON.stringify(routed.summary.errors));
+  assert.equal(fake.requests[1].body.model, 'meta-llama/llama-3.1-8b-instruct');
+  const [c] = callSpans(await allSpans(routed.db));
+  assert.equal(attr(c.attributes, 'gen_ai.provider.name'), 'openrouter');
+  assert.equal(attr(c.attributes, 'gen_ai.request.model'), 'meta-llama/llama-3.1-8b-instruct');
+});
+
+test('a provider with no default address and no OPENAI_BASE_URL: a clear error, no request', async (t) => {
+  const fake = await startFake(t);
+  const r = await run(t, fake, 'single', ['flock_model=acme/model-x'], { env: { OPENAI_BASE_URL: undefined } });
+  assert.equal(fake.requests.length, 0);
+  assert.equal(r.summary.ok, false);
+  assert.match(r.summary.errors[0].message, /acme/);
+  assert.match(r.summary.errors[0].message, /OPENAI_BASE_URL/);
+});
+
+test('a minimal completion (no id, no model, no usage) is read; no made-up GenAI values', async (t) => {
+  const fake = await startFake(t);
+  fake.script([{ json: { choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(PIZZA) }, finish_reason: 'stop' }] } }]);
+  const r = await run(t, fake, 'single');
+  assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
+  assert.deepEqual(artifactsOf(r.summary, 'Pizza')[0].payload, PIZZA);
+  const [c] = callSpans(await allSpans(r.db));
+  assert.equal(attr(c.attributes, 'gen_ai.usage.input_tokens'), undefined, 'no usage: no token counts');
+  assert.equal(attr(c.attributes, 'gen_ai.usage.output_tokens'), undefined);
+  const id = attr(c.attributes, 'gen_ai.response.id');
+  assert.ok(id === undefined || id !== '', 'no empty gen_ai.response.id');
+});

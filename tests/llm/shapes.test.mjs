@@ -147,3 +147,55 @@ test('context: use_context=false sends none; max_context_artifacts keeps the lat
   assert.equal(ctx.length, 1);
   assert.equal(ctx[0].type, 'Pizza', 'the most recent earlier artifact is kept');
 });
+
+test('two output types with fan-out: {Pizza: [...], Drink: [...]}; one artifact per item', async (t) => {
+  const fake = await startFake(t);
+  fake.script([{ content: { Pizza: [PIZZA, P2], Drink: [DRINK] } }]);
+  const r = await run(t, fake, 'two_types', ['fan_out=true']);
+  assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
+  const s = fake.requests[0].body.response_format.json_schema.schema;
+  assert.equal(s.properties.Pizza.type, 'array');
+  strictPizza(s.properties.Pizza.items);
+  assert.equal(s.properties.Drink.type, 'array');
+  assert.deepEqual(artifactsOf(r.summary, 'Pizza').map((a) => a.payload), [PIZZA, P2]);
+  assert.deepEqual(artifactsOf(r.summary, 'Drink').map((a) => a.payload), [DRINK]);
+});
+
+test('a nested output type: the strict form reaches every nested object', async (t) => {
+  const fake = await startFake(t);
+  const meal = { pizza: PIZZA, drinks: [DRINK], review: null };
+  fake.script([{ content: meal }]);
+  const r = await run(t, fake, 'meal');
+  assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
+  const js = fake.requests[0].body.response_format.json_schema;
+  assert.equal(js.strict, true);
+  const s = js.schema;
+  assert.deepEqual([...s.required].sort(), ['drinks', 'pizza', 'review']);
+  assert.equal(s.additionalProperties, false);
+  strictPizza(s.properties.pizza);
+  const drink = s.properties.drinks.items;
+  assert.equal(drink.additionalProperties, false);
+  assert.deepEqual([...drink.required].sort(), ['alcoholic', 'name']);
+  const review = s.properties.review;
+  assert.ok(Array.isArray(review.type) && review.type.includes('object') && review.type.includes('null'), `an optional nested object may be null: ${JSON.stringify(review)}`);
+  assert.equal(review.additionalProperties, false);
+  assert.deepEqual([...review.required].sort(), ['score', 'verdict']);
+  // Strict mode does not know "nullable" anywhere in the tree.
+  assert.ok(!JSON.stringify(s).includes('"nullable"'), JSON.stringify(s));
+  assert.deepEqual(artifactsOf(r.summary, 'Meal').map((a) => a.payload), [meal], 'a null optional member is accepted');
+});
+
+test('an output with a map (no strict form): strict false, the answer still validated and published', async (t) => {
+  const fake = await startFake(t);
+  const prices = { prices: { truffle: 4.5, mozzarella: 1.25 }, note: null };
+  fake.script([{ content: { prices: { truffle: 'expensive' } } }, { content: prices }]);
+  const r = await run(t, fake, 'prices');
+  assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
+  const js = fake.requests[0].body.response_format.json_schema;
+  assert.equal(js.strict, false, 'a map cannot be expressed in strict mode');
+  assert.equal(js.schema.properties.prices.type, 'object');
+  assert.deepEqual(js.schema.properties.prices.additionalProperties, { type: 'number' });
+  assert.equal(fake.requests.length, 2, 'a map value of the wrong type is refused');
+  assert.match(fake.requests[1].body.messages.at(-1).content, /truffle/);
+  assert.deepEqual(artifactsOf(r.summary, 'PriceList')[0].payload.prices, prices.prices);
+});

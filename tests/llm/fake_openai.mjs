@@ -141,7 +141,8 @@ export class FakeOpenAI {
 
   // The base URL a client puts /chat/completions after.
   get base() {
-    return `http://127.0.0.1:${this.port}/v1`;
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.port}/v1`;
   }
 
   script(answers, otherwise = { auto: true }) {
@@ -150,7 +151,8 @@ export class FakeOpenAI {
     return this;
   }
 
-  async start() {
+  async start(host = '127.0.0.1') {
+    this.host = host;
     const server = http.createServer((req, res) => {
       this.#handle(req, res).catch((e) => {
         try {
@@ -166,7 +168,7 @@ export class FakeOpenAI {
     });
     await new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
+      server.listen(0, host, resolve);
     });
     this.server = server;
     this.port = server.address().port;
@@ -308,8 +310,8 @@ export class FakeOpenAI {
 }
 
 // A started fake, stopped after the test.
-export async function startFake(t) {
-  const f = await new FakeOpenAI().start();
+export async function startFake(t, { host } = {}) {
+  const f = await new FakeOpenAI().start(host);
   if (t) t.after(() => f.stop());
   return f;
 }

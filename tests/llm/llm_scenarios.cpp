@@ -46,6 +46,8 @@
 //   count=<n>                 publish n Ideas ("<idea> #i", correlation id
 //                             "<corr>-i") instead of one
 //   max_concurrency=<n>       (single) the agent's parallelism
+//   crumbs=<n>                first publish n Crumb{i} (consumed by no agent)
+//                             with the same correlation id
 #include <flock/flock.hpp>
 
 #include <chrono>
@@ -84,6 +86,9 @@ FLOCK_TYPE(Receipt, summary, total)
 struct Meal { Pizza pizza; std::vector<Drink> drinks; std::optional<Review> review; };
 struct PriceList { std::map<std::string, double> prices; std::optional<std::string> note; };
 FLOCK_TYPE(Meal, pizza, drinks, review)
+// Consumed by no agent: earlier artifacts of a correlation id (context).
+struct Crumb { int n = 0; };
+FLOCK_TYPE(Crumb, n)
 FLOCK_TYPE(PriceList, prices, note)
 }  // namespace llmscen
 
@@ -261,6 +266,8 @@ int run(const std::string& scenario, const Args& a) {
       out["trace_id"] = run->trace_id();
       out["workflow_span_id"] = run->span_id();
     }
+    const int crumbs = std::stoi(a.get("crumbs", "0"));
+    for (int i = 0; i < crumbs; ++i) flock.publish(Crumb{i}, popts);
     const int count = std::stoi(a.get("count", "1"));
     if (count == 1) {
       flock.publish(idea, popts);

@@ -167,3 +167,15 @@ test('429 past max_retries: the agent fails naming the rate limit', async (t) =>
   assert.equal(fake.requests.length, 3);
   assert.match(r.summary.errors[0].message, /after 3 attempts: HTTP 429: Rate limit reached for gpt-4o/);
 });
+
+test('a base URL without /v1 (404): not retried, the error names the URL asked', async (t) => {
+  const fake = await startFake(t);
+  const base = fake.base.replace(/\/v1$/, '');
+  const r = await run(t, fake, 'single', [`base_url=${base}`]);
+  assert.equal(fake.requests.length, 1);
+  assert.equal(fake.requests[0].path, '/chat/completions');
+  assert.equal(r.summary.ok, false);
+  const msg = r.summary.errors[0].message;
+  assert.match(msg, /HTTP 404/);
+  assert.ok(msg.includes(`${base}/chat/completions`), msg);
+});

@@ -199,3 +199,24 @@ test('an output with a map (no strict form): strict false, the answer still vali
   assert.match(fake.requests[1].body.messages.at(-1).content, /truffle/);
   assert.deepEqual(artifactsOf(r.summary, 'PriceList')[0].payload.prices, prices.prices);
 });
+
+test('context: earlier artifacts in the order they were published, the latest max_context_artifacts', async (t) => {
+  const fake = await startFake(t);
+  fake.script([{ content: PIZZA }]);
+  const r = await run(t, fake, 'single', ['crumbs=5', 'max_context_artifacts=3']);
+  assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
+  const ctx = userPayload(fake.requests[0]).context;
+  assert.deepEqual(ctx.map((c) => [c.type, c.payload.n, c.produced_by]), [['Crumb', 2, 'external'], ['Crumb', 3, 'external'], ['Crumb', 4, 'external']]);
+  const [f] = named(await allSpans(r.db), 'LLMEngine.fetch_conversation_context');
+  assert.equal(attr(f.attributes, 'context.artifact_count'), 3);
+});
+
+test('context: with more than a thousand earlier artifacts, still the latest ones', async (t) => {
+  const fake = await startFake(t);
+  fake.script([{ content: PIZZA }]);
+  const r = await run(t, fake, 'single', ['crumbs=1100'], { timeoutMs: 180000 });
+  assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
+  const ctx = userPayload(fake.requests[0]).context;
+  assert.equal(ctx.length, 20, 'max_context_artifacts (default 20)');
+  assert.deepEqual(ctx.map((c) => c.payload.n), Array.from({ length: 20 }, (_, i) => 1080 + i), 'the 20 most recent crumbs');
+});

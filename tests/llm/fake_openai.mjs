@@ -19,6 +19,8 @@
 //   { cut: n }         SSE: n chunks of the answer, then the socket is destroyed;
 //                      plain: the headers and half the body, then destroyed
 //   { stall: n }       SSE: n chunks of the answer, then nothing (never ends)
+//   { crlf, comments } SSE: CRLF line ends; ": keep-alive" comments and
+//                      "event:" lines between the chunks
 //   { noDone: true }   SSE: the chunks end cleanly but without `data: [DONE]`
 //   { sse: [lines] }   SSE: exactly these data payloads (objects are JSON'd)
 //   { hugeBytes: n }   a 200 completion of about n bytes (content of n 'x')
@@ -226,7 +228,7 @@ export class FakeOpenAI {
     });
     this.#notify();
 
-    if (req.method !== 'POST' || !/\/chat\/completions$/.test(req.url.split('?')[0])) {
+    if (req.method !== 'POST' || req.url.split('?')[0] !== '/v1/chat/completions') {
       return this.#send(res, 404, { error: { message: `no route ${req.method} ${req.url}`, type: 'invalid_request_error' } });
     }
     if (rec.parseError) {
@@ -269,7 +271,7 @@ export class FakeOpenAI {
       const payloads = streamChunks(content, meta).map((c) => JSON.stringify(c));
       if (answer.cut !== undefined) return this.#sse(res, payloads.slice(0, answer.cut), { done: false, destroy: true });
       if (answer.stall !== undefined) return this.#sse(res, payloads.slice(0, answer.stall), { done: false, hold: true });
-      return this.#sse(res, payloads, { done: !answer.noDone });
+      return this.#sse(res, payloads, { done: !answer.noDone, crlf: answer.crlf, comments: answer.comments });
     }
     const body = JSON.stringify(completion(content, meta));
     if (answer.cut !== undefined) {
@@ -290,11 +292,13 @@ export class FakeOpenAI {
     } catch {}
   }
 
-  async #sse(res, payloads, { done, destroy = false, hold = false }) {
+  async #sse(res, payloads, { done, destroy = false, hold = false, crlf = false, comments = false }) {
+    const nl = crlf ? '\r\n' : '\n';
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     for (const p of payloads) {
       if (res.destroyed) return;
-      res.write(`data: ${p}\n\n`);
+      if (comments) res.write(`: keep-alive${nl}${nl}event: message${nl}`);
+      res.write(`data: ${p}${nl}${nl}`);
       await sleep(5);
     }
     if (destroy) {
@@ -304,7 +308,7 @@ export class FakeOpenAI {
       return;
     }
     if (hold) return; // stalls mid-stream until stop()
-    if (done) res.write('data: [DONE]\n\n');
+    if (done) res.write(`data: [DONE]${nl}${nl}`);
     res.end();
   }
 }

@@ -99,3 +99,22 @@ test('a streamed refusal fails like a plain one', async (t) => {
   assert.equal(r.summary.ok, false);
   assert.match(r.summary.errors[0].message, /refused: No\./);
 });
+
+test('SSE with CRLF line ends, comment lines and event: fields (proxies) is read', async (t) => {
+  const fake = await startFake(t);
+  fake.script([{ content: PIZZA, crlf: true, comments: true, chunkSize: 5 }]);
+  const r = await run(t, fake, 'single', ['stream=true']);
+  assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
+  assert.equal(fake.requests.length, 1);
+  assert.deepEqual(artifactsOf(r.summary, 'Pizza').map((a) => a.payload), [PIZZA]);
+});
+
+test('streamed requests are retried on 429 (Retry-After) like plain ones', async (t) => {
+  const fake = await startFake(t);
+  fake.script([{ status: 429, headers: { 'Retry-After': '1' } }, { content: PIZZA }]);
+  const r = await run(t, fake, 'single', ['stream=true']);
+  assert.equal(r.summary.ok, true, JSON.stringify(r.summary.errors));
+  assert.equal(fake.requests.length, 2);
+  assert.ok(fake.requests[1].at - fake.requests[0].at >= 950);
+  assert.equal(fake.requests[1].body.stream, true);
+});

@@ -58,6 +58,9 @@ fi
 # The OpenTelemetry JavaScript packages the OTLP tests decode with.
 bash "$here/tests/otlp/install.sh"
 
+# The official OpenAI JavaScript client the LLM tests check their fake server with.
+bash "$here/tests/llm/install.sh"
+
 # The web dashboard's build tools (Vite, TypeScript, React), pinned by
 # web/package-lock.json.
 if [ ! -f "$here/web/node_modules/vite/package.json" ]; then

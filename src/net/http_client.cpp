@@ -148,6 +148,7 @@ HttpResult HttpClient::post(const HttpRequest& req) {
   result.retry_after = cap.retry_after;
   if (rc != CURLE_OK) {
     if (sink.too_large) {
+      result.too_large = true;
       result.error = "the answer is larger than " + std::to_string(req.max_response_bytes) + " bytes";
     } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
       result.error = "aborted";

@@ -21,6 +21,7 @@ struct HttpResult {
   std::string error;
   std::string body;
   std::optional<std::chrono::milliseconds> retry_after;
+  bool too_large = false;  // stopped at HttpRequest::max_response_bytes
 };
 
 struct HttpRequest {

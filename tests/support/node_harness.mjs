@@ -132,6 +132,18 @@ export function spawnScenario(bin, t, args, { env, cwd, timeoutMs, waitForMs }) 
   });
   handle.exited = new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    // A program that cannot be started at all (missing, being relinked):
+    // fail now with the reason instead of waiting out the timeout.
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      live.delete(child);
+      stderr += `spawn failed: ${err.message}\n`;
+      for (const w of waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.reject(new Error(`cannot start ${bin}: ${err.message}`));
+      }
+      resolve({ code: null, signal: null, error: err, stdout, stderr, lines: parseLines(stdout) });
+    });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       live.delete(child);

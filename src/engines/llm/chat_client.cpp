@@ -10,7 +10,8 @@ namespace flock::detail {
 
 namespace {
 
-bool retryable(long status) { return status == 0 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504; }
+// What OpenAI's own clients retry: no answer, 408, 409, 429 and any 5xx.
+bool retryable(long status) { return status == 0 || status == 408 || status == 409 || status == 429 || status >= 500; }
 
 // Parses the SSE lines of a streamed answer as they arrive.
 class StreamParser {
@@ -32,11 +33,13 @@ class StreamParser {
     buffer_.erase(0, start);
   }
   bool done() const { return done_; }
+  bool saw_nothing() const { return !saw_data_; }
   const std::string& error() const { return error_; }
 
  private:
   void handle(std::string_view line) {
     if (line.rfind("data:", 0) != 0) return;
+    saw_data_ = true;
     line.remove_prefix(5);
     while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
     if (line == "[DONE]") {
@@ -82,6 +85,7 @@ class StreamParser {
   const std::function<void(std::string_view)>& on_token_;
   std::string buffer_;
   bool done_ = false;
+  bool saw_data_ = false;
   std::string error_;
 };
 
@@ -123,6 +127,33 @@ ModelRef parse_model(const std::string& text) {
   auto slash = text.find('/');
   if (slash == std::string::npos) return {"openai", text};
   return {text.substr(0, slash), text.substr(slash + 1)};
+}
+
+UrlParts parse_url(const std::string& url) {
+  UrlParts out;
+  auto scheme_end = url.find("://");
+  std::string scheme = scheme_end == std::string::npos ? "http" : url.substr(0, scheme_end);
+  std::string rest = scheme_end == std::string::npos ? url : url.substr(scheme_end + 3);
+  auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  std::string path = slash == std::string::npos ? "" : rest.substr(slash);
+  if (auto at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+  out.port = scheme == "https" ? 443 : 80;
+  std::string port_text;
+  if (!authority.empty() && authority[0] == '[') {
+    auto close = authority.find(']');
+    out.host = authority.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    if (close != std::string::npos && close + 1 < authority.size() && authority[close + 1] == ':')
+      port_text = authority.substr(close + 2);
+  } else {
+    auto colon = authority.rfind(':');
+    out.host = authority.substr(0, colon);
+    if (colon != std::string::npos) port_text = authority.substr(colon + 1);
+  }
+  if (!port_text.empty() && port_text.find_first_not_of("0123456789") == std::string::npos && port_text.size() < 6)
+    out.port = std::stoll(port_text);
+  out.display = (scheme_end == std::string::npos ? "" : scheme + "://") + authority + path;
+  return out;
 }
 
 std::string default_base_url(const std::string& provider) {
@@ -191,7 +222,12 @@ ChatAnswer ChatClient::complete(const ChatRequest& request, Span& span, const st
     if (cancel.load()) throw ChatError("cancelled: the Flock is shutting down", 0);
     std::string problem;
     if (res.status == 200) {
-      if (options_.stream) {
+      Json plain;
+      if (options_.stream && parser.saw_nothing()) {
+        // A server that ignores stream: true answers with one plain completion.
+        plain = Json::parse(res.body, nullptr, false);
+      }
+      if (options_.stream && !(plain.is_object() && plain.contains("choices"))) {
         if (!parser.error().empty()) {
           problem = "the stream reported an error: " + parser.error();
         } else if (!parser.done() && answer.finish_reasons.empty()) {
@@ -202,7 +238,7 @@ ChatAnswer ChatClient::complete(const ChatRequest& request, Span& span, const st
           return answer;
         }
       } else {
-        Json parsed = Json::parse(res.body, nullptr, false);
+        Json parsed = plain.is_object() ? plain : Json::parse(res.body, nullptr, false);
         if (parsed.is_discarded() || !parsed.is_object()) {
           throw ChatError("the server's answer is not a chat completion (not JSON)", 200);
         }
@@ -220,8 +256,8 @@ ChatAnswer ChatClient::complete(const ChatRequest& request, Span& span, const st
     bool format_refused = res.status == 400 && request.format != AnswerFormat::Instructions &&
                           (res.body.find("response_format") != std::string::npos ||
                            res.body.find("json_schema") != std::string::npos);
-    if (!retryable(res.status) || attempt >= attempts) {
-      std::string what = "model call to " + req.url + " failed";
+    if (!retryable(res.status) || res.too_large || attempt >= attempts) {
+      std::string what = "model call to " + parse_url(req.url).display + " failed";
       if (attempt > 1) what += " after " + std::to_string(attempt) + " attempts";
       throw ChatError(what + ": " + problem, res.status, format_refused);
     }

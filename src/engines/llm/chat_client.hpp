@@ -87,4 +87,12 @@ class ChatClient {
 // Where an OpenAI-compatible provider listens when OPENAI_BASE_URL is unset.
 std::string default_base_url(const std::string& provider);
 
+// A URL's parts as spans report them: host without brackets or credentials.
+struct UrlParts {
+  std::string host;
+  std::int64_t port = 0;
+  std::string display;  // the URL without user:password@
+};
+UrlParts parse_url(const std::string& url);
+
 }  // namespace flock::detail

@@ -35,18 +35,19 @@ Json artifact_for_prompt(const Artifact& a, bool with_producer) {
   return j;
 }
 
-// host and port of a base URL, for server.address / server.port.
-std::pair<std::string, std::int64_t> host_port(const std::string& url) {
-  auto scheme = url.find("://");
-  std::string rest = scheme == std::string::npos ? url : url.substr(scheme + 3);
-  rest = rest.substr(0, rest.find('/'));
-  std::int64_t port = url.rfind("https", 0) == 0 ? 443 : 80;
-  auto colon = rest.rfind(':');
-  if (colon != std::string::npos && rest.find(']') == std::string::npos) {
-    port = std::atoll(rest.c_str() + colon + 1);
-    rest = rest.substr(0, colon);
+// OpenTelemetry GenAI message form: {role, parts: [{type: "text", content}]}.
+Json genai_messages(const Json& chat_messages) {
+  Json out = Json::array();
+  for (const Json& m : chat_messages) {
+    out.push_back(Json{{"role", m.value("role", "user")},
+                       {"parts", Json::array({Json{{"type", "text"}, {"content", m.value("content", "")}}})}});
   }
-  return {rest, port};
+  return out;
+}
+
+// What is fed back of an unusable answer: enough to correct, bounded.
+std::string bounded(const std::string& text, std::size_t max = 4000) {
+  return text.size() <= max ? text : text.substr(0, max) + "...[cut, " + std::to_string(text.size()) + " bytes]";
 }
 
 class LLMEngine : public Engine {
@@ -87,13 +88,13 @@ class LLMEngine : public Engine {
     for (int attempt = 1; attempt <= tries; ++attempt) {
       Span call = detail::start_auto_span("LLMEngine.call_model", SpanKind::Client);
       ContextScope scope(call.context());
-      auto [host, port] = host_port(client.base_url());
+      detail::UrlParts server = detail::parse_url(client.base_url());
       call.set_attribute("gen_ai.operation.name", "chat");
       call.set_attribute("gen_ai.provider.name", model.provider);
       call.set_attribute("gen_ai.request.model", model.model);
       call.set_attribute("gen_ai.output.type", "json");
-      call.set_attribute("server.address", host);
-      call.set_attribute("server.port", port);
+      call.set_attribute("server.address", server.host);
+      call.set_attribute("server.port", server.port);
       call.set_attribute("agent.name", ctx.agent_name());
       call.set_attribute("flock.llm.attempt", static_cast<std::int64_t>(attempt));
       if (options_.temperature) call.set_attribute("gen_ai.request.temperature", *options_.temperature);
@@ -102,7 +103,7 @@ class LLMEngine : public Engine {
       call.set_attribute("flock.llm.response_format", format == AnswerFormat::JsonSchema   ? "json_schema"
                                                       : format == AnswerFormat::JsonObject ? "json_object"
                                                                                            : "none");
-      if (record_content_) call.set_attribute("gen_ai.input.messages", messages.dump());
+      if (record_content_) call.set_attribute("gen_ai.input.messages", client.scrub(genai_messages(messages).dump()));
       ChatAnswer answer;
       try {
         answer = client.complete(req, call, orch.cancelled(), token_sink(ctx, call));
@@ -118,17 +119,18 @@ class LLMEngine : public Engine {
           continue;
         }
         call.record_exception(e);
-        throw std::runtime_error(std::string("LLM engine (") + model_text + "): " + e.what());
+        throw std::runtime_error(std::string("LLM engine (") + model_text + "): " + client.scrub(e.what()));
       }
-      call.set_attribute("gen_ai.response.id", answer.id);
+      if (!answer.id.empty()) call.set_attribute("gen_ai.response.id", answer.id);
       call.set_attribute("gen_ai.response.model", answer.model.empty() ? model.model : answer.model);
       if (!answer.finish_reasons.empty()) call.set_attribute("gen_ai.response.finish_reasons", answer.finish_reasons);
       if (answer.input_tokens) call.set_attribute("gen_ai.usage.input_tokens", *answer.input_tokens);
       if (answer.output_tokens) call.set_attribute("gen_ai.usage.output_tokens", *answer.output_tokens);
       call.set_attribute("flock.llm.http_attempts", static_cast<std::int64_t>(answer.attempts));
       if (record_content_) {
-        call.set_attribute("gen_ai.output.messages",
-                           Json::array({Json{{"role", "assistant"}, {"content", answer.content}}}).dump());
+        Json out = genai_messages(Json::array({Json{{"role", "assistant"}, {"content", answer.content}}}));
+        if (!answer.finish_reasons.empty()) out[0]["finish_reason"] = answer.finish_reasons[0];
+        call.set_attribute("gen_ai.output.messages", client.scrub(out.dump()));
       }
 
       std::string problem;
@@ -151,10 +153,10 @@ class LLMEngine : public Engine {
         return EvalResult{std::move(outputs)};
       }
       // Kept on the span: what the model said and why it was refused.
-      call.set_attribute("flock.llm.invalid_answer", answer.content);
+      call.set_attribute("flock.llm.invalid_answer", client.scrub(answer.content));
       call.set_status(StatusCode::Error, problem);
       last_problem = problem;
-      messages.push_back(Json{{"role", "assistant"}, {"content", answer.content}});
+      messages.push_back(Json{{"role", "assistant"}, {"content", bounded(answer.content)}});
       messages.push_back(Json{{"role", "user"},
                               {"content", "That answer cannot be used: " + problem +
                                               ". Answer again with only the JSON the schema describes."}});
@@ -168,9 +170,13 @@ class LLMEngine : public Engine {
     Span span = detail::start_auto_span("LLMEngine.fetch_conversation_context");
     Json context = Json::array();
     if (options_.use_context && options_.max_context_artifacts > 0) {
+      // The newest artifacts of the conversation: count first, then read the tail.
       ArtifactQuery q;
       q.correlation_id = ctx.correlation_id();
-      q.limit = 1000;
+      q.limit = 1;
+      std::size_t total = ctx.flock().store().query(q).total;
+      q.limit = options_.max_context_artifacts + inputs.artifacts.size();
+      q.offset = total > q.limit ? total - q.limit : 0;
       ArtifactPage page = ctx.flock().store().query(q);
       std::vector<ArtifactPtr> earlier;
       for (const auto& a : page.items) {

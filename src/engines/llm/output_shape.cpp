@@ -13,13 +13,32 @@ namespace {
 // OpenAI strict mode: every object closed, every property required (an
 // optional one as a union with null). Returns false where strict mode cannot
 // express the schema (open maps, free JSON).
+// "nullable" (OpenAPI) as JSON Schema: a type union with null.
+void nullable_to_union(Json& s) {
+  if (s.is_array()) {
+    for (auto& e : s) nullable_to_union(e);
+    return;
+  }
+  if (!s.is_object()) return;
+  if (!s.contains("nullable") || !s["nullable"].is_boolean()) {
+    for (auto& [k, v] : s.items()) nullable_to_union(v);
+    return;
+  }
+  if (s["nullable"].get<bool>() && s.contains("type") && s["type"].is_string()) {
+    s["type"] = Json::array({s["type"], "null"});
+  }
+  s.erase("nullable");
+  for (auto& [k, v] : s.items()) nullable_to_union(v);
+}
+
 bool strictify(Json& s) {
   if (!s.is_object()) return false;
   if (s.empty()) return false;  // any JSON
   bool ok = true;
-  if (s.value("nullable", false)) {
+  if (s.contains("nullable") && s["nullable"].is_boolean()) {
+    bool nullable = s["nullable"].get<bool>();
     s.erase("nullable");
-    if (s.contains("type") && s["type"].is_string()) s["type"] = Json::array({s["type"], "null"});
+    if (nullable && s.contains("type") && s["type"].is_string()) s["type"] = Json::array({s["type"], "null"});
   }
   if (s.contains("properties") && s["properties"].is_object()) {
     Json required = s.value("required", Json::array());
@@ -74,7 +93,11 @@ OutputShape::OutputShape(const std::vector<std::string>& types, bool fan_out) : 
   }
   Json strict = schema_;
   strict_ = strictify(strict);
-  if (strict_) schema_ = std::move(strict);
+  if (strict_) {
+    schema_ = std::move(strict);
+  } else {
+    nullable_to_union(schema_);
+  }
   name_ = schema_name_for(types_, fan_out_);
 }
 

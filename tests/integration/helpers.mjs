@@ -2,9 +2,9 @@
 // (tests/support/node_harness.mjs) set up for flock_scenarios, plus the
 // integration-only checks of the DuckDB trace store (span rows, trees).
 import assert from 'node:assert/strict';
-import { createHarness, duckdb, sleep, withDb, withDbWritable, HEX32, HEX16 } from '../support/node_harness.mjs';
+import { attr, createHarness, duckdb, sleep, withDb, withDbWritable, HEX32, HEX16 } from '../support/node_harness.mjs';
 
-export { duckdb, sleep, withDb, withDbWritable, HEX32, HEX16 };
+export { attr, duckdb, sleep, withDb, withDbWritable, HEX32, HEX16 };
 
 export const { scenarioBinary, tempDir, scenarioEnv, startScenario } = createHarness({
   binaryVar: 'FLOCK_SCENARIOS',
@@ -47,23 +47,6 @@ export function parseSpan(r) {
   return { ...r, attributes: j(r.attributes), events: j(r.events), links: j(r.links), resource: j(r.resource) };
 }
 
-// An attribute of a parsed span by its dotted key, following the nesting
-// (a key that is also a prefix keeps its value under the prefix object).
-export function attr(attrs, key) {
-  if (attrs && Object.prototype.hasOwnProperty.call(attrs, key)) return attrs[key];
-  const parts = key.split('.');
-  let cur = attrs;
-  for (const p of parts) {
-    if (cur === null || typeof cur !== 'object' || !(p in cur)) return undefined;
-    cur = cur[p];
-  }
-  if (cur !== null && typeof cur === 'object' && !Array.isArray(cur)) {
-    // A value that is also a prefix: the only scalar member holds it.
-    const scalars = Object.entries(cur).filter(([, v]) => v === null || typeof v !== 'object');
-    return scalars.length === 1 ? scalars[0][1] : cur;
-  }
-  return cur;
-}
 
 // Builds the tree of one trace: { span, children: [...] } sorted by start.
 export function buildTree(spans) {

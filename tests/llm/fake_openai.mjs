@@ -28,6 +28,7 @@
 // `otherwise` (default { auto: true }) answers once the script is used up.
 import http from 'node:http';
 import net from 'node:net';
+import { Waiters } from '../support/node_harness.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -135,7 +136,7 @@ export class FakeOpenAI {
     this.otherwise = { auto: true };
     this.server = null;
     this.sockets = new Set();
-    this.waiters = [];
+    this.waiters = new Waiters('fake_openai', () => `${this.requests.length} requests`);
     this.port = 0;
     this.inflight = 0; // requests not answered yet
     this.maxInflight = 0;
@@ -189,26 +190,13 @@ export class FakeOpenAI {
 
   // Resolves when pred(fake) holds; rejects after ms.
   waitFor(pred, ms = 30000, what = 'a condition') {
-    if (pred(this)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const w = { pred, resolve };
-      w.timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`fake_openai: timed out after ${ms} ms waiting for ${what}; ${this.requests.length} requests`));
-      }, ms);
-      this.waiters.push(w);
-    });
+    return this.waiters.waitFor(this, pred, ms, what);
   }
 
   #notify() {
-    for (const w of [...this.waiters]) {
-      if (w.pred(this)) {
-        clearTimeout(w.timer);
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
+    this.waiters.notify(this);
   }
+
 
   async #handle(req, res) {
     const chunks = [];

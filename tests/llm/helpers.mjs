@@ -3,10 +3,10 @@
 // that starts a scenario against a fake model server and returns its summary
 // line, and readers of the spans in its DuckDB file.
 import assert from 'node:assert/strict';
-import { createHarness, sleep, withDb, HEX32, HEX16 } from '../support/node_harness.mjs';
+import { attr, createHarness, sleep, withDb, HEX32, HEX16 } from '../support/node_harness.mjs';
 import { startFake } from './fake_openai.mjs';
 
-export { sleep, withDb, HEX32, HEX16, startFake };
+export { attr, sleep, withDb, HEX32, HEX16, startFake };
 
 // A distinctive API key: it must never show up in spans, stdout or stderr.
 export const API_KEY = 'sk-flocktest-9Zq7LeakCanary3xW4vT2';
@@ -67,21 +67,6 @@ export async function spansAsText(dbPath) {
   });
 }
 
-// An attribute by its dotted key, following the nesting of the stored JSON
-// (a key that is also a prefix keeps its value under the prefix object).
-export function attr(attrs, key) {
-  if (attrs && Object.prototype.hasOwnProperty.call(attrs, key)) return attrs[key];
-  let cur = attrs;
-  for (const p of key.split('.')) {
-    if (cur === null || typeof cur !== 'object' || !(p in cur)) return undefined;
-    cur = cur[p];
-  }
-  if (cur !== null && typeof cur === 'object' && !Array.isArray(cur)) {
-    const scalars = Object.entries(cur).filter(([, v]) => v === null || typeof v !== 'object');
-    return scalars.length === 1 ? scalars[0][1] : cur;
-  }
-  return cur;
-}
 
 export const named = (spans, name) => spans.filter((s) => s.name === name);
 export const callSpans = (spans) => named(spans, 'LLMEngine.call_model');

@@ -18,6 +18,7 @@ import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
+import { Waiters } from '../support/node_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root');
@@ -262,7 +263,7 @@ export class Receiver {
     this.server = null;
     this.sockets = new Set();
     this.held = [];
-    this.waiters = [];
+    this.waiters = new Waiters('receiver', () => `${this.requests.length} requests, ${this.spans.length} spans`);
   }
 
   get base() {
@@ -313,26 +314,13 @@ export class Receiver {
 
   // Resolves when pred(receiver) is true; rejects after ms.
   waitFor(pred, ms = 60000, what = 'a condition') {
-    if (pred(this)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const w = { pred, resolve };
-      w.timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`receiver: timed out after ${ms} ms waiting for ${what}; ${this.requests.length} requests, ${this.spans.length} spans`));
-      }, ms);
-      this.waiters.push(w);
-    });
+    return this.waiters.waitFor(this, pred, ms, what);
   }
 
   #notify() {
-    for (const w of [...this.waiters]) {
-      if (w.pred(this)) {
-        clearTimeout(w.timer);
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
+    this.waiters.notify(this);
   }
+
 
   async #handle(req, res) {
     const chunks = [];

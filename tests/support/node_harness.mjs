@@ -242,3 +242,52 @@ export async function withDb(dbPath, fn, { timeoutMs = 30000 } = {}) {
 export async function withDbWritable(dbPath, fn) {
   return withConnection(await duckdb.DuckDBInstance.create(dbPath), fn);
 }
+
+// An attribute by its dotted key, following the nesting of the stored JSON
+// (a key that is also a prefix keeps its value under the prefix object, as
+// its only scalar member).
+export function attr(attrs, key) {
+  if (attrs && Object.prototype.hasOwnProperty.call(attrs, key)) return attrs[key];
+  let cur = attrs;
+  for (const p of key.split('.')) {
+    if (cur === null || typeof cur !== 'object' || !(p in cur)) return undefined;
+    cur = cur[p];
+  }
+  if (cur !== null && typeof cur === 'object' && !Array.isArray(cur)) {
+    const scalars = Object.entries(cur).filter(([, v]) => v === null || typeof v !== 'object');
+    return scalars.length === 1 ? scalars[0][1] : cur;
+  }
+  return cur;
+}
+
+// Promises that settle when a predicate over a fake server's state holds:
+// the server calls notify() after every request it records.
+export class Waiters {
+  constructor(label, describe) {
+    this.label = label;
+    this.describe = describe;  // () => text about the state, for timeouts
+    this.list = [];
+  }
+
+  waitFor(subject, pred, ms, what) {
+    if (pred(subject)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const w = { pred, resolve };
+      w.timer = setTimeout(() => {
+        this.list.splice(this.list.indexOf(w), 1);
+        reject(new Error(`${this.label}: timed out after ${ms} ms waiting for ${what}; ${this.describe()}`));
+      }, ms);
+      this.list.push(w);
+    });
+  }
+
+  notify(subject) {
+    for (const w of [...this.list]) {
+      if (w.pred(subject)) {
+        clearTimeout(w.timer);
+        this.list.splice(this.list.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  }
+}

@@ -48,11 +48,15 @@
 //   max_concurrency=<n>       (single) the agent's parallelism
 //   crumbs=<n>                first publish n Crumb{i} (consumed by no agent)
 //                             with the same correlation id
+//   serve=true                serve the HTTP API on a free port first, print
+//                             {"serving": url}, and publish only once a file
+//                             named "go" exists in the working directory
 #include <flock/flock.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -259,6 +263,19 @@ int run(const std::string& scenario, const Args& a) {
   flock::Flock flock(flock_model(a));
   build(flock, scenario, a);
   out["model"] = flock.model();
+  std::optional<flock::DashboardServer> server;
+  if (a.get("serve", "false") == "true") {
+    flock::ServeOptions so;
+    so.port = 0;
+    so.dashboard = false;
+    so.print_url = false;
+    server.emplace(flock, so);
+    server->start();
+    emit(Json{{"serving", server->url()}});
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists("go") && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 
   auto work = [&](std::optional<flock::TracedRun>& run) {
     if (a.has("traced") || scenario == "chain3") {

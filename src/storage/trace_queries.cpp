@@ -67,7 +67,21 @@ bool TraceQueries::store_exists() const {
 
 Json TraceQueries::list_traces(const TraceFilter& f) const {
   Json empty{{"items", Json::array()}, {"total", 0}};
-  return with_store(path_, empty, [&](DuckConnection& con) { return list_traces(con, f); });
+  return with_store(path_, empty, [&](DuckConnection& con) {
+    // Both phases read one snapshot, while the writer may be appending.
+    con.execute("BEGIN TRANSACTION READ ONLY");
+    try {
+      Json out = list_traces(con, f);
+      con.execute("COMMIT");
+      return out;
+    } catch (...) {
+      try {
+        con.execute("ROLLBACK");
+      } catch (const DuckDbError&) {
+      }
+      throw;
+    }
+  });
 }
 
 Json TraceQueries::list_traces(DuckConnection& con, const TraceFilter& f) {
@@ -168,8 +182,10 @@ Json TraceQueries::list_traces(DuckConnection& con, const TraceFilter& f) {
         id_params);
     std::map<std::string, Json> by_id;
     for (auto& e : extra) by_id[e["trace_id"].get<std::string>()] = e;
+    const Json none = Json::object();
     for (auto& r : rows) {
-      Json& e = by_id[r["trace_id"].get<std::string>()];
+      auto found = by_id.find(r["trace_id"].get<std::string>());
+      const Json& e = found == by_id.end() ? none : found->second;
       Json item{{"trace_id", r["trace_id"]},
                 {"root_name", r["root_name"]},
                 {"workflow_name", e.value("workflow_name", Json(nullptr))},

@@ -93,6 +93,11 @@ std::vector<Orchestrator::AgentInfo> Orchestrator::agents() const {
   return out;
 }
 
+void Orchestrator::add_to_blackboard(const ArtifactPtr& artifact) {
+  store_.add(artifact);
+  if (events_.active()) events_.emit(FlockEvent{FlockEvent::Kind::ArtifactPublished, artifact, {}, {}, {}, {}, {}});
+}
+
 ArtifactPtr Orchestrator::make_artifact(const std::string& type, Json payload, std::string produced_by,
                                         std::string correlation_id, std::vector<std::string> tags) {
   auto a = std::make_shared<Artifact>();
@@ -139,8 +144,7 @@ ArtifactPtr Orchestrator::publish_external(const std::string& type, Json payload
   span.set_attribute("artifact.id", artifact->id);
   span.set_attribute("correlation_id", artifact->correlation_id);
   if (!artifact->tags.empty()) span.set_attribute("artifact.tags", artifact->tags);
-  store_.add(artifact);
-  if (events_.active()) events_.emit(FlockEvent{FlockEvent::Kind::ArtifactPublished, artifact, {}, {}, {}, {}, {}});
+  add_to_blackboard(artifact);
   schedule(artifact, span.context(), nullptr);
   span.set_status(StatusCode::Ok);
   return artifact;
@@ -149,8 +153,7 @@ ArtifactPtr Orchestrator::publish_external(const std::string& type, Json payload
 ArtifactPtr Orchestrator::publish_output(const AgentSpec& producer, const Output& out,
                                          const std::string& correlation_id, const SpanContext& parent) {
   ArtifactPtr artifact = make_artifact(out.type, out.payload, producer.name, correlation_id, {});
-  store_.add(artifact);
-  if (events_.active()) events_.emit(FlockEvent{FlockEvent::Kind::ArtifactPublished, artifact, {}, {}, {}, {}, {}});
+  add_to_blackboard(artifact);
   schedule(artifact, parent, &producer);
   return artifact;
 }

@@ -57,6 +57,8 @@ class Orchestrator {
  private:
   ArtifactPtr make_artifact(const std::string& type, Json payload, std::string produced_by,
                             std::string correlation_id, std::vector<std::string> tags);
+  // Onto the blackboard, and told to observers (the live event stream).
+  void add_to_blackboard(const ArtifactPtr& artifact);
   void schedule(const ArtifactPtr& artifact, const SpanContext& parent, const AgentSpec* producer);
   void freeze(AgentSpec& spec);
   void start_locked(AgentSpec& spec, AgentTask task);

@@ -118,15 +118,6 @@ std::string normalized_trace_id(const std::string& id) {
   return lower(id);
 }
 
-Json artifact_json(const Artifact& a) {
-  return Json{{"id", a.id},
-              {"type", a.type},
-              {"payload", *a.payload},
-              {"produced_by", a.produced_by},
-              {"correlation_id", a.correlation_id},
-              {"tags", a.tags},
-              {"created_at", iso8601_ns(a.created_at_ns)}};
-}
 
 bool constant_time_equal(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
@@ -135,15 +126,17 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-// On loopback, a request naming another host is a DNS-rebinding attempt.
-bool loopback_host(const std::string& host_header) {
-  std::string host = host_header;
+
+}  // namespace
+
+bool is_loopback_host(const std::string& host_or_host_header) {
+  std::string host = lower(host_or_host_header);
+  if (host == "::1") return true;  // a bare IPv6 address (a bind address)
   if (!host.empty() && host[0] == '[') {
     host = host.substr(0, host.find(']') + 1);
   } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
     host = host.substr(0, colon);
   }
-  host = lower(host);
   if (host == "localhost" || host == "[::1]") return true;
   // A numeric 127.a.b.c only: "127.0.0.1.evil.example" is a name, not loopback.
   int parts = 0;
@@ -162,7 +155,16 @@ bool loopback_host(const std::string& host_header) {
   return parts == 4 && host.rfind("127.", 0) == 0;
 }
 
-}  // namespace
+Json artifact_json(const Artifact& a, bool with_payload) {
+  Json j{{"id", a.id},
+         {"type", a.type},
+         {"produced_by", a.produced_by},
+         {"correlation_id", a.correlation_id},
+         {"tags", a.tags},
+         {"created_at", iso8601_ns(a.created_at_ns)}};
+  if (with_payload) j["payload"] = *a.payload;
+  return j;
+}
 
 ApiRouter::ApiRouter(Flock* flock, std::string trace_store, ServeOptions options, std::string token,
                      EventHub& events, std::unique_ptr<StaticFiles> files, bool loopback)
@@ -181,7 +183,7 @@ Response ApiRouter::handle(const Request& req) const {
                                                        *origin) != options_.cors_origins.end();
   try {
     const std::string* host = req.header("host");
-    if (loopback_ && host != nullptr && !loopback_host(*host)) {
+    if (loopback_ && host != nullptr && !is_loopback_host(*host)) {
       throw HttpError{403, "this server answers on loopback only; Host '" + *host + "' is not a loopback name"};
     }
     // A state-changing request from another site's page: refused unless that

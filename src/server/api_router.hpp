@@ -12,6 +12,13 @@
 
 namespace flock::detail {
 
+// True for localhost, [::1]/::1 and a numeric 127.a.b.c, with or without a
+// port: the addresses that count as loopback for binding and for Host.
+bool is_loopback_host(const std::string& host_or_host_header);
+
+// An artifact as the API shows it; the payload is left out for live events.
+Json artifact_json(const Artifact& a, bool with_payload = true);
+
 class ApiRouter {
  public:
   // flock may be null (a trace file alone).

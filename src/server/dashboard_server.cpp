@@ -28,10 +28,6 @@ using detail::EventHub;
 
 namespace {
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
 std::vector<std::string> split_origins(const char* env) {
   std::vector<std::string> out;
   if (env == nullptr) return out;
@@ -90,19 +86,14 @@ struct DashboardServer::Impl {
   bool started = false;
   bool stopped = false;
   std::once_flag stop_once;
+  void request_stop();  // wait() returns; nothing is joined
   void stop_now();
 
   void on_flock_event(const detail::FlockEvent& ev) {
     if (!hub.has_subscribers()) return;
     using K = detail::FlockEvent::Kind;
     if (ev.kind == K::ArtifactPublished) {
-      const Artifact& a = *ev.artifact;
-      hub.publish("artifact", dump(Json{{"id", a.id},
-                                        {"type", a.type},
-                                        {"produced_by", a.produced_by},
-                                        {"correlation_id", a.correlation_id},
-                                        {"tags", a.tags},
-                                        {"created_at", detail::iso8601_ns(a.created_at_ns)}}));
+      hub.publish("artifact", dump(detail::artifact_json(*ev.artifact, /*with_payload=*/false)));
       return;
     }
     if (ev.kind == K::LlmToken) {
@@ -148,24 +139,22 @@ struct DashboardServer::Impl {
       lock.unlock();
       try {
         std::error_code ec;
-        if (std::filesystem::exists(store, ec)) {
+        if (watermark < 0) {
+          take_watermark();
+        } else if (std::filesystem::exists(store, ec)) {
           auto lease = detail::StoreFile::at(store).share(false);
           detail::DuckConnection con(lease.db());
-          if (watermark < 0) {
-            watermark = con.query_int("SELECT coalesce(max(end_time), 0) FROM spans");
-          } else {
-            Json rows = con.query_objects(
-                "SELECT trace_id, span_id, parent_id, name, start_time, end_time, duration_ms, status_code, "
-                "json_extract_string(attributes, '$.agent.name') AS agent_name, "
-                "json_extract_string(attributes, '$.workflow.name') AS workflow_name FROM spans WHERE end_time > ? "
-                "ORDER BY end_time LIMIT 1000",
-                {watermark});
-            for (auto& r : rows) {
-              watermark = std::max(watermark, r["end_time"].get<std::int64_t>());
-              if (r["agent_name"].is_null()) r.erase("agent_name");
-              if (r["workflow_name"].is_null()) r.erase("workflow_name");
-              hub.publish("span", dump(r));
-            }
+          Json rows = con.query_objects(
+              "SELECT trace_id, span_id, parent_id, name, start_time, end_time, duration_ms, status_code, "
+              "json_extract_string(attributes, '$.agent.name') AS agent_name, "
+              "json_extract_string(attributes, '$.workflow.name') AS workflow_name FROM spans WHERE end_time > ? "
+              "ORDER BY end_time LIMIT 1000",
+              {watermark});
+          for (auto& r : rows) {
+            watermark = std::max(watermark, r["end_time"].get<std::int64_t>());
+            if (r["agent_name"].is_null()) r.erase("agent_name");
+            if (r["workflow_name"].is_null()) r.erase("workflow_name");
+            hub.publish("span", dump(r));
           }
         }
       } catch (const std::exception&) {
@@ -197,7 +186,7 @@ int DashboardServer::start() {
     if (const char* env = std::getenv("FLOCK_API_TOKEN")) token = env;
   }
   if (o.cors_origins.empty()) o.cors_origins = split_origins(std::getenv("FLOCK_API_CORS_ORIGINS"));
-  bool loopback = is_loopback(o.host);
+  bool loopback = detail::is_loopback_host(o.host);
   if (!loopback && token.empty()) {
     throw std::runtime_error("refusing to serve on " + o.host +
                              " without an API token: set FLOCK_API_TOKEN (every route but /api/health then needs "
@@ -251,31 +240,26 @@ void DashboardServer::stop() {
   std::call_once(m.stop_once, [&m] { m.stop_now(); });
 }
 
+void DashboardServer::Impl::request_stop() {
+  {
+    std::lock_guard lock(mu);
+    stopped = true;
+  }
+  cv.notify_all();
+  hub.close();
+  http.stop();
+}
+
 void DashboardServer::Impl::stop_now() {
   Impl& m = *this;
-  {
-    std::lock_guard lock(m.mu);
-    m.stopped = true;
-  }
-  m.cv.notify_all();
+  m.request_stop();
   if (m.flock_listener != 0) m.flock->internals().events().remove(m.flock_listener);
   if (m.span_tap != 0) detail::remove_span_tap(m.span_tap);
-  m.hub.close();
-  m.http.stop();
   if (m.server_thread.joinable() && m.server_thread.get_id() != std::this_thread::get_id()) m.server_thread.join();
   if (m.poller.joinable() && m.poller.get_id() != std::this_thread::get_id()) m.poller.join();
 }
 
-void DashboardServer::request_stop() {
-  Impl& m = *impl_;
-  {
-    std::lock_guard lock(m.mu);
-    m.stopped = true;
-  }
-  m.cv.notify_all();
-  m.hub.close();
-  m.http.stop();
-}
+void DashboardServer::request_stop() { impl_->request_stop(); }
 
 int DashboardServer::port() const { return impl_->port; }
 

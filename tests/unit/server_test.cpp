@@ -319,3 +319,12 @@ TEST_F(ServerTest, ReadersShareTheWritersInstance) {
   EXPECT_EQ(detail::TraceQueries(path_).stats()["total_spans"], written);
   EXPECT_EQ(detail::TraceQueries(path_).list_traces(detail::TraceFilter{})["total"], 40);
 }
+
+// One rule decides what is loopback, for the bind address and for Host.
+TEST(Loopback, NumericLoopbackNamesOnly) {
+  for (const char* yes : {"127.0.0.1", "127.0.0.1:8344", "127.1.2.3", "localhost", "localhost:80", "::1", "[::1]:8344"})
+    EXPECT_TRUE(detail::is_loopback_host(yes)) << yes;
+  for (const char* no : {"0.0.0.0", "10.0.0.1", "127.0.0.1.evil.example", "127.attacker.example:80", "[::2]:80",
+                         "127.0.0.256", "localhost.evil"})
+    EXPECT_FALSE(detail::is_loopback_host(no)) << no;
+}

@@ -1,45 +1,39 @@
 #!/usr/bin/env bash
 # Installs everything the build, demo and tests need. Idempotent: a second run
-# only checks. Debian packages are pinned to bookworm's versions; DuckDB 1.4.4
-# (libduckdb.so and duckdb.h) and the Node DuckDB client come from npm, pinned
-# in deps/package-lock.json.
+# only checks.
+#
+# Debian packages are installed by name from the release, never pinned to an
+# exact version: Debian keeps only the newest security build of a package, so
+# an exact pin stops installing at its next update. Where a minimum version
+# matters, scripts/check-versions.sh checks it after the install. npm packages
+# (DuckDB 1.4.4's libduckdb.so and duckdb.h, the Node DuckDB client, the web
+# and test tools) are pinned exactly by their package-lock.json files.
+#
+# FLOCK_SKIP_BROWSER=1 skips Chromium and playwright-core (the demo needs
+# neither). scripts/apt-packages.sh lists every Debian package named here.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=apt-packages.sh
+source "$here/scripts/apt-packages.sh"
 
-apt_pkgs=(
-  "build-essential=12.9"
-  "cmake=3.25.1-1"
-  "ninja-build=1.11.1-2~deb12u1"
-  "ccache=4.8+really4.7.5-1"
-  "pkg-config=1.8.1-1"
-  "nlohmann-json3-dev=3.11.2-2"
-  "libcli11-dev=2.1.2+ds-1"
-  "libreaderwriterqueue-dev=1.0.6-1"
-  "libgtest-dev=1.12.1-0.2"
-  "libgmock-dev=1.12.1-0.2"
-  "libbenchmark-dev=1.7.1-1"
-  "libprotobuf-dev=3.21.12-3+deb12u1"
-  "protobuf-compiler=3.21.12-3+deb12u1"
-  "libcurl4-openssl-dev=7.88.1-10+deb12u15"
-  "zlib1g-dev=1:1.2.13.dfsg-1"
-  "libcpp-httplib-dev=0.11.4+ds-1+deb12u1"
-)
+pkgs=("${FLOCK_APT_BUILD[@]}")
+[ "${FLOCK_SKIP_BROWSER:-0}" = "1" ] || pkgs+=("${FLOCK_APT_BROWSER[@]}")
 
 missing=()
-for spec in "${apt_pkgs[@]}"; do
-  name="${spec%%=*}"; want="${spec#*=}"
-  have="$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)"
-  [ "$have" = "$want" ] || missing+=("$spec")
+for name in "${pkgs[@]}"; do
+  status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$name" 2>/dev/null || true)"
+  [ "${status:0:2}" = "ii" ] || missing+=("$name")
 done
 command -v node >/dev/null 2>&1 || missing+=("nodejs")
 command -v npm >/dev/null 2>&1 || missing+=("npm")
 
 if [ "${#missing[@]}" -gt 0 ]; then
-  echo "install-deps: installing ${missing[*]}"
+  echo "install-deps: apt-get install ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+bash "$here/scripts/check-versions.sh"
 
 # npm: DuckDB's official shared library + header, and @duckdb/node-api for tests.
 # --ignore-scripts: the duckdb package's install script would download a
@@ -68,8 +62,7 @@ if [ ! -f "$here/web/node_modules/vite/package.json" ]; then
   (cd "$here/web" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# Debian's Chromium and playwright-core for the browser tests (skipped by
-# FLOCK_SKIP_BROWSER=1, e.g. for the demo alone).
-if [ "${FLOCK_SKIP_BROWSER:-0}" != "1" ] && [ -f "$here/tests/browser/install.sh" ]; then
+# playwright-core for the browser tests (Chromium itself came from apt above).
+if [ "${FLOCK_SKIP_BROWSER:-0}" != "1" ]; then
   bash "$here/tests/browser/install.sh"
 fi

@@ -44,7 +44,10 @@ struct TraceConfig {
   QueueFullPolicy queue_full_policy = QueueFullPolicy::Wait;  // FLOCK_TRACE_QUEUE_POLICY
   std::size_t thread_queue_capacity = 8192;         // spans buffered per producing thread
   std::size_t max_pending_spans = 262144;           // spans the processor holds while an exporter retries
+  std::size_t max_pending_bytes = 256u << 20;       // FLOCK_TRACE_MAX_QUEUE_BYTES: the same bound in bytes
   std::chrono::milliseconds flush_interval{500};    // FLOCK_TRACE_FLUSH_MS
+  std::chrono::milliseconds exit_grace{5000};       // FLOCK_TRACE_EXIT_GRACE_MS: at exit, how long
+                                                    // an exporter that cannot write is waited for
   bool handle_signals = true;                       // flush on SIGINT/SIGTERM
   // OTLP export beside the file: set when the environment names an
   // endpoint (OTEL_EXPORTER_OTLP_ENDPOINT, ..._TRACES_ENDPOINT) or
@@ -67,6 +70,9 @@ struct TraceStats {
   std::uint64_t spans_lost = 0;         // an exporter failed permanently
   std::uint64_t export_retries = 0;     // exports answered Retry
   std::uint64_t spans_pending = 0;      // held by the processor right now
+  std::uint64_t bytes_pending = 0;      // their approximate size
+  std::uint64_t max_pending_bytes = 0;  // the bound on bytes_pending
+  std::uint64_t queue_full = 0;         // times the processor's bound was reached
   std::optional<OtlpExporterStats> otlp;  // when OTLP export is on
 };
 

@@ -237,6 +237,12 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "flock: " << e.what() << "\n";
+    // A query that did not stop when interrupted is still inside DuckDB:
+    // leave without running destructors under it.
+    if (flock::detail::runaway_sql_queries() > 0) {
+      std::cerr.flush();
+      std::_Exit(1);
+    }
     return 1;
   }
   return 2;

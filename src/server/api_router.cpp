@@ -43,15 +43,46 @@ std::string lower(std::string s) {
   return s;
 }
 
+// Longest query parameter accepted: filters are names and ids, not documents.
+constexpr std::size_t kMaxParamBytes = 4096;
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    std::uint32_t cp = n == 1 ? c : (c & (0x7f >> n));
+    for (std::size_t k = 1; k < n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    // Overlong forms, surrogates and code points past Unicode are not UTF-8.
+    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::optional<std::string> text_param(const Request& req, const char* name) {
   const std::string* v = req.param(name);
   if (v == nullptr || v->empty()) return std::nullopt;
+  if (v->size() > kMaxParamBytes) {
+    throw HttpError{400, std::string(name) + " is " + std::to_string(v->size()) + " bytes long; at most " +
+                             std::to_string(kMaxParamBytes) + " are accepted"};
+  }
+  if (!valid_utf8(*v) || v->find('\0') != std::string::npos) {
+    throw HttpError{400, std::string(name) + " must be UTF-8 text without NUL bytes"};
+  }
   return *v;
 }
 
 std::int64_t int_param(const Request& req, const char* name, std::int64_t fallback, std::int64_t lo, std::int64_t hi) {
-  const std::string* v = req.param(name);
-  if (v == nullptr || v->empty()) return fallback;
+  auto text = text_param(req, name);
+  if (!text) return fallback;
+  const std::string* v = &*text;
   std::int64_t out = 0;
   auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
   if (ec != std::errc() || end != v->data() + v->size()) {
@@ -65,8 +96,9 @@ std::int64_t int_param(const Request& req, const char* name, std::int64_t fallba
 }
 
 std::optional<double> number_param(const Request& req, const char* name) {
-  const std::string* v = req.param(name);
-  if (v == nullptr || v->empty()) return std::nullopt;
+  auto text = text_param(req, name);
+  if (!text) return std::nullopt;
+  const std::string* v = &*text;
   double out = 0;
   auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
   if (ec != std::errc() || end != v->data() + v->size() || !(out >= 0) || out > 1e15) {
@@ -205,10 +237,10 @@ Response ApiRouter::handle(const Request& req) const {
   } catch (const HttpError& e) {
     res = error(e.status, e.message);
   } catch (const QueryRefused& e) {
-    int status = e.reason() == QueryRefused::Reason::Forbidden ? 403
-                 : e.reason() == QueryRefused::Reason::TimedOut ? 408
-                                                                : 400;
+    using R = QueryRefused::Reason;
+    int status = e.reason() == R::Forbidden ? 403 : e.reason() == R::TimedOut ? 408 : e.reason() == R::Busy ? 503 : 400;
     res = error(status, e.what());
+    if (status == 503) res.headers.emplace_back("Retry-After", "1");
   } catch (const DuckDbError& e) {
     std::string what = e.what();
     if (is_lock_conflict(what)) {
@@ -241,13 +273,17 @@ Response ApiRouter::route(const Request& req) const {
   const bool post = req.method == "POST";
   if (p.rfind("/api/", 0) != 0 && p != "/api") {
     if (!get) throw HttpError{405, "method " + req.method + " not allowed on " + p};
+    // The raw target, not the transport's decoded path: the file check
+    // decodes once itself and refuses what decoding could hide.
+    std::string_view raw = req.raw_target;
+    raw = raw.substr(0, raw.find('?'));
     if (options_.dashboard && files_) {
-      if (auto r = files_->serve(p)) return *r;
+      if (auto r = files_->serve(raw)) return *r;
     }
-    if (p == "/" && options_.dashboard) {
+    if (raw == "/" && options_.dashboard) {
       throw HttpError{404, "the dashboard files were not found: build the web dashboard or set FLOCK_WEB_ROOT"};
     }
-    throw HttpError{404, "no such path: " + p};
+    throw HttpError{404, "no such file"};
   }
   if (p == "/api/health") {
     if (!get) throw HttpError{405, "use GET on /api/health"};

@@ -39,6 +39,7 @@ struct Server::Impl {
     Request req;
     req.method = in.method;
     req.path = in.path;
+    req.raw_target = in.target;
     for (const auto& [k, v] : in.params) req.query.emplace_back(k, v);
     for (const auto& [k, v] : in.headers) req.headers.emplace_back(lower(k), v);
     req.body = in.body;

@@ -13,7 +13,8 @@ namespace flock_http {
 
 struct Request {
   std::string method;
-  std::string path;  // decoded, without the query
+  std::string path;        // decoded, without the query
+  std::string raw_target;  // the request-target exactly as received
   std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;

@@ -32,6 +32,7 @@ std::optional<std::string> read_file(const fs::path& p) {
   if (!in) return std::nullopt;
   std::ostringstream ss;
   ss << in.rdbuf();
+  if (!in.good() && !in.eof()) return std::nullopt;
   return ss.str();
 }
 
@@ -40,30 +41,78 @@ bool has_index(const fs::path& dir) {
   return !dir.empty() && fs::is_regular_file(dir / "index.html", ec);
 }
 
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// True when `inner` is `root` or below it (both canonical).
+bool is_within(const fs::path& root, const fs::path& inner) {
+  auto r = root.begin();
+  auto i = inner.begin();
+  for (; r != root.end(); ++r, ++i) {
+    if (i == inner.end() || *r != *i) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-std::optional<flock_http::Response> StaticFiles::serve(const std::string& path) const {
-  if (root_.empty() || path.empty() || path[0] != '/') return std::nullopt;
-  // No way out of the root: reject any dot-dot segment outright.
-  fs::path rel = fs::path(path.substr(1)).lexically_normal();
-  for (const auto& part : rel) {
-    if (part == "..") return std::nullopt;
+std::optional<std::string> safe_relative_path(std::string_view raw_path) {
+  if (raw_path.empty() || raw_path[0] != '/') return std::nullopt;
+  std::string decoded;
+  decoded.reserve(raw_path.size());
+  for (std::size_t i = 0; i < raw_path.size(); ++i) {
+    char c = raw_path[i];
+    if (c == '%') {
+      int hi = i + 2 < raw_path.size() ? hex_digit(raw_path[i + 1]) : -1;
+      int lo = hi >= 0 ? hex_digit(raw_path[i + 2]) : -1;
+      if (lo < 0) return std::nullopt;  // a lone '%' is not a path we made
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+    decoded.push_back(c);
   }
-  fs::path file = fs::path(root_) / rel;
+  for (unsigned char c : decoded) {
+    if (c < 0x20 || c == 0x7f || c == '\\' || c == '%') return std::nullopt;
+  }
+  if (decoded == "/") return std::string("index.html");
+  // Segment by segment: "//etc" (absolute once the leading slash is gone),
+  // "a//b", "." and ".." are all refused rather than normalised away.
+  std::string rel = decoded.substr(1);
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t slash = rel.find('/', start);
+    std::string_view seg(rel.data() + start, (slash == std::string::npos ? rel.size() : slash) - start);
+    if (seg.empty() || seg == "." || seg == "..") return std::nullopt;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return rel;
+}
+
+StaticFiles::StaticFiles(std::string root) : root_(std::move(root)) {
   std::error_code ec;
-  bool is_asset = fs::is_regular_file(file, ec);
-  if (!is_asset) {
-    // Client-side routes fall back to the app; a missing file with an
-    // extension is a real 404.
-    if (rel.has_extension()) return std::nullopt;
-    file = fs::path(root_) / "index.html";
-  }
+  fs::path c = fs::canonical(root_, ec);
+  if (!ec) canonical_ = c.string();
+}
+
+std::optional<flock_http::Response> StaticFiles::serve(std::string_view raw_path) const {
+  if (canonical_.empty()) return std::nullopt;
+  auto rel = safe_relative_path(raw_path);
+  if (!rel) return std::nullopt;
+  // Resolve symbolic links and check the result is still inside the root.
+  std::error_code ec;
+  fs::path file = fs::canonical(fs::path(canonical_) / *rel, ec);
+  if (ec || !is_within(fs::path(canonical_), file) || !fs::is_regular_file(file, ec)) return std::nullopt;
   auto body = read_file(file);
   if (!body) return std::nullopt;
   flock_http::Response res;
   res.content_type = content_type(file);
   res.body = std::move(*body);
-  bool hashed = path.rfind("/assets/", 0) == 0;
+  bool hashed = rel->rfind("assets/", 0) == 0;
   res.headers.emplace_back("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
   return res;
 }

@@ -1,31 +1,65 @@
 #include "storage/duckdb_handle.hpp"
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <string_view>
+#include <thread>
+
+#include "tracing/env_util.hpp"
 
 namespace flock::detail {
+
+namespace {
+
+// A directory no process can create, not even root's (procfs): DuckDB finds
+// no extension there and can install none.
+constexpr const char* kNoDirectory = "/proc/flock-sealed-no-such-directory";
+
+std::size_t default_memory_limit_mb() {
+  static const std::size_t mb = [] {
+    unsigned long long v = 256;
+    read_env_uint("FLOCK_TRACE_MEMORY_LIMIT_MB", v, 16, 1024ULL * 1024);
+    return static_cast<std::size_t>(v);
+  }();
+  return mb;
+}
+
+}  // namespace
 
 DuckDatabase::DuckDatabase(const std::string& path, const Options& options) {
   duckdb_config config = nullptr;
   if (duckdb_create_config(&config) != DuckDBSuccess) throw DuckDbError("duckdb: cannot create a configuration");
+  struct FreeConfig {
+    duckdb_config& c;
+    ~FreeConfig() { duckdb_destroy_config(&c); }
+  } free_config{config};
   auto set = [&](const char* k, const std::string& v) {
     if (duckdb_set_config(config, k, v.c_str()) != DuckDBSuccess) {
-      duckdb_destroy_config(&config);
-      throw DuckDbError(std::string("duckdb: cannot set ") + k);
+      throw DuckDbError(std::string("duckdb: cannot set ") + k + "=" + v);
     }
   };
   if (options.read_only) set("access_mode", "READ_ONLY");
   if (options.threads > 0) set("threads", std::to_string(options.threads));
-  if (options.disable_external_access) set("enable_external_access", "false");
-  if (options.lock_configuration) set("lock_configuration", "true");
+  std::size_t mb = options.memory_limit_mb > 0 ? options.memory_limit_mb : default_memory_limit_mb();
+  set("memory_limit", std::to_string(mb) + "MB");
+  set("enable_external_access", "false");
+  set("autoinstall_known_extensions", "false");
+  set("autoload_known_extensions", "false");
+  set("allow_community_extensions", "false");
+  set("allow_unsigned_extensions", "false");
+  set("extension_directory", kNoDirectory);
+  set("allow_persistent_secrets", "false");
+  set("secret_directory", kNoDirectory);
+  set("lock_configuration", "true");
   char* error = nullptr;
   duckdb_state st = duckdb_open_ext(path.c_str(), &db_, config, &error);
-  duckdb_destroy_config(&config);
   if (st != DuckDBSuccess) {
     std::string msg = error ? error : "unknown error";
     if (error) duckdb_free(error);
     db_ = nullptr;
-    throw DuckDbError(msg);
+    throw DuckDbError(msg, DUCKDB_ERROR_IO);
   }
 }
 
@@ -42,119 +76,45 @@ DuckConnection::~DuckConnection() {
 }
 
 namespace {
+
 struct Result {
   duckdb_result r{};
   ~Result() { duckdb_destroy_result(&r); }
 };
-
-void run(duckdb_connection con, const std::string& sql, Result& res) {
-  if (duckdb_query(con, sql.c_str(), &res.r) != DuckDBSuccess) {
-    const char* e = duckdb_result_error(&res.r);
-    throw DuckDbError(e ? e : "duckdb: query failed");
-  }
-}
-}  // namespace
-
-void DuckConnection::execute(const std::string& sql) {
-  Result res;
-  run(con_, sql, res);
-}
-
-QueryResult DuckConnection::query(const std::string& sql) {
-  Result res;
-  run(con_, sql, res);
-  QueryResult out;
-  idx_t cols = duckdb_column_count(&res.r);
-  for (idx_t c = 0; c < cols; ++c) out.columns.emplace_back(duckdb_column_name(&res.r, c));
-  idx_t rows = duckdb_row_count(&res.r);
-  out.rows.reserve(rows);
-  for (idx_t r = 0; r < rows; ++r) {
-    auto& row = out.rows.emplace_back();
-    row.reserve(cols);
-    for (idx_t c = 0; c < cols; ++c) {
-      if (duckdb_value_is_null(&res.r, c, r)) {
-        row.emplace_back(std::nullopt);
-      } else {
-        char* v = duckdb_value_varchar(&res.r, c, r);
-        row.emplace_back(std::string(v ? v : ""));
-        duckdb_free(v);
-      }
-    }
-  }
-  return out;
-}
-
-std::int64_t DuckConnection::query_int(const std::string& sql) {
-  Result res;
-  run(con_, sql, res);
-  if (duckdb_row_count(&res.r) == 0 || duckdb_column_count(&res.r) == 0) return 0;
-  return duckdb_value_int64(&res.r, 0, 0);
-}
-
-namespace {
-
-bool is_json_column(duckdb_result& r, idx_t c) {
-  duckdb_logical_type t = duckdb_column_logical_type(&r, c);
-  char* alias = duckdb_logical_type_get_alias(t);
-  bool json = alias != nullptr && std::string_view(alias) == "JSON";
-  if (alias) duckdb_free(alias);
-  duckdb_destroy_logical_type(&t);
-  return json;
-}
-
-std::string value_text(duckdb_result& r, idx_t c, idx_t row) {
-  char* v = duckdb_value_varchar(&r, c, row);
-  std::string s = v ? v : "";
-  duckdb_free(v);
-  return s;
-}
-
-Json typed_value(duckdb_result& r, idx_t c, idx_t row, duckdb_type type, bool json) {
-  if (duckdb_value_is_null(&r, c, row)) return nullptr;
-  switch (type) {
-    case DUCKDB_TYPE_BOOLEAN:
-      return duckdb_value_boolean(&r, c, row);
-    case DUCKDB_TYPE_TINYINT:
-    case DUCKDB_TYPE_SMALLINT:
-    case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UTINYINT:
-    case DUCKDB_TYPE_USMALLINT:
-    case DUCKDB_TYPE_UINTEGER:
-      return duckdb_value_int64(&r, c, row);
-    case DUCKDB_TYPE_UBIGINT:
-      return duckdb_value_uint64(&r, c, row);
-    case DUCKDB_TYPE_FLOAT:
-    case DUCKDB_TYPE_DOUBLE:
-    case DUCKDB_TYPE_DECIMAL: {
-      double d = duckdb_value_double(&r, c, row);
-      if (std::isfinite(d)) return d;
-      return value_text(r, c, row);
-    }
-    default:
-      break;
-  }
-  std::string text = value_text(r, c, row);
-  if (json) {
-    Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!parsed.is_discarded()) return parsed;
-  }
-  return text;
-}
 
 struct Prepared {
   duckdb_prepared_statement stmt = nullptr;
   ~Prepared() { duckdb_destroy_prepare(&stmt); }
 };
 
-}  // namespace
+struct Pending {
+  duckdb_pending_result p = nullptr;
+  ~Pending() { duckdb_destroy_pending(&p); }
+};
 
-JsonTable DuckConnection::query_table(const std::string& sql, const std::vector<SqlParam>& params) {
-  Prepared p;
-  if (duckdb_prepare(con_, sql.c_str(), &p.stmt) != DuckDBSuccess) {
+struct Chunk {
+  duckdb_data_chunk c = nullptr;
+  ~Chunk() { duckdb_destroy_data_chunk(&c); }
+};
+
+struct LogicalType {
+  duckdb_logical_type t = nullptr;
+  ~LogicalType() { duckdb_destroy_logical_type(&t); }
+};
+
+[[noreturn]] void throw_result_error(duckdb_result& r, const char* fallback) {
+  const char* e = duckdb_result_error(&r);
+  throw DuckDbError(e ? e : fallback, duckdb_result_error_type(&r));
+}
+
+void prepare(duckdb_connection con, const std::string& sql, Prepared& p) {
+  if (duckdb_prepare(con, sql.c_str(), &p.stmt) != DuckDBSuccess) {
     const char* e = duckdb_prepare_error(p.stmt);
-    throw DuckDbError(e ? e : "duckdb: prepare failed");
+    throw DuckDbError(e ? e : "duckdb: prepare failed", DUCKDB_ERROR_PARSER);
   }
+}
+
+void bind(Prepared& p, const std::vector<SqlParam>& params) {
   for (std::size_t i = 0; i < params.size(); ++i) {
     idx_t at = i + 1;
     duckdb_state st = std::visit(
@@ -169,30 +129,281 @@ JsonTable DuckConnection::query_table(const std::string& sql, const std::vector<
           }
         },
         params[i]);
-    if (st != DuckDBSuccess) throw DuckDbError("duckdb: cannot bind parameter " + std::to_string(at));
+    // DuckDB refuses text that is not UTF-8: that is the caller's input.
+    if (st != DuckDBSuccess) {
+      throw DuckDbError("parameter " + std::to_string(at) + " cannot be bound (text must be valid UTF-8)",
+                        DUCKDB_ERROR_INVALID_INPUT);
+    }
   }
+}
+
+// Executes through the pending API: DuckDB checks for an interrupt between
+// the tasks it runs here (a streaming result would run them inside fetch,
+// where an interrupt is not seen). Rows past a LIMIT are never produced, so
+// the materialised result is bounded by the query's own LIMIT.
+void run_pending(Prepared& p, Result& res) {
+  Pending pending;
+  if (duckdb_pending_prepared(p.stmt, &pending.p) != DuckDBSuccess) {
+    const char* e = duckdb_pending_error(pending.p);
+    throw DuckDbError(e ? e : "duckdb: cannot start the query");
+  }
+  // Task by task: the interrupt flag is checked between tasks.
+  for (;;) {
+    duckdb_pending_state st = duckdb_pending_execute_task(pending.p);
+    if (st == DUCKDB_PENDING_RESULT_READY || st == DUCKDB_PENDING_ERROR) break;
+    if (st == DUCKDB_PENDING_NO_TASKS_AVAILABLE) std::this_thread::yield();
+  }
+  if (duckdb_execute_pending(pending.p, &res.r) != DuckDBSuccess) throw_result_error(res.r, "duckdb: query failed");
+}
+
+// How one column is decoded.
+struct Column {
+  duckdb_type type = DUCKDB_TYPE_INVALID;
+  bool json = false;
+  duckdb_type decimal_storage = DUCKDB_TYPE_INVALID;
+  std::uint8_t decimal_scale = 0;
+};
+
+Column describe(duckdb_result& r, idx_t c) {
+  Column col;
+  LogicalType t{duckdb_column_logical_type(&r, c)};
+  col.type = duckdb_get_type_id(t.t);
+  if (char* alias = duckdb_logical_type_get_alias(t.t)) {
+    col.json = std::string_view(alias) == "JSON";
+    duckdb_free(alias);
+  }
+  if (col.type == DUCKDB_TYPE_DECIMAL) {
+    col.decimal_storage = duckdb_decimal_internal_type(t.t);
+    col.decimal_scale = duckdb_decimal_scale(t.t);
+  }
+  return col;
+}
+
+double hugeint_to_double(std::uint64_t lower, std::int64_t upper) {
+  return static_cast<double>(upper) * 18446744073709551616.0 + static_cast<double>(lower);
+}
+
+Json hugeint_json(const duckdb_hugeint& h) {
+  // Fits in int64 when the upper half is the sign extension of the lower.
+  auto low = static_cast<std::int64_t>(h.lower);
+  if ((h.upper == 0 && low >= 0) || (h.upper == -1 && low < 0)) return low;
+  return hugeint_to_double(h.lower, h.upper);
+}
+
+Json finite_or_text(double d) {
+  if (std::isfinite(d)) return d;
+  return std::isnan(d) ? "nan" : (d > 0 ? "inf" : "-inf");
+}
+
+// One cell; `bytes` grows by the text it holds.
+Json cell(const Column& col, void* data, idx_t row, std::size_t& bytes, bool parse_json) {
+  switch (col.type) {
+    case DUCKDB_TYPE_BOOLEAN: return static_cast<bool*>(data)[row];
+    case DUCKDB_TYPE_TINYINT: return static_cast<std::int8_t*>(data)[row];
+    case DUCKDB_TYPE_SMALLINT: return static_cast<std::int16_t*>(data)[row];
+    case DUCKDB_TYPE_INTEGER: return static_cast<std::int32_t*>(data)[row];
+    case DUCKDB_TYPE_BIGINT: return static_cast<std::int64_t*>(data)[row];
+    case DUCKDB_TYPE_UTINYINT: return static_cast<std::uint8_t*>(data)[row];
+    case DUCKDB_TYPE_USMALLINT: return static_cast<std::uint16_t*>(data)[row];
+    case DUCKDB_TYPE_UINTEGER: return static_cast<std::uint32_t*>(data)[row];
+    case DUCKDB_TYPE_UBIGINT: return static_cast<std::uint64_t*>(data)[row];
+    case DUCKDB_TYPE_HUGEINT: return hugeint_json(static_cast<duckdb_hugeint*>(data)[row]);
+    case DUCKDB_TYPE_UHUGEINT: {
+      const auto& u = static_cast<duckdb_uhugeint*>(data)[row];
+      if (u.upper == 0) return u.lower;
+      return static_cast<double>(u.upper) * 18446744073709551616.0 + static_cast<double>(u.lower);
+    }
+    case DUCKDB_TYPE_FLOAT: return finite_or_text(static_cast<float*>(data)[row]);
+    case DUCKDB_TYPE_DOUBLE: return finite_or_text(static_cast<double*>(data)[row]);
+    case DUCKDB_TYPE_DECIMAL: {
+      double v = 0;
+      switch (col.decimal_storage) {
+        case DUCKDB_TYPE_SMALLINT: v = static_cast<std::int16_t*>(data)[row]; break;
+        case DUCKDB_TYPE_INTEGER: v = static_cast<std::int32_t*>(data)[row]; break;
+        case DUCKDB_TYPE_BIGINT: v = static_cast<double>(static_cast<std::int64_t*>(data)[row]); break;
+        default: {
+          const auto& h = static_cast<duckdb_hugeint*>(data)[row];
+          v = hugeint_to_double(h.lower, h.upper);
+        }
+      }
+      return v / std::pow(10.0, col.decimal_scale);
+    }
+    case DUCKDB_TYPE_VARCHAR:
+    case DUCKDB_TYPE_BLOB: {
+      auto* s = &static_cast<duckdb_string_t*>(data)[row];
+      std::string_view text(duckdb_string_t_data(s), duckdb_string_t_length(*s));
+      bytes += text.size();
+      if (col.json && parse_json) {
+        Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+        if (!parsed.is_discarded()) return parsed;
+      }
+      return std::string(text);
+    }
+    default:
+      throw DuckDbError("duckdb: column type " + std::to_string(static_cast<int>(col.type)) +
+                        " is not decoded; cast it to VARCHAR in the query");
+  }
+}
+
+template <class RowFn>
+void read_chunks(duckdb_result& r, const std::vector<Column>& cols, std::size_t max_rows, RowFn&& on_row,
+                 bool& truncated) {
+  std::size_t seen = 0;
+  for (;;) {
+    Chunk chunk{duckdb_fetch_chunk(r)};
+    if (chunk.c == nullptr) {
+      if (const char* e = duckdb_result_error(&r)) throw DuckDbError(e, duckdb_result_error_type(&r));
+      return;
+    }
+    idx_t n = duckdb_data_chunk_get_size(chunk.c);
+    if (n == 0) return;
+    std::vector<void*> data(cols.size());
+    std::vector<std::uint64_t*> valid(cols.size());
+    for (idx_t c = 0; c < cols.size(); ++c) {
+      duckdb_vector v = duckdb_data_chunk_get_vector(chunk.c, c);
+      data[c] = duckdb_vector_get_data(v);
+      valid[c] = duckdb_vector_get_validity(v);
+    }
+    for (idx_t row = 0; row < n; ++row) {
+      if (seen == max_rows) {
+        truncated = true;
+        return;
+      }
+      ++seen;
+      on_row(data, valid, row);
+    }
+  }
+}
+
+std::vector<Column> columns_of(duckdb_result& r, std::vector<std::string>& names) {
+  std::vector<Column> cols;
+  idx_t n = duckdb_column_count(&r);
+  for (idx_t c = 0; c < n; ++c) {
+    names.emplace_back(duckdb_column_name(&r, c));
+    cols.push_back(describe(r, c));
+  }
+  return cols;
+}
+
+bool all_native(duckdb_prepared_statement stmt) {
+  idx_t n = duckdb_prepared_statement_column_count(stmt);
+  for (idx_t c = 0; c < n; ++c) {
+    if (!is_native_column_type(duckdb_prepared_statement_column_type(stmt, c))) return false;
+  }
+  return true;
+}
+
+std::string text_of(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_float()) {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get<double>());
+    return ec == std::errc() ? std::string(buf, end) : v.dump();
+  }
+  return v.dump();
+}
+
+}  // namespace
+
+bool is_native_column_type(duckdb_type type) {
+  switch (type) {
+    case DUCKDB_TYPE_BOOLEAN:
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UHUGEINT:
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_DECIMAL:
+    case DUCKDB_TYPE_VARCHAR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void DuckConnection::execute(const std::string& sql) {
   Result res;
-  if (duckdb_execute_prepared(p.stmt, &res.r) != DuckDBSuccess) {
-    const char* e = duckdb_result_error(&res.r);
-    throw DuckDbError(e ? e : "duckdb: query failed");
-  }
+  if (duckdb_query(con_, sql.c_str(), &res.r) != DuckDBSuccess) throw_result_error(res.r, "duckdb: query failed");
+}
+
+JsonTable DuckConnection::query_table(const std::string& sql, const std::vector<SqlParam>& params,
+                                      const ResultBounds& bounds) {
+  return read_table(sql, params, bounds, /*parse_json=*/true);
+}
+
+JsonTable DuckConnection::read_table(const std::string& sql, const std::vector<SqlParam>& params,
+                                     const ResultBounds& bounds, bool parse_json) {
+  Prepared p;
+  prepare(con_, sql, p);
+  bind(p, params);
+  Result res;
+  run_pending(p, res);
   JsonTable out;
-  idx_t cols = duckdb_column_count(&res.r);
-  std::vector<duckdb_type> types;
-  std::vector<bool> json;
-  for (idx_t c = 0; c < cols; ++c) {
-    out.columns.emplace_back(duckdb_column_name(&res.r, c));
-    types.push_back(duckdb_column_type(&res.r, c));
-    json.push_back(is_json_column(res.r, c));
+  std::vector<Column> cols = columns_of(res.r, out.columns);
+  std::size_t bytes = 0;
+  read_chunks(
+      res.r, cols, bounds.max_rows,
+      [&](const std::vector<void*>& data, const std::vector<std::uint64_t*>& valid, idx_t row) {
+        Json r = Json::array();
+        for (std::size_t c = 0; c < cols.size(); ++c) {
+          if (valid[c] != nullptr && !duckdb_validity_row_is_valid(valid[c], row)) {
+            r.push_back(nullptr);
+          } else {
+            r.push_back(cell(cols[c], data[c], row, bytes, parse_json));
+          }
+          bytes += 8;  // every cell costs something, text or not
+        }
+        if (bytes > bounds.max_bytes) {
+          throw ResultTooLarge("the result is larger than " + std::to_string(bounds.max_bytes / (1024 * 1024)) +
+                               " MB; select fewer or shorter columns");
+        }
+        out.rows.push_back(std::move(r));
+      },
+      out.truncated);
+  return out;
+}
+
+QueryResult DuckConnection::query(const std::string& sql) {
+  // Types without a native decoding are cast to text by DuckDB itself.
+  std::string text_sql = sql;
+  {
+    Prepared p;
+    prepare(con_, sql, p);
+    if (!all_native(p.stmt)) text_sql = "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (\n" + sql + "\n)";
   }
-  idx_t rows = duckdb_row_count(&res.r);
-  out.rows.reserve(rows);
-  for (idx_t r = 0; r < rows; ++r) {
-    Json row = Json::array();
-    for (idx_t c = 0; c < cols; ++c) row.push_back(typed_value(res.r, c, r, types[c], json[c]));
-    out.rows.push_back(std::move(row));
+  // JSON stays the text DuckDB holds.
+  JsonTable t = read_table(text_sql, {}, {}, /*parse_json=*/false);
+  QueryResult out;
+  out.columns = std::move(t.columns);
+  out.rows.reserve(t.rows.size());
+  for (const Json& r : t.rows) {
+    auto& row = out.rows.emplace_back();
+    for (const Json& v : r) {
+      if (v.is_null()) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(text_of(v));
+      }
+    }
   }
   return out;
+}
+
+std::int64_t DuckConnection::query_int(const std::string& sql) {
+  JsonTable t = query_table(sql, {}, ResultBounds{1});
+  if (t.rows.empty() || t.rows[0].empty()) return 0;
+  const Json& v = t.rows[0][0];
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (v.is_number()) return static_cast<std::int64_t>(v.get<double>());
+  return 0;
 }
 
 Json DuckConnection::query_objects(const std::string& sql, const std::vector<SqlParam>& params) {
@@ -218,6 +429,16 @@ std::string sql_quote(const std::string& s) {
     out += c;
   }
   out += '\'';
+  return out;
+}
+
+std::string sql_identifier(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
   return out;
 }
 

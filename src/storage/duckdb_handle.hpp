@@ -1,9 +1,16 @@
 // Thin RAII over DuckDB's C API (the stable boundary of the official
-// library): a database, a connection, a materialized result.
+// library): a database, a connection, results read chunk by chunk.
+//
+// Every instance is sealed: no file or network access from SQL, no
+// extension installed or loaded (not even the known ones DuckDB would fetch
+// on demand), no persistent secrets, a memory limit, and the configuration
+// locked so SQL cannot undo any of it.
 #pragma once
 #include <duckdb.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,20 +25,24 @@ namespace flock::detail {
 
 class DuckDbError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit DuckDbError(const std::string& what, duckdb_error_type type = DUCKDB_ERROR_INVALID)
+      : std::runtime_error(what), type_(type) {}
+  duckdb_error_type type() const { return type_; }
+
+ private:
+  duckdb_error_type type_;
 };
 
 class DuckDatabase {
  public:
   struct Options {
     bool read_only = false;
-    int threads = 0;  // 0: DuckDB's default
-    bool lock_configuration = false;
-    bool disable_external_access = false;
+    int threads = 0;                  // 0: DuckDB's default
+    std::size_t memory_limit_mb = 0;  // 0: FLOCK_TRACE_MEMORY_LIMIT_MB, else 256
   };
   // Throws DuckDbError with DuckDB's message.
   DuckDatabase(const std::string& path, const Options& options);
-  DuckDatabase(const std::string& path) : DuckDatabase(path, Options{}) {}
+  explicit DuckDatabase(const std::string& path) : DuckDatabase(path, Options{}) {}
   ~DuckDatabase();
   DuckDatabase(const DuckDatabase&) = delete;
   DuckDatabase& operator=(const DuckDatabase&) = delete;
@@ -41,7 +52,6 @@ class DuckDatabase {
   duckdb_database db_ = nullptr;
 };
 
-
 // A bound query parameter ($1, $2, ...).
 using SqlParam = std::variant<std::string, std::int64_t, double>;
 
@@ -50,6 +60,20 @@ using SqlParam = std::variant<std::string, std::int64_t, double>;
 struct JsonTable {
   std::vector<std::string> columns;
   std::vector<Json> rows;  // each an array, one value per column
+  bool truncated = false;  // more rows than ResultBounds::max_rows
+};
+
+// How much of a result is read: rows past max_rows are not fetched; text past
+// max_bytes (summed over the cells) is an error, since a cut value would lie.
+struct ResultBounds {
+  std::size_t max_rows = std::numeric_limits<std::size_t>::max();
+  std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
+};
+
+// Thrown when a result is larger than ResultBounds::max_bytes.
+class ResultTooLarge : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class DuckConnection {
@@ -62,22 +86,33 @@ class DuckConnection {
 
   // Runs a statement; throws DuckDbError with DuckDB's message.
   void execute(const std::string& sql);
+  // Every value as text (any column type).
   QueryResult query(const std::string& sql);
   // First column of the first row as int64 (0 when there is none).
   std::int64_t query_int(const std::string& sql);
-  // A prepared statement with bound parameters; throws DuckDbError.
-  JsonTable query_table(const std::string& sql, const std::vector<SqlParam>& params = {});
+  // A prepared statement with bound parameters; throws DuckDbError. Columns
+  // must be of a type decoded natively (booleans, integers, floating point,
+  // decimals, text): others are cast to VARCHAR in the SQL.
+  JsonTable query_table(const std::string& sql, const std::vector<SqlParam>& params = {},
+                        const ResultBounds& bounds = {});
   // The same as an array of objects keyed by column name.
   Json query_objects(const std::string& sql, const std::vector<SqlParam>& params = {});
 
  private:
+  JsonTable read_table(const std::string& sql, const std::vector<SqlParam>& params, const ResultBounds& bounds,
+                       bool parse_json);
   duckdb_connection con_ = nullptr;
 };
 
+// True for a column type query_table decodes without a cast.
+bool is_native_column_type(duckdb_type type);
+
 // True when DuckDB refused to open a file because another process holds it.
+// duckdb_open_ext reports no error type, so this reads the message.
 bool is_lock_conflict(const std::string& message);
 
-// SQL string literal with quotes doubled.
+// SQL string literal with quotes doubled; identifier with quotes doubled.
 std::string sql_quote(const std::string& s);
+std::string sql_identifier(const std::string& s);
 
 }  // namespace flock::detail

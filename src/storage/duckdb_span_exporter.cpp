@@ -7,15 +7,21 @@
 
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
-#include "storage/store_file.hpp"
 #include "storage/span_json.hpp"
 #include "storage/span_row.hpp"
+#include "storage/store_file.hpp"
+#include "storage/store_recovery.hpp"
 #include "tracing/resource.hpp"
 
 namespace flock::detail {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A file this writer could not use, with why.
+struct Unusable {
+  std::string reason;
+};
 
 class DuckDbSpanExporter : public SpanExporter {
  public:
@@ -28,31 +34,37 @@ class DuckDbSpanExporter : public SpanExporter {
   std::string name() const override { return "duckdb:" + path_; }
 
   ExportResult export_batch(std::span<const SpanData> spans) override {
-    std::optional<StoreFile::Lease> db;
-    if (ExportResult r = open(db); r != ExportResult::Success) return r;
-    try {
-      DuckConnection con(db->db());
-      ensure_schema(con);
-      if (ttl_days_) {
-        apply_ttl(con);
-        ttl_days_.reset();  // once, at start
+    // An unusable file is moved aside at most once per file: a fresh store
+    // that fails the same way is the machine's fault, not the file's.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool existed = exists();
+      try {
+        write(spans);
+        report(State::Writing, "");
+        return ExportResult::Success;
+      } catch (const Unusable& u) {
+        if (!existed || fresh_) {
+          report(State::Failing, u.reason);
+          return ExportResult::Retry;
+        }
+        if (!set_aside(u.reason)) return ExportResult::Retry;
+      } catch (const DuckDbError& e) {
+        StoreFault fault = classify_store_error(e);
+        if (fault == StoreFault::HeldElsewhere) {
+          report(State::Held, e.what());
+          return ExportResult::Retry;
+        }
+        // Whatever DuckDB left behind of a store it could not create is junk.
+        if (!existed) remove_own_leftovers();
+        if (fault == StoreFault::Environment || !existed || fresh_) {
+          release_instance();
+          report(State::Failing, e.what());
+          return ExportResult::Retry;
+        }
+        if (!set_aside(e.what())) return ExportResult::Retry;
       }
-      if (!spans.empty() && !append(con, spans)) {
-        // A row the primary key refuses (a batch written before a failure was
-        // reported): insert what is new and skip what is there.
-        insert_or_ignore(con, spans);
-      }
-    } catch (const DuckDbError& e) {
-      std::fprintf(stderr, "flock: writing %zu spans to %s failed: %s\n", spans.size(), path_.c_str(), e.what());
-      return ExportResult::Failure;
     }
-    if (held_since_) {
-      auto held = std::chrono::steady_clock::now() - *held_since_;
-      std::fprintf(stderr, "flock: %s is free again after %lld ms; queued spans written\n", path_.c_str(),
-                   static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(held).count()));
-      held_since_.reset();
-    }
-    return ExportResult::Success;
+    return ExportResult::Retry;
   }
 
   // FLOCK_TRACE_TTL_DAYS applies when the pipeline starts, spans or not.
@@ -61,44 +73,90 @@ class DuckDbSpanExporter : public SpanExporter {
   }
 
  private:
-  ExportResult open(std::optional<StoreFile::Lease>& db) {
+  enum class State { Writing, Held, Failing };
+
+  bool exists() const {
+    std::error_code ec;
+    return fs::exists(path_, ec);
+  }
+
+  void write(std::span<const SpanData> spans) {
     std::error_code ec;
     fs::path p(path_);
     if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      try {
-        db.emplace(StoreFile::at(path_).share(true));
-        return ExportResult::Success;
-      } catch (const DuckDbError& e) {
-        std::string msg = e.what();
-        if (is_lock_conflict(msg)) {
-          if (!held_since_) {
-            held_since_ = std::chrono::steady_clock::now();
-            std::fprintf(stderr, "flock: %s is held by another process; spans stay queued until it is free\n",
-                         path_.c_str());
-          }
-          return ExportResult::Retry;
-        }
-        if (attempt == 0 && fs::exists(p, ec)) {
-          // Not a DuckDB file we can use: keep it aside, never overwrite data.
-          auto aside = path_ + ".unreadable-" + std::to_string(std::time(nullptr));
-          fs::rename(p, aside, ec);
-          std::fprintf(stderr, "flock: %s could not be opened (%s); moved it to %s and started a new store\n",
-                       path_.c_str(), msg.c_str(), aside.c_str());
-          if (!ec) continue;
-        }
-        std::fprintf(stderr, "flock: cannot open trace store %s: %s\n", path_.c_str(), msg.c_str());
-        return ExportResult::Retry;
-      }
+    bool created = !exists();
+    auto lease = StoreFile::at(path_).share(true);
+    DuckConnection con(lease.db());
+    if (!checked_) {
+      if (auto why = schema_mismatch(con)) throw Unusable{*why};
+      ensure_schema(con);
+      checked_ = true;
+      fresh_ = created;
     }
-    return ExportResult::Retry;
+    if (ttl_days_) {
+      apply_ttl(con);
+      ttl_days_.reset();  // once, at start
+    }
+    if (!spans.empty() && !append(con, spans)) {
+      // A row the primary key refuses (a batch written before a failure was
+      // reported): insert what is new and skip what is there.
+      insert_or_ignore(con, spans);
+    }
+    fresh_ = false;
+  }
+
+  // Prints one line when the writer's state changes, not one per retry.
+  void report(State s, const std::string& why) {
+    if (s == state_ && (s == State::Writing || why == last_reason_)) return;
+    auto now = std::chrono::steady_clock::now();
+    long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - since_).count();
+    if (s == State::Writing) {
+      std::fprintf(stderr, "flock: %s is writable again after %lld ms; queued spans written\n", path_.c_str(), ms);
+    } else if (s == State::Held) {
+      std::fprintf(stderr, "flock: %s is held by another process; spans stay queued until it is free\n",
+                   path_.c_str());
+    } else {
+      std::fprintf(stderr, "flock: cannot write %s (%s); spans stay queued (bounded by FLOCK_TRACE_MAX_QUEUE_BYTES) "
+                   "and the writer retries with back-off\n", path_.c_str(), why.c_str());
+    }
+    if (s != state_) since_ = now;
+    state_ = s;
+    last_reason_ = why;
+  }
+
+  // Closes this process's instance of the file (DuckDB may have invalidated
+  // it after a failed write) so the next attempt opens it afresh.
+  void release_instance() {
+    auto no_users = StoreFile::at(path_).exclusive();
+    checked_ = false;
+  }
+
+  bool set_aside(const std::string& why) {
+    release_instance();
+    std::string error;
+    auto aside = move_aside(path_, error);
+    if (!aside) {
+      report(State::Failing, why + "; moving it aside failed: " + error);
+      return false;
+    }
+    std::fprintf(stderr, "flock: %s is not a usable trace store (%s); kept it as %s and started a new store\n",
+                 path_.c_str(), why.c_str(), aside->c_str());
+    return true;
+  }
+
+  void remove_own_leftovers() {
+    release_instance();
+    std::error_code ec;
+    fs::remove(path_, ec);
+    fs::remove(path_ + ".wal", ec);
   }
 
   void apply_ttl(DuckConnection& con) {
-    auto cutoff = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count() -
-                  static_cast<std::int64_t>(*ttl_days_ * 86400.0 * 1e9);
+    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    // ttl_days is at most 36500 (config.cpp): the product fits in int64.
+    auto cutoff = now - static_cast<std::int64_t>(*ttl_days_ * 86400.0 * 1e9);
     std::int64_t n = con.query_int("SELECT count(*) FROM spans WHERE start_time < " + std::to_string(cutoff));
     if (n > 0) {
       con.execute("DELETE FROM spans WHERE start_time < " + std::to_string(cutoff));
@@ -124,15 +182,17 @@ class DuckDbSpanExporter : public SpanExporter {
         break;
       }
     }
+    duckdb_error_type type = DUCKDB_ERROR_INVALID;
     if (ok && duckdb_appender_close(app) != DuckDBSuccess) {
-      const char* e = duckdb_appender_error(app);
-      error = e ? e : "appender flush failed";
+      duckdb_error_data e = duckdb_appender_error_data(app);
+      type = duckdb_error_data_error_type(e);
+      const char* m = duckdb_error_data_message(e);
+      error = m ? m : "appender flush failed";
+      duckdb_destroy_error_data(&e);
       ok = false;
     }
     duckdb_appender_destroy(&app);
-    if (!ok && error.find("onstraint") == std::string::npos && error.find("uplicate") == std::string::npos) {
-      throw DuckDbError(error);
-    }
+    if (!ok && type != DUCKDB_ERROR_CONSTRAINT) throw DuckDbError(error, type);
     return ok;
   }
 
@@ -148,8 +208,12 @@ class DuckDbSpanExporter : public SpanExporter {
   std::string path_;
   std::optional<double> ttl_days_;
   std::string resource_json_;
-  SpanRow row_;  // reused between rows: no allocation per span once warm
-  std::optional<std::chrono::steady_clock::time_point> held_since_;
+  SpanRow row_;           // reused between rows: no allocation per span once warm
+  bool checked_ = false;  // the open file's schema was checked
+  bool fresh_ = false;    // the open file was created by this writer and holds nothing yet
+  State state_ = State::Writing;
+  std::string last_reason_;
+  std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace

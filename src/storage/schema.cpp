@@ -1,6 +1,42 @@
 #include "storage/schema.hpp"
 
+#include <iterator>
+#include <utility>
+
 namespace flock::detail {
+
+namespace {
+// The columns of table spans, in order, with DuckDB's type names.
+constexpr std::pair<const char*, const char*> kColumns[] = {
+    {"trace_id", "VARCHAR"},     {"span_id", "VARCHAR"},     {"parent_id", "VARCHAR"},
+    {"name", "VARCHAR"},         {"service", "VARCHAR"},     {"operation", "VARCHAR"},
+    {"kind", "VARCHAR"},         {"start_time", "BIGINT"},   {"end_time", "BIGINT"},
+    {"duration_ms", "DOUBLE"},   {"status_code", "VARCHAR"}, {"status_description", "VARCHAR"},
+    {"attributes", "JSON"},      {"events", "JSON"},         {"links", "JSON"},
+    {"resource", "JSON"},        {"created_at", "TIMESTAMP"}};
+}  // namespace
+
+std::optional<std::string> schema_mismatch(DuckConnection& con) {
+  JsonTable t = con.query_table(
+      "SELECT column_name, data_type, (SELECT table_type FROM information_schema.tables i "
+      "WHERE i.table_schema = 'main' AND i.table_name = 'spans') "
+      "FROM information_schema.columns WHERE table_schema = 'main' AND table_name = 'spans' "
+      "ORDER BY ordinal_position");
+  if (t.rows.empty()) return std::nullopt;  // no spans yet: ensure_schema creates it
+  if (t.rows[0][2] != "BASE TABLE") return "\"spans\" is a view, not a table";
+  std::size_t n = std::size(kColumns);
+  if (t.rows.size() != n) {
+    return "table spans has " + std::to_string(t.rows.size()) + " columns, a trace store has " + std::to_string(n);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (t.rows[i][0] != kColumns[i].first || t.rows[i][1] != kColumns[i].second) {
+      return "column " + std::to_string(i + 1) + " of table spans is " + t.rows[i][0].get<std::string>() + " " +
+             t.rows[i][1].get<std::string>() + ", a trace store has " + kColumns[i].first + " " +
+             kColumns[i].second;
+    }
+  }
+  return std::nullopt;
+}
 
 void ensure_schema(DuckConnection& con) {
   con.execute(R"sql(

@@ -1,7 +1,7 @@
 // The trace store's schema (API.md §4): table spans, its indexes, and the
 // workflows view.
 #pragma once
-#include <mutex>
+#include <optional>
 #include <string>
 
 #include "storage/duckdb_handle.hpp"
@@ -9,5 +9,9 @@
 namespace flock::detail {
 
 void ensure_schema(DuckConnection& con);
+
+// Why an existing database cannot take spans (a `spans` table with other
+// columns, or a `spans` that is not a table), or nullopt when it can.
+std::optional<std::string> schema_mismatch(DuckConnection& con);
 
 }  // namespace flock::detail

@@ -20,7 +20,7 @@ std::map<std::string, StoreFile*>& files() {
 }  // namespace
 
 StoreFile::StoreFile(std::string path) : path_(std::move(path)), linger_(1000) {
-  read_env_ms("FLOCK_TRACE_READER_LINGER_MS", linger_);
+  read_env_ms("FLOCK_TRACE_READER_LINGER_MS", linger_, 0, 60000);
 }
 
 StoreFile& StoreFile::at(const std::string& path) {
@@ -61,8 +61,6 @@ StoreFile::Lease StoreFile::share(bool writable, bool linger) {
     DuckDatabase::Options opts;
     opts.read_only = !writable;
     opts.threads = 2;
-    opts.disable_external_access = true;
-    opts.lock_configuration = true;
     db_ = std::make_shared<DuckDatabase>(path_, opts);  // throws: nothing changed
     writable_ = writable;
   }

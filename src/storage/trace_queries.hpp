@@ -10,6 +10,7 @@
 
 #include "flock/json.hpp"
 #include "flock/orchestrator.hpp"
+#include "storage/sql_sandbox.hpp"
 
 namespace flock::detail {
 
@@ -28,23 +29,6 @@ struct TraceFilter {
   std::optional<std::int64_t> until_ns;
   std::int64_t limit = 50;
   std::int64_t offset = 0;
-};
-
-// The bounds of a user's SQL query.
-struct SqlLimits {
-  std::size_t max_rows = 10000;
-  std::chrono::milliseconds timeout{5000};
-};
-
-// A user query the store will not run; what() says why.
-class QueryRefused : public std::runtime_error {
- public:
-  enum class Reason { Invalid, Forbidden, TimedOut };
-  QueryRefused(Reason reason, const std::string& what) : std::runtime_error(what), reason_(reason) {}
-  Reason reason() const { return reason_; }
-
- private:
-  Reason reason_;
 };
 
 class DuckConnection;

@@ -21,9 +21,13 @@ using detail::trim_lower;
 const char* env(const char* name) { return detail::env_value(name); }
 void warn(const char* name, const char* value, const char* expected) { detail::warn_env(name, value, expected); }
 void read_bool(const char* name, bool& out) { read_env_bool(name, out); }
+// OpenTelemetry's limits have no maximum of their own; these keep a span's
+// size and the queues' memory finite whatever the environment says.
+constexpr unsigned long long kMaxCountLimit = 1ULL << 16;
+constexpr unsigned long long kMaxValueLength = 64ULL << 20;
 template <class Int>
-void read_uint(const char* name, Int& out, unsigned long long min_value = 0) {
-  read_env_uint(name, out, min_value);
+void read_count(const char* name, Int& out) {
+  read_env_uint(name, out, 0, kMaxCountLimit);
 }
 
 void read_list(const char* name, std::vector<std::string>& out, bool lower) {
@@ -63,15 +67,8 @@ TraceConfig TraceConfig::from_env() {
   if (const char* p = env("FLOCK_TRACE_PATH")) c.trace_file_path = p;
   read_list("FLOCK_TRACE_SERVICES", c.services, true);
   read_list("FLOCK_TRACE_IGNORE", c.ignore, false);
-  if (const char* v = env("FLOCK_TRACE_TTL_DAYS")) {
-    char* end = nullptr;
-    double d = std::strtod(v, &end);
-    if (end == v || *end != '\0' || !(d >= 0) || d > 1e6) {
-      warn("FLOCK_TRACE_TTL_DAYS", v, "a non-negative number of days");
-    } else {
-      c.ttl_days = d;
-    }
-  }
+  // A hundred years at most: the cutoff in nanoseconds stays within int64.
+  if (double days = 0; detail::read_env_double("FLOCK_TRACE_TTL_DAYS", days, 0, 36500)) c.ttl_days = days;
   read_bool("FLOCK_AUTO_WORKFLOW_TRACE", c.auto_workflow_trace);
   // The specification: only "true" (case-insensitive) disables the SDK.
   if (const char* v = env("OTEL_SDK_DISABLED")) {
@@ -86,16 +83,16 @@ TraceConfig TraceConfig::from_env() {
   read_resource("OTEL_RESOURCE_ATTRIBUTES", c.resource_attributes);
 
   std::uint32_t general_count = c.limits.attribute_count;
-  read_uint("OTEL_ATTRIBUTE_COUNT_LIMIT", general_count);
+  read_count("OTEL_ATTRIBUTE_COUNT_LIMIT", general_count);
   c.limits.attribute_count = general_count;
-  read_uint("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", c.limits.attribute_count);
+  read_count("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", c.limits.attribute_count);
   std::uint32_t general_len = c.limits.attribute_value_length;
-  read_uint("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", general_len);
+  read_env_uint("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", general_len, 0, kMaxValueLength);
   c.limits.attribute_value_length = general_len;
-  read_uint("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", c.limits.attribute_value_length);
-  read_uint("OTEL_SPAN_EVENT_COUNT_LIMIT", c.limits.event_count);
-  read_uint("OTEL_SPAN_LINK_COUNT_LIMIT", c.limits.link_count);
-  read_uint("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", c.limits.attribute_per_event_count);
+  read_env_uint("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", c.limits.attribute_value_length, 0, kMaxValueLength);
+  read_count("OTEL_SPAN_EVENT_COUNT_LIMIT", c.limits.event_count);
+  read_count("OTEL_SPAN_LINK_COUNT_LIMIT", c.limits.link_count);
+  read_count("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", c.limits.attribute_per_event_count);
 
   if (const char* v = env("FLOCK_TRACE_QUEUE_POLICY")) {
     std::string s = trim_lower(v);
@@ -108,9 +105,12 @@ TraceConfig TraceConfig::from_env() {
     }
   }
   unsigned long long ms = static_cast<unsigned long long>(c.flush_interval.count());
-  read_uint("FLOCK_TRACE_FLUSH_MS", ms, 1);
+  read_env_uint("FLOCK_TRACE_FLUSH_MS", ms, 1, 60'000);
   c.flush_interval = std::chrono::milliseconds(ms);
-  read_uint("FLOCK_TRACE_QUEUE_SIZE", c.thread_queue_capacity, 16);
+  read_env_uint("FLOCK_TRACE_QUEUE_SIZE", c.thread_queue_capacity, 16, 1ULL << 20);
+  // Bytes the processor may hold while an exporter cannot write (1 MiB..64 GiB).
+  read_env_uint("FLOCK_TRACE_MAX_QUEUE_BYTES", c.max_pending_bytes, 1ULL << 20, 64ULL << 30);
+  detail::read_env_ms("FLOCK_TRACE_EXIT_GRACE_MS", c.exit_grace, 0, 600'000);
   read_bool("FLOCK_HANDLE_SIGNALS", c.handle_signals);
   if (OtlpExporterOptions::enabled_by_env()) c.otlp = OtlpExporterOptions::from_env();
   return c;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <string>
 #include <cstdio>
 #include <cstdlib>
 
@@ -96,18 +98,36 @@ void read_env_bool(const char* name, bool& out) {
   }
 }
 
-bool read_env_uint(const char* name, unsigned long long& out, unsigned long long min_value) {
+bool read_env_uint(const char* name, unsigned long long& out, unsigned long long min_value,
+                   unsigned long long max_value) {
   const char* v = env_value(name);
   if (v == nullptr) return false;
   std::string s = trim_spaces(v);
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long n = std::strtoull(s.c_str(), &end, 10);
-  if (errno != 0 || s.empty() || end != s.c_str() + s.size() || s[0] == '-' || n < min_value) {
-    warn_env(name, v, min_value > 0 ? "a positive integer" : "a non-negative integer");
+  unsigned long long n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || n < min_value || n > max_value) {
+    std::string expected = "an integer from " + std::to_string(min_value) + " to " + std::to_string(max_value);
+    warn_env(name, v, expected.c_str());
     return false;
   }
   out = n;
+  return true;
+}
+
+bool read_env_double(const char* name, double& out, double min_value, double max_value) {
+  const char* v = env_value(name);
+  if (v == nullptr) return false;
+  std::string s = trim_spaces(v);
+  double d = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(d) || d < min_value ||
+      d > max_value) {
+    char expected[96];
+    std::snprintf(expected, sizeof expected, "a number from %g to %g", min_value, max_value);
+    warn_env(name, v, expected);
+    return false;
+  }
+  out = d;
   return true;
 }
 

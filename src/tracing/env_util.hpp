@@ -2,8 +2,10 @@
 // naming the variable when its value cannot be used, and leaves the
 // default in place.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,16 +28,23 @@ std::string percent_decode(std::string_view s);
 std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text, int& malformed);
 
 void read_env_bool(const char* name, bool& out);
-// Non-negative integer, at least min_value.
-bool read_env_uint(const char* name, unsigned long long& out, unsigned long long min_value = 0);
+// An integer in [min_value, max_value]; anything else (text, a sign, an
+// overflow, out of range) is a warning and leaves `out` alone.
+bool read_env_uint(const char* name, unsigned long long& out, unsigned long long min_value = 0,
+                   unsigned long long max_value = std::numeric_limits<unsigned long long>::max());
 template <class Int>
-void read_env_uint(const char* name, Int& out, unsigned long long min_value = 0) {
+void read_env_uint(const char* name, Int& out, unsigned long long min_value = 0,
+                   unsigned long long max_value = std::numeric_limits<unsigned long long>::max()) {
+  max_value = std::min<unsigned long long>(max_value, std::numeric_limits<Int>::max());
   unsigned long long v = out;
-  if (read_env_uint(name, v, min_value)) out = static_cast<Int>(v);
+  if (read_env_uint(name, v, min_value, max_value)) out = static_cast<Int>(v);
 }
-inline void read_env_ms(const char* name, std::chrono::milliseconds& out, unsigned long long min_value = 0) {
+inline void read_env_ms(const char* name, std::chrono::milliseconds& out, unsigned long long min_value,
+                        unsigned long long max_value) {
   unsigned long long v = static_cast<unsigned long long>(out.count());
-  if (read_env_uint(name, v, min_value)) out = std::chrono::milliseconds(v);
+  if (read_env_uint(name, v, min_value, max_value)) out = std::chrono::milliseconds(v);
 }
+// A number in [min_value, max_value] (finite); else a warning and `out` stays.
+bool read_env_double(const char* name, double& out, double min_value, double max_value);
 
 }  // namespace flock::detail

@@ -18,6 +18,52 @@ namespace flock::detail {
 namespace {
 
 std::atomic<const HotConfig*> g_hot{nullptr};
+
+std::size_t value_bytes(const RecordedValue& v) {
+  return std::visit(
+      [](const auto& x) -> std::size_t {
+        using V = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<V, std::string>) {
+          return x.size();
+        } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+          std::size_t n = 0;
+          for (const auto& e : x) n += sizeof(std::string) + e.size();
+          return n;
+        } else if constexpr (std::is_same_v<V, std::vector<bool>>) {
+          return x.size() / 8;
+        } else if constexpr (std::is_same_v<V, std::vector<std::int64_t>> || std::is_same_v<V, std::vector<double>>) {
+          return x.size() * 8;
+        } else if constexpr (std::is_same_v<V, std::shared_ptr<const Json>>) {
+          return 64;  // shared with the blackboard, not owned by the span
+        } else {
+          return 0;
+        }
+      },
+      v);
+}
+
+std::size_t attributes_bytes(const std::vector<SpanAttribute>& attrs) {
+  std::size_t n = 0;
+  for (const auto& a : attrs) n += sizeof(SpanAttribute) + a.key.size() + value_bytes(a.value);
+  return n;
+}
+
+// What a held span costs in memory, roughly: the bound on the processor's
+// queue is in these bytes.
+std::size_t approx_bytes(const SpanData& s) {
+  std::size_t n = sizeof(SpanData) + s.name.size() + s.status_description.size() + s.trace_state.size() +
+                  attributes_bytes(s.attributes);
+  for (const auto& e : s.events) n += sizeof(SpanEvent) + e.name.size() + attributes_bytes(e.attributes);
+  for (const auto& l : s.links) n += sizeof(SpanLink) + attributes_bytes(l.attributes);
+  return n;
+}
+
+// Back-off between export attempts of an exporter that answers Retry:
+// 50 ms doubling to 2 s, so a busy or full disk costs no spinning core.
+std::chrono::milliseconds retry_delay(std::uint32_t failures) {
+  return std::min(std::chrono::milliseconds(50L << std::min<std::uint32_t>(failures, 6)),
+                  std::chrono::milliseconds(2000));
+}
 }  // namespace
 
 std::atomic<int> g_tracing_state{kTracingUnknown};
@@ -60,7 +106,7 @@ void install(TraceConfig config) {
   static bool exit_flush_registered = false;
   static bool registered_after_duckdb = false;
   static bool registered_after_otlp = false;
-  if (BatchSpanProcessor* old = g_processor.load()) old->stop(std::chrono::seconds(30));
+  if (BatchSpanProcessor* old = g_processor.load()) old->stop(old->config().exit_grace);
   set_lane_capacity(config.thread_queue_capacity);
   bool running = !config.sdk_disabled;
   const HotConfig* hot = make_hot(config, running);
@@ -100,7 +146,7 @@ void install(TraceConfig config) {
 
 void flush_at_exit() {
   std::lock_guard lock(g_configure_mu);
-  if (BatchSpanProcessor* p = g_processor.load()) p->stop(std::chrono::seconds(30));
+  if (BatchSpanProcessor* p = g_processor.load()) p->stop(p->config().exit_grace);
 }
 
 }  // namespace
@@ -178,6 +224,7 @@ BatchSpanProcessor::BatchSpanProcessor(TraceConfig config) : config_(std::move(c
   config_.exporters.clear();
   exported_upto_.assign(exporters_.size(), 0);
   retry_at_.assign(exporters_.size(), std::chrono::steady_clock::time_point{});
+  failures_.assign(exporters_.size(), 0);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -227,9 +274,11 @@ bool BatchSpanProcessor::drain_lanes() {
     // operation per drain, not per span); strays one by one.
     SpanRecord* head = nullptr;
     SpanRecord* tail = nullptr;
-    while (pending_.size() < config_.max_pending_spans) {
+    while (!full()) {
       if (!lane->ring.try_dequeue(rec)) break;
-      copy_to(*rec, pending_.emplace_back(), limit);
+      SpanData& copied = pending_.emplace_back();
+      copy_to(*rec, copied, limit);
+      pending_bytes_ += approx_bytes(copied);
       ++count;
       if (rec->home != lane) {
         recycle(rec);
@@ -243,9 +292,24 @@ bool BatchSpanProcessor::drain_lanes() {
     // Counted per lane, not per processor: a reconfigured pipeline goes on
     // where the previous one stopped.
     if (count > 0) lane->drained.fetch_add(count, std::memory_order_relaxed);
-    if (pending_.size() >= config_.max_pending_spans && lane->ring.size_approx() > 0) more = true;
+    if (full() && lane->ring.size_approx() > 0) more = true;
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  pending_bytes_out_.store(pending_bytes_, std::memory_order_relaxed);
+  if (full() != at_bound_) {
+    at_bound_ = full();
+    if (at_bound_) {
+      queue_full_.fetch_add(1, std::memory_order_relaxed);
+      std::fprintf(stderr,
+                   "flock: the span queue is full (%zu spans, %zu MB held while an exporter cannot write); %s\n",
+                   pending_.size(), pending_bytes_ >> 20,
+                   config_.queue_full_policy == QueueFullPolicy::Drop
+                       ? "new spans are dropped and counted (FLOCK_TRACE_QUEUE_POLICY=drop)"
+                       : "threads that end spans wait for room (FLOCK_TRACE_QUEUE_POLICY=wait)");
+    } else {
+      std::fprintf(stderr, "flock: the span queue has room again (%zu spans held)\n", pending_.size());
+    }
+  }
   return more;
 }
 
@@ -266,9 +330,10 @@ void BatchSpanProcessor::export_pending(bool ignore_backoff) {
       if (r == ExportResult::Success) {
         exported_upto_[i] = pending_.size();
         exported_.fetch_add(batch.size(), std::memory_order_relaxed);
+        failures_[i] = 0;
       } else if (r == ExportResult::Retry) {
         retries_.fetch_add(1, std::memory_order_relaxed);
-        retry_at_[i] = now + std::chrono::milliseconds(100);
+        retry_at_[i] = now + retry_delay(failures_[i]++);
       } else {
         exported_upto_[i] = pending_.size();
         lost_.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -281,11 +346,33 @@ void BatchSpanProcessor::export_pending(bool ignore_backoff) {
   call_span_taps(std::span<const SpanData>(pending_.data() + tapped_upto_, pending_.size() - tapped_upto_));
   tapped_upto_ = pending_.size();
   if (done > 0) {
+    for (std::size_t k = 0; k < done; ++k) pending_bytes_ -= approx_bytes(pending_[k]);
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
     for (auto& upto : exported_upto_) upto -= done;
     tapped_upto_ -= done;
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  pending_bytes_out_.store(pending_bytes_, std::memory_order_relaxed);
+}
+
+bool BatchSpanProcessor::full() const {
+  return pending_.size() >= config_.max_pending_spans || pending_bytes_ >= config_.max_pending_bytes;
+}
+
+void BatchSpanProcessor::give_up() {
+  // The exit grace is over: what an exporter could not write is lost, and
+  // the program is told how much, once.
+  for (std::size_t i = 0; i < exporters_.size(); ++i) {
+    std::size_t left = pending_.size() - exported_upto_[i];
+    for (Lane* lane : all_lanes()) {
+      left += lane->ring.size_approx();
+    }
+    if (left == 0) continue;
+    lost_.fetch_add(left, std::memory_order_relaxed);
+    std::fprintf(stderr, "flock: exiting with %zu spans not written by %s (it could not write for the last %lld ms; "
+                 "FLOCK_TRACE_EXIT_GRACE_MS)\n", left, exporters_[i]->name().c_str(),
+                 static_cast<long long>(config_.exit_grace.count()));
+  }
 }
 
 bool BatchSpanProcessor::flushed_locked() const {
@@ -310,7 +397,7 @@ void BatchSpanProcessor::run() {
     lock.unlock();
     bool more = drain_lanes();
     export_pending(false);
-    while (more && pending_.size() < config_.max_pending_spans) {
+    while (more && !full()) {
       more = drain_lanes();
       export_pending(false);
     }
@@ -320,6 +407,10 @@ void BatchSpanProcessor::run() {
     ++completed_generation_;
     flushed_cv_.notify_all();
     if (stopping_ && flushed_locked()) break;
+    if (stopping_ && std::chrono::steady_clock::now() >= stop_deadline_) {
+      give_up();
+      break;
+    }
     if (urgent && !pending_empty_snapshot_) {
       // An exporter is retrying: do not spin, but come back soon.
       wake_cv_.wait_for(lock, std::chrono::milliseconds(20));
@@ -365,8 +456,11 @@ void BatchSpanProcessor::stop(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mu_);
     if (!thread_.joinable()) return;
     stopping_ = true;
+    stop_deadline_ = std::chrono::steady_clock::now() + timeout;
     wake_cv_.notify_one();
-    if (!flushed_cv_.wait_for(lock, timeout, [this] { return stopped_; })) {
+    // The thread gives up by itself at the deadline; the margin covers an
+    // exporter call in progress.
+    if (!flushed_cv_.wait_for(lock, timeout + std::chrono::seconds(5), [this] { return stopped_; })) {
       std::fprintf(stderr, "flock: span pipeline did not flush within %lld ms; %zu spans not exported\n",
                    static_cast<long long>(timeout.count()),
                    static_cast<std::size_t>(pending_count_.load()));
@@ -388,6 +482,9 @@ TraceStats BatchSpanProcessor::stats() const {
   s.spans_lost = lost_.load(std::memory_order_relaxed);
   s.export_retries = retries_.load(std::memory_order_relaxed);
   s.spans_pending = pending_count_.load(std::memory_order_relaxed);
+  s.bytes_pending = pending_bytes_out_.load(std::memory_order_relaxed);
+  s.max_pending_bytes = config_.max_pending_bytes;
+  s.queue_full = queue_full_.load(std::memory_order_relaxed);
   for (const auto& e : exporters_) {
     if (auto* otlp = dynamic_cast<const OtlpSpanExporter*>(e.get())) s.otlp = otlp->stats();
   }

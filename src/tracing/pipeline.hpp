@@ -61,6 +61,8 @@ class BatchSpanProcessor {
   bool drain_lanes();  // returns true when a lane may still hold spans
   void export_pending(bool ignore_backoff);
   bool flushed_locked() const;
+  bool full() const;  // the processor holds as many spans or bytes as it may
+  void give_up();
 
   TraceConfig config_;
   std::vector<std::shared_ptr<SpanExporter>> exporters_;
@@ -70,6 +72,7 @@ class BatchSpanProcessor {
   std::condition_variable wake_cv_;
   std::condition_variable flushed_cv_;
   bool stopping_ = false;
+  std::chrono::steady_clock::time_point stop_deadline_{};
   bool stopped_ = false;
   int flush_waiters_ = 0;
   std::atomic<bool> poked_{false};
@@ -79,6 +82,9 @@ class BatchSpanProcessor {
   std::vector<std::size_t> exported_upto_;  // per exporter, index into pending_
   std::size_t tapped_upto_ = 0;             // index into pending_: spans the taps saw
   std::vector<std::chrono::steady_clock::time_point> retry_at_;
+  std::vector<std::uint32_t> failures_;  // consecutive Retry answers, per exporter
+  std::size_t pending_bytes_ = 0;
+  bool at_bound_ = false;
   std::uint64_t completed_generation_ = 0;            // bumped after each export pass
   // Copies published under mu_ after each pass, for flush waiters.
   std::unordered_map<Lane*, std::uint64_t> drained_snapshot_;
@@ -88,6 +94,8 @@ class BatchSpanProcessor {
   std::atomic<std::uint64_t> lost_{0};
   std::atomic<std::uint64_t> retries_{0};
   std::atomic<std::uint64_t> pending_count_{0};
+  std::atomic<std::uint64_t> pending_bytes_out_{0};
+  std::atomic<std::uint64_t> queue_full_{0};
 };
 
 // The processor in force (never freed: a stale pointer stays valid).

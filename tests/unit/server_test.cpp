@@ -124,7 +124,8 @@ TEST_F(ServerTest, StaticFilesStayInsideTheirFolder) {
   std::ofstream(dir_ / "secret.txt") << "secret";
   detail::StaticFiles files((dir_ / "web").string());
   EXPECT_EQ(files.serve("/assets/a.js")->body, "js");
-  EXPECT_EQ(files.serve("/traces/abc")->body, "<html>app</html>");  // client-side route
+  EXPECT_EQ(files.serve("/")->body, "<html>app</html>");
+  EXPECT_FALSE(files.serve("/traces/abc").has_value());  // the dashboard routes in the #fragment
   EXPECT_FALSE(files.serve("/../secret.txt").has_value());
   EXPECT_FALSE(files.serve("/assets/../../secret.txt").has_value());
   EXPECT_FALSE(files.serve("/missing.js").has_value());

@@ -86,3 +86,54 @@ TEST(TraceConfig, OnlyTrueDisablesTheSdk) {
     EXPECT_FALSE(flock::TraceConfig::from_env().sdk_disabled);
   }
 }
+
+// Values past a variable's range, or past the integer type behind it, are a
+// warning naming the variable and the default: never an overflow.
+TEST(TraceConfig, OutOfRangeValuesKeepDefaults) {
+  const flock::TraceConfig defaults;
+  Env env{{"FLOCK_TRACE_QUEUE_SIZE", "4294967296"},
+          {"FLOCK_TRACE_FLUSH_MS", "18446744073709551615"},
+          {"FLOCK_TRACE_TTL_DAYS", "1e300"},
+          {"FLOCK_TRACE_MAX_QUEUE_BYTES", "99999999999999999999999"},
+          {"FLOCK_TRACE_EXIT_GRACE_MS", "-5"},
+          {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "4294967296"},
+          {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4294967295"},
+          {"OTEL_SPAN_EVENT_COUNT_LIMIT", "1e3"},
+          {"OTEL_BSP_SCHEDULE_DELAY", "18446744073709551615"},
+          {"OTEL_EXPORTER_OTLP_TIMEOUT", "99999999999"},
+          {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"}};
+  testing::internal::CaptureStderr();
+  auto c = flock::TraceConfig::from_env();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(c.thread_queue_capacity, defaults.thread_queue_capacity);
+  EXPECT_EQ(c.flush_interval, defaults.flush_interval);
+  EXPECT_FALSE(c.ttl_days.has_value());
+  EXPECT_EQ(c.max_pending_bytes, defaults.max_pending_bytes);
+  EXPECT_EQ(c.exit_grace, defaults.exit_grace);
+  EXPECT_EQ(c.limits.attribute_count, defaults.limits.attribute_count);
+  EXPECT_EQ(c.limits.attribute_value_length, defaults.limits.attribute_value_length);
+  EXPECT_EQ(c.limits.event_count, defaults.limits.event_count);
+  ASSERT_TRUE(c.otlp.has_value());
+  EXPECT_EQ(c.otlp->schedule_delay, flock::OtlpExporterOptions{}.schedule_delay);
+  EXPECT_EQ(c.otlp->timeout, flock::OtlpExporterOptions{}.timeout);
+  for (const char* name : {"FLOCK_TRACE_QUEUE_SIZE", "FLOCK_TRACE_FLUSH_MS", "FLOCK_TRACE_TTL_DAYS",
+                           "FLOCK_TRACE_MAX_QUEUE_BYTES", "FLOCK_TRACE_EXIT_GRACE_MS", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+                           "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT",
+                           "OTEL_BSP_SCHEDULE_DELAY", "OTEL_EXPORTER_OTLP_TIMEOUT"}) {
+    EXPECT_NE(err.find(name), std::string::npos) << name << " not named in:\n" << err;
+  }
+}
+
+TEST(TraceConfig, InRangeValuesAreTaken) {
+  Env env{{"FLOCK_TRACE_QUEUE_SIZE", "1048576"},
+          {"FLOCK_TRACE_FLUSH_MS", "60000"},
+          {"FLOCK_TRACE_TTL_DAYS", "36500"},
+          {"FLOCK_TRACE_MAX_QUEUE_BYTES", "1048576"},
+          {"FLOCK_TRACE_EXIT_GRACE_MS", "0"}};
+  auto c = flock::TraceConfig::from_env();
+  EXPECT_EQ(c.thread_queue_capacity, 1048576u);
+  EXPECT_EQ(c.flush_interval.count(), 60000);
+  EXPECT_EQ(c.ttl_days, 36500.0);
+  EXPECT_EQ(c.max_pending_bytes, 1048576u);
+  EXPECT_EQ(c.exit_grace.count(), 0);
+}

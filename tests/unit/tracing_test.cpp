@@ -253,3 +253,66 @@ TEST_F(Tracing, DropPolicyCountsWhatItDrops) {
   EXPECT_EQ(held->count_.load() + dropped, 2000u);
   configure();
 }
+
+// While an exporter cannot write, the processor holds spans up to a bound in
+// bytes (FLOCK_TRACE_MAX_QUEUE_BYTES), not only in count: a few big spans
+// reach it long before the count bound.
+TEST_F(Tracing, HeldSpansAreBoundedInBytes) {
+  auto held = std::make_shared<HeldExporter>();
+  TraceConfig config;
+  config.exporters = {held};
+  config.flush_interval = std::chrono::milliseconds(5);
+  config.handle_signals = false;
+  config.queue_full_policy = QueueFullPolicy::Drop;
+  config.thread_queue_capacity = 256;
+  config.max_pending_bytes = 1u << 20;
+  tracing::configure(config);
+  const std::string payload(4096, 'p');
+  std::uint64_t dropped_before = tracing::stats().spans_dropped;
+  testing::internal::CaptureStderr();
+  std::thread([&] {
+    // Paced so the processor drains the lane: the spans reach its queue
+    // (and its bound) instead of being dropped at the lane.
+    for (int i = 0; i < 2000; ++i) {
+      Span s = start_span("Test.big");
+      s.set_attribute("payload", payload);
+      if (i % 32 == 31) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }).join();
+  (void)tracing::force_flush(std::chrono::milliseconds(200));  // cannot finish while held
+  TraceStats held_stats = tracing::stats();
+  EXPECT_LE(held_stats.bytes_pending, (1u << 20) + 2 * 4096 + 1024);
+  EXPECT_GT(held_stats.bytes_pending, (1u << 20) / 2);
+  EXPECT_LT(held_stats.spans_pending, 400u);  // ~250 spans of 4 KB fit in 1 MiB
+  EXPECT_GE(held_stats.queue_full, 1u);
+  EXPECT_EQ(held_stats.max_pending_bytes, 1u << 20);
+  held->held_ = false;
+  EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(20)));
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("span queue is full"), std::string::npos) << err;
+  std::uint64_t dropped = tracing::stats().spans_dropped - dropped_before;
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(held->count_.load() + dropped, 2000u);
+  configure();
+}
+
+// Stopping with an exporter that cannot write waits for the grace, then
+// says how many spans were not written, instead of hanging at exit.
+TEST_F(Tracing, StoppingGivesUpAfterTheGraceAndSaysWhatWasLost) {
+  auto held = std::make_shared<HeldExporter>();
+  TraceConfig config;
+  config.exporters = {held};
+  config.flush_interval = std::chrono::milliseconds(5);
+  config.handle_signals = false;
+  tracing::configure(config);
+  for (int i = 0; i < 100; ++i) start_span("Test.unwritten").end();
+  testing::internal::CaptureStderr();
+  auto started = std::chrono::steady_clock::now();
+  tracing::shutdown(std::chrono::milliseconds(300));
+  auto waited = std::chrono::steady_clock::now() - started;
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("exiting with 100 spans not written by"), std::string::npos) << err;
+  EXPECT_LT(waited, std::chrono::seconds(5)) << "waited past the grace";
+  EXPECT_EQ(held->count_.load(), 0u);
+  configure();
+}

@@ -12,6 +12,11 @@ namespace {
 using detail::env_value;
 using detail::warn_env;
 
+// Ranges of the numeric variables: a value past them is a warning and the
+// default, never an overflow (ten minutes, a million spans).
+constexpr unsigned long long kMaxMs = 600'000;
+constexpr unsigned long long kMaxSpans = 1ULL << 20;
+
 // The traces-specific variable if set, else the general one; name reports which.
 const char* pick(const char* specific, const char* general, const char*& name) {
   if (const char* v = env_value(specific)) {
@@ -85,9 +90,9 @@ OtlpExporterOptions OtlpExporterOptions::from_env(OtlpExporterOptions o) {
   read_headers("OTEL_EXPORTER_OTLP_HEADERS", o.headers);
   read_headers("OTEL_EXPORTER_OTLP_TRACES_HEADERS", o.headers);
   if (env_value("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")) {
-    detail::read_env_ms("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", o.timeout, 1);
+    detail::read_env_ms("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", o.timeout, 1, kMaxMs);
   } else {
-    detail::read_env_ms("OTEL_EXPORTER_OTLP_TIMEOUT", o.timeout, 1);
+    detail::read_env_ms("OTEL_EXPORTER_OTLP_TIMEOUT", o.timeout, 1, kMaxMs);
   }
   if (const char* v = pick("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION", name)) {
     std::string c = detail::trim_lower(v);
@@ -99,10 +104,10 @@ OtlpExporterOptions OtlpExporterOptions::from_env(OtlpExporterOptions o) {
       warn_env(name, v, "gzip or none");
     }
   }
-  detail::read_env_ms("OTEL_BSP_SCHEDULE_DELAY", o.schedule_delay);
-  detail::read_env_ms("OTEL_BSP_EXPORT_TIMEOUT", o.export_timeout, 1);
-  detail::read_env_uint("OTEL_BSP_MAX_QUEUE_SIZE", o.max_queue_size, 1);
-  detail::read_env_uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", o.max_export_batch_size, 1);
+  detail::read_env_ms("OTEL_BSP_SCHEDULE_DELAY", o.schedule_delay, 0, kMaxMs);
+  detail::read_env_ms("OTEL_BSP_EXPORT_TIMEOUT", o.export_timeout, 1, kMaxMs);
+  detail::read_env_uint("OTEL_BSP_MAX_QUEUE_SIZE", o.max_queue_size, 1, kMaxSpans);
+  detail::read_env_uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", o.max_export_batch_size, 1, kMaxSpans);
   if (o.max_export_batch_size > o.max_queue_size) {
     std::fprintf(stderr,
                  "flock: warning: OTEL_BSP_MAX_EXPORT_BATCH_SIZE (%zu) exceeds OTEL_BSP_MAX_QUEUE_SIZE (%zu); using %zu\n",

@@ -8,6 +8,7 @@
 #include "core/orchestrator.hpp"
 #include "flock/orchestrator.hpp"
 #include "flock/propagation.hpp"
+#include "flock/trace_config.hpp"
 #include "storage/duckdb_handle.hpp"
 
 namespace flock::detail {
@@ -310,7 +311,20 @@ Response ApiRouter::route(const Request& req) const {
   }
   if (p == "/api/traces") return only(get, "GET"), list_traces(req);
   if (p == "/api/traces/services") return only(get, "GET"), json(200, queries_.services());
-  if (p == "/api/traces/stats") return only(get, "GET"), json(200, queries_.stats());
+  if (p == "/api/traces/stats") {
+    only(get, "GET");
+    Json stats = queries_.stats();
+    if (flock_ != nullptr) {
+      // This program's span queue: what is held while the store cannot be
+      // written, and what was dropped or lost.
+      TraceStats t = tracing::stats();
+      stats["writer"] = Json{{"spans_exported", t.spans_exported}, {"spans_pending", t.spans_pending},
+                             {"bytes_pending", t.bytes_pending},   {"max_pending_bytes", t.max_pending_bytes},
+                             {"spans_dropped", t.spans_dropped},   {"spans_lost", t.spans_lost},
+                             {"queue_full", t.queue_full}};
+    }
+    return json(200, stats);
+  }
   if (p == "/api/traces/query") return only(post, "POST"), query(req);
   if (p == "/api/traces/clear") {
     only(post, "POST");

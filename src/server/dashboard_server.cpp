@@ -204,8 +204,9 @@ int DashboardServer::start() {
   }
   m.router = std::make_unique<detail::ApiRouter>(m.flock, m.store, o, token, m.hub, std::move(files), loopback);
   detail::ApiRouter* router = m.router.get();
-  m.port = m.http.bind(o.host, o.port, [router](const flock_http::Request& r) { return router->handle(r); }, 32,
-                       16 * 1024 * 1024);
+  flock_http::Limits limits;  // README "Server limits"
+  limits.max_body_bytes = 16 * 1024 * 1024;
+  m.port = m.http.bind(o.host, o.port, [router](const flock_http::Request& r) { return router->handle(r); }, limits);
   if (m.flock != nullptr) {
     m.flock_listener = m.flock->internals().events().add([&m](const detail::FlockEvent& e) { m.on_flock_event(e); });
     m.span_tap = detail::add_span_tap([&m](std::span<const SpanData> spans) {

@@ -1,7 +1,10 @@
-// HTTP/1.1 on a socket, kept apart from everything else: cpp-httplib pulls in
+// HTTP/1.1 on a socket, kept apart from everything else: Boost.Asio pulls in
 // <fcntl.h>, whose `struct flock` collides with the library's namespace, so
-// only http_transport.cpp sees httplib and this header names no flock type.
+// only the transport's own files see Asio/Beast and this header names no
+// flock type.
 #pragma once
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,8 +16,9 @@ namespace flock_http {
 
 struct Request {
   std::string method;
-  std::string path;  // decoded, without the query
-  std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
+  std::string path;        // percent-decoded, without the query
+  std::string raw_target;  // the request-target exactly as received
+  std::vector<std::pair<std::string, std::string>> query;    // decoded ('+' is a space), in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::string remote_addr;
@@ -23,7 +27,8 @@ struct Request {
   const std::string* param(std::string_view name) const;   // first
 };
 
-// Writes one piece of a streamed body; false once the client is gone.
+// Writes one piece of a streamed body; false once the client is gone or the
+// server stops.
 using ChunkWriter = std::function<bool(std::string_view)>;
 
 struct Response {
@@ -31,11 +36,28 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  // When set, the body is streamed (chunked) by this function until it returns.
+  // When set, the body is streamed (chunked, then the connection closes) by
+  // this function, on a thread of its own, until it returns.
   std::function<void(const ChunkWriter&)> stream;
 };
 
 using Handler = std::function<Response(const Request&)>;
+
+// What one client may cost the server. Past a limit the client gets a JSON
+// error (408, 413, 431, 503) and the connection is closed.
+struct Limits {
+  int backlog = 511;                                   // listen queue
+  std::chrono::milliseconds header_timeout{10000};     // request line + all headers, in total
+  std::size_t max_header_bytes = 64 * 1024;            // 431 past it
+  std::chrono::milliseconds body_timeout{30000};       // the whole body
+  std::size_t max_body_bytes = 16 * 1024 * 1024;       // 413, before reading when Content-Length says so
+  std::chrono::milliseconds idle_timeout{5000};        // keep-alive: waiting for a request's first byte
+  std::chrono::milliseconds write_timeout{10000};      // one response or one streamed chunk
+  int workers = 0;                                     // handler threads; 0: max(4, 2 x cores)
+  std::size_t queue = 64;                              // requests waiting for a worker; 503 past it
+  int max_streams = 64;                                // open streamed responses; 503 past it
+  int io_threads = 2;                                  // reading, parsing and writing
+};
 
 class Server {
  public:
@@ -45,10 +67,12 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds host:port (0: a free port) and returns the port; throws
-  // std::runtime_error when it cannot.
-  int bind(const std::string& host, int port, Handler handler, int threads, std::size_t max_body_bytes);
+  // std::runtime_error naming host:port when it cannot.
+  int bind(const std::string& host, int port, Handler handler, const Limits& limits = {});
   // Serves until stop(); returns at once if stop() came first.
   void run();
+  // Closes the listener, every connection and stream; handlers already
+  // running finish. Returns once run() has returned.
   void stop();
 
  private:

@@ -1,0 +1,51 @@
+// What every connection of one server shares. Connections hold it by
+// shared_ptr, so it outlives the last of them.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "server/http_stream_threads.hpp"
+#include "server/http_transport.hpp"
+#include "server/http_worker_pool.hpp"
+
+namespace flock_http::detail {
+
+class Connection;
+
+// The open connections, so that stop() can close idle keep-alive ones.
+class ConnectionSet {
+ public:
+  using Handle = std::list<std::weak_ptr<Connection>>::iterator;
+  Handle add(const std::shared_ptr<Connection>& c);
+  void remove(Handle h);
+  void close_all();
+
+ private:
+  std::mutex mu_;
+  std::list<std::weak_ptr<Connection>> open_;
+};
+
+inline int default_workers() {
+  return std::max(4, static_cast<int>(std::thread::hardware_concurrency()) * 2);
+}
+
+struct ServerCore {
+  ServerCore(Handler h, const Limits& l)
+      : handler(std::move(h)),
+        limits(l),
+        pool(l.workers > 0 ? l.workers : default_workers(), l.queue),
+        streams(l.max_streams) {}
+
+  const Handler handler;
+  const Limits limits;
+  WorkerPool pool;
+  StreamThreads streams;
+  ConnectionSet connections;
+  std::atomic<bool> stopping{false};
+};
+
+}  // namespace flock_http::detail

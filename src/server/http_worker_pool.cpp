@@ -1,0 +1,59 @@
+#include "server/http_worker_pool.hpp"
+
+#include <algorithm>
+
+namespace flock_http::detail {
+
+WorkerPool::WorkerPool(int threads, std::size_t max_queued) : max_queued_(max_queued) {
+  threads_.reserve(static_cast<std::size_t>(std::max(1, threads)));
+  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { work(); });
+}
+
+WorkerPool::~WorkerPool() { stop_and_join(); }
+
+bool WorkerPool::try_post(std::function<void()> job) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queue_.size() >= max_queued_) return false;
+    queue_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void WorkerPool::stop_and_join() {
+  std::deque<std::function<void()>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    dropped.swap(queue_);
+  }
+  cv_.notify_all();
+  // Destroyed outside the lock: a job may own the last reference to a
+  // connection.
+  dropped.clear();
+  for (auto& t : threads_) {
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+  }
+}
+
+bool WorkerPool::owns_current_thread() const {
+  auto me = std::this_thread::get_id();
+  return std::any_of(threads_.begin(), threads_.end(), [me](const std::thread& t) { return t.get_id() == me; });
+}
+
+void WorkerPool::work() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    job();  // jobs catch their own exceptions
+  }
+}
+
+}  // namespace flock_http::detail

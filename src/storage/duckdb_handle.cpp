@@ -150,7 +150,14 @@ void run_pending(Prepared& p, Result& res) {
   // Task by task: the interrupt flag is checked between tasks.
   for (;;) {
     duckdb_pending_state st = duckdb_pending_execute_task(pending.p);
-    if (st == DUCKDB_PENDING_RESULT_READY || st == DUCKDB_PENDING_ERROR) break;
+    if (st == DUCKDB_PENDING_RESULT_READY) break;
+    if (st == DUCKDB_PENDING_ERROR) {
+      const char* e = duckdb_pending_error(pending.p);
+      std::string msg = e ? e : "duckdb: query failed";
+      throw DuckDbError(msg, msg.rfind("Permission Error", 0) == 0 ? DUCKDB_ERROR_PERMISSION
+                             : msg.rfind("INTERRUPT", 0) == 0     ? DUCKDB_ERROR_INTERRUPT
+                                                                  : DUCKDB_ERROR_INVALID);
+    }
     if (st == DUCKDB_PENDING_NO_TASKS_AVAILABLE) std::this_thread::yield();
   }
   if (duckdb_execute_pending(pending.p, &res.r) != DuckDBSuccess) throw_result_error(res.r, "duckdb: query failed");

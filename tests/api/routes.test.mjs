@@ -211,7 +211,11 @@ test('every GET route of a running Flock answers 200 with the documented shape a
 
   await t.test('GET /api/traces/stats: totals equal to the file\'s', async () => {
     const body = await getJson(s.base, '/api/traces/stats');
-    assert.deepEqual(Object.keys(body).sort(), ['database_size_mb', 'newest_trace', 'oldest_trace', 'services_count', 'total_spans', 'total_traces']);
+    assert.deepEqual(Object.keys(body).sort(), ['database_size_mb', 'newest_trace', 'oldest_trace', 'services_count', 'total_spans', 'total_traces', 'writer']);
+    // The serving program's own span queue (a running Flock only).
+    assert.deepEqual(Object.keys(body.writer).sort(), ['bytes_pending', 'max_pending_bytes', 'queue_full', 'spans_dropped', 'spans_exported', 'spans_lost', 'spans_pending']);
+    assert.ok(body.writer.spans_exported >= spans.length - 1);
+    assert.equal(body.writer.spans_lost, 0);
     assert.equal(body.total_spans, spans.length);
     assert.equal(body.total_traces, traces.length);
     assert.equal(body.services_count, new Set(spans.map((x) => x.service).filter((x) => x !== null)).size);

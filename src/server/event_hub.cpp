@@ -7,6 +7,7 @@ namespace flock::detail {
 
 namespace {
 constexpr auto kKeepalive = std::chrono::seconds(15);
+constexpr auto kProbe = std::chrono::seconds(1);
 }
 
 bool EventHub::has_subscribers() const {
@@ -43,11 +44,12 @@ void EventHub::stream(const flock_http::ChunkWriter& write, std::string_view hel
   first.append(hello).append("\n\n");
   bool alive = write(first);
   std::deque<std::string> batch;
+  auto last_write = std::chrono::steady_clock::now();
   while (alive) {
     std::uint64_t dropped = 0;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, kKeepalive, [&] { return closed_ || !me->frames.empty(); });
+      cv_.wait_for(lock, kProbe, [&] { return closed_ || !me->frames.empty(); });
       if (closed_) break;
       batch.swap(me->frames);
       std::swap(dropped, me->dropped);
@@ -56,8 +58,19 @@ void EventHub::stream(const flock_http::ChunkWriter& write, std::string_view hel
       alive = write("event: dropped\ndata: {\"count\":" + std::to_string(dropped) + "}\n\n");
     }
     if (batch.empty()) {
-      alive = alive && write(": keepalive\n\n");
+      // An empty piece writes nothing and says whether the client is still
+      // there: a client that left frees its stream within a second, not at
+      // the next keepalive.
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_write >= kKeepalive) {
+        alive = alive && write(": keepalive\n\n");
+        last_write = now;
+      } else {
+        alive = alive && write(std::string_view());
+      }
+      continue;
     }
+    last_write = std::chrono::steady_clock::now();
     for (auto& frame : batch) {
       if (!alive) break;
       alive = write(frame);

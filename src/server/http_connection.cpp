@@ -20,10 +20,12 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-// A client that was refused may still be sending; reading a little more
-// before closing keeps the kernel from resetting the answer away.
-constexpr auto kLinger = std::chrono::milliseconds(1000);
-constexpr std::size_t kMaxDrain = 1 << 20;
+// A client that was refused may still be sending; reading (and dropping)
+// what it sends for a while before closing keeps the kernel from resetting
+// the answer away, so a client that sends a body a little over the bound
+// reads its 413. The answer goes out first; nothing drained is kept.
+constexpr auto kLinger = std::chrono::milliseconds(2000);
+constexpr std::size_t kMaxDrain = 32u << 20;
 
 Response error_response(int status, const std::string& what) {
   Response r;
@@ -234,9 +236,9 @@ void Connection::dispatch() {
   keep_alive_ = msg.keep_alive();
   head_ = req.method == "HEAD";
   parser_.reset();
-  bool queued = core_->pool.try_post([self = shared_from_this(), r = std::move(req)]() mutable {
-    self->serve(std::move(r));
-  });
+  std::size_t bytes = req.body.size();
+  bool queued = core_->pool.try_post(
+      [self = shared_from_this(), r = std::move(req)]() mutable { self->serve(std::move(r)); }, bytes);
   if (!queued) return fail(503, "the server is busy: every worker is taken and the queue is full", true);
   busy_ = true;
 }

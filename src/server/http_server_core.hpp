@@ -29,15 +29,17 @@ class ConnectionSet {
   std::list<std::weak_ptr<Connection>> open_;
 };
 
+// Handlers mostly wait on the trace store (a query may take its full time
+// limit), so there are more of them than cores.
 inline int default_workers() {
-  return std::max(4, static_cast<int>(std::thread::hardware_concurrency()) * 2);
+  return std::max(8, static_cast<int>(std::thread::hardware_concurrency()) * 4);
 }
 
 struct ServerCore {
   ServerCore(Handler h, const Limits& l)
       : handler(std::move(h)),
         limits(l),
-        pool(l.workers > 0 ? l.workers : default_workers(), l.queue),
+        pool(l.workers > 0 ? l.workers : default_workers(), l.queue, l.max_queued_body_bytes),
         streams(l.max_streams) {}
 
   const Handler handler;

@@ -105,3 +105,31 @@ TEST(EventHub, CloseEndsStreamsAndRefusesNewOnes) {
   hub.stream([&](std::string_view) { return ++writes > 0; }, "{}");  // returns at once
   EXPECT_EQ(writes.load(), before);
 }
+
+// A client that leaves while nothing is published frees its stream within
+// about a second (the transport answers an empty piece with "still there?"),
+// not at the next 15 s keepalive.
+TEST(EventHub, AClientThatLeavesIsNoticedWithoutAnEvent) {
+  EventHub hub;
+  std::atomic<bool> gone{false};
+  std::atomic<bool> returned{false};
+  std::atomic<int> hellos{0};
+  std::thread client([&] {
+    hub.stream(
+        [&](std::string_view piece) {
+          if (piece.find("event: hello") != std::string_view::npos) hellos.fetch_add(1);
+          return !gone.load();
+        },
+        "{}");
+    returned.store(true);
+  });
+  while (hellos.load() == 0) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the stream now waits for events
+  EXPECT_FALSE(returned.load());
+  gone.store(true);
+  for (int i = 0; i < 100 && !returned.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(returned.load()) << "the stream waited for an event or a keepalive to notice";
+  EXPECT_FALSE(hub.has_subscribers());
+  hub.close();
+  client.join();
+}

@@ -18,13 +18,13 @@
 #include "http_get.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
-#include "storage/trace_queries.hpp"
+#include "storage/trace_store_queries.hpp"
 
 namespace fs = std::filesystem;
-using flock::detail::DuckConnection;
-using flock::detail::DuckDatabase;
-using flock::detail::TraceFilter;
-using flock::detail::TraceQueries;
+using flockcpp::detail::DuckConnection;
+using flockcpp::detail::DuckDatabase;
+using flockcpp::TraceFilter;
+using flockcpp::TraceStoreReader;
 
 namespace {
 
@@ -35,7 +35,7 @@ constexpr int kSpansPerTrace = 12;
 void generate(const std::string& path, std::int64_t spans) {
   DuckDatabase db(path);
   DuckConnection con(db);
-  flock::detail::ensure_schema(con);
+  flockcpp::detail::ensure_schema(con);
   con.execute(
       "INSERT INTO spans (trace_id, span_id, parent_id, name, service, operation, kind, start_time, end_time, "
       "duration_ms, status_code, status_description, attributes, events, links, resource) "
@@ -132,30 +132,30 @@ int main() {
     TraceFilter filtered;
     filtered.workflow = "wf_3";
     filtered.status = "error";
-    d_list = time_it(runs, [&](int) { (void)TraceQueries::list_traces(con, page); });
-    d_filtered = time_it(runs, [&](int) { (void)TraceQueries::list_traces(con, filtered); });
-    d_detail = time_it(runs, [&](int i) { (void)TraceQueries::trace_spans(con, id_at(i)); });
+    d_list = time_it(runs, [&](int) { (void)flockcpp::detail::list_traces(con, page); });
+    d_filtered = time_it(runs, [&](int) { (void)flockcpp::detail::list_traces(con, filtered); });
+    d_detail = time_it(runs, [&](int i) { (void)flockcpp::detail::trace_spans(con, id_at(i)); });
   }
 
   // The reader layer alone (lease of the shared instance per call), no HTTP.
   Percentiles q_list, q_filtered, q_detail;
   {
-    TraceQueries q(path);
+    TraceStoreReader q(path);
     TraceFilter page;
     TraceFilter filtered;
     filtered.workflow = "wf_3";
     filtered.status = "error";
     q_list = time_it(runs, [&](int) { (void)q.list_traces(page); });
     q_filtered = time_it(runs, [&](int) { (void)q.list_traces(filtered); });
-    q_detail = time_it(runs, [&](int i) { (void)q.trace(id_at(i)); });
+    q_detail = time_it(runs, [&](int i) { (void)q.trace_json(id_at(i)); });
   }
 
   // The routes, over real HTTP on loopback, against `flock dashboard`'s server.
-  flock::ServeOptions opts;
+  flockcpp::ServeOptions opts;
   opts.port = 0;
   opts.dashboard = false;
   opts.print_url = false;
-  flock::DashboardServer server(path, opts);
+  flockcpp::DashboardServer server(path, opts);
   int port = server.start();
   int status = 0;
   Percentiles r_list = time_it(runs, [&](int) {
@@ -182,7 +182,7 @@ int main() {
                 r.direct.p50, r.direct.p95, r.reader.p50, r.route.p50 / r.direct.p50);
   }
   std::printf(
-      "\nDuckDB: the same queries on one open connection in this process. reader: TraceQueries in process (store\n"
+      "\nDuckDB: the same queries on one open connection in this process. reader: TraceStoreReader in process (store\n"
       "lease per call, no HTTP). ratio = route p50 / DuckDB p50. %d runs each after one warm-up.\n",
       runs);
   std::error_code ec;

@@ -20,7 +20,7 @@
 
 #include "common.hpp"
 #include "loopback_collector.hpp"
-#include "tracing/tracer.hpp"
+#include "tracing/span_control.hpp"
 
 namespace flock_bench {
 namespace {
@@ -163,25 +163,25 @@ void BM_Baseline_NaiveMutexTracer(benchmark::State& state) {
 }
 
 // ---------------------------------------------------------------------------
-// Benchmarks 1 and 2: flock::start_span + two attributes + end, exported to
+// Benchmarks 1 and 2: flockcpp::start_span + two attributes + end, exported to
 // the DuckDB store (Wait policy: nothing may be dropped). Every flush_every()
 // spans per thread, timing pauses while tracing::force_flush() writes them.
 
-// The measured loop of benchmarks 1-2: flock::start_span + two attributes +
+// The measured loop of benchmarks 1-2: flockcpp::start_span + two attributes +
 // end; every flush_every() spans, timing pauses while force_flush() runs.
 void timed_span_loop(benchmark::State& state) {
   const std::size_t every = flush_every();
   std::size_t n = 0;
   std::int64_t i = 0;
   for (auto _ : state) {
-    flock::Span span = flock::start_span("Bench.op");
+    flockcpp::Span span = flockcpp::start_span("Bench.op");
     span.set_attribute("bench.i", i);
     span.set_attribute("bench.kind", "tight");
     span.end();
     ++i;
     if (++n == every) {
       state.PauseTiming();
-      flock::tracing::force_flush();
+      flockcpp::tracing::force_flush();
       state.ResumeTiming();
       n = 0;
     }
@@ -189,7 +189,7 @@ void timed_span_loop(benchmark::State& state) {
 }
 
 std::string g_span_path;
-flock::TraceStats g_span_before;
+flockcpp::TraceStats g_span_before;
 LoopbackCollector* g_collector = nullptr;
 
 // with_otlp: the same, with an OTLP exporter to a loopback collector beside
@@ -197,20 +197,20 @@ LoopbackCollector* g_collector = nullptr;
 void span_bench(benchmark::State& state, bool with_otlp) {
   if (state.thread_index() == 0) {
     g_span_path = temp_trace_path("span");
-    flock::TraceConfig config = file_config(g_span_path);
+    flockcpp::TraceConfig config = file_config(g_span_path);
     if (with_otlp) {
       g_collector = new LoopbackCollector();
       config.otlp = loopback_otlp_options(g_collector->endpoint(), 4096);
     }
-    flock::tracing::configure(config);
-    g_span_before = flock::tracing::stats();
+    flockcpp::tracing::configure(config);
+    g_span_before = flockcpp::tracing::stats();
   }
   timed_span_loop(state);
   if (state.thread_index() == 0) {
     // Every thread has left the loop (Google Benchmark's end barrier).
-    flock::tracing::force_flush();
-    flock::TraceStats after = flock::tracing::stats();
-    flock::tracing::shutdown();
+    flockcpp::tracing::force_flush();
+    flockcpp::TraceStats after = flockcpp::tracing::stats();
+    flockcpp::tracing::shutdown();
     std::uint64_t expected = static_cast<std::uint64_t>(state.iterations()) * state.threads();
     std::int64_t rows = count_rows(g_span_path);
     std::string label = std::string("span 2 attrs -> DuckDB") + (with_otlp ? " + OTLP" : "") +
@@ -235,9 +235,9 @@ void BM_Span_2Attrs_DuckDB_Otlp(benchmark::State& state) { span_bench(state, tru
 // (the processor drains and discards), to separate the producer's own cost
 // from the DuckDB writer's effects on the machine.
 void BM_Span_2Attrs_NoExporter(benchmark::State& state) {
-  if (state.thread_index() == 0) flock::tracing::configure(flock::TraceConfig{});
+  if (state.thread_index() == 0) flockcpp::tracing::configure(flockcpp::TraceConfig{});
   timed_span_loop(state);
-  if (state.thread_index() == 0) flock::tracing::shutdown();
+  if (state.thread_index() == 0) flockcpp::tracing::shutdown();
 }
 
 // ---------------------------------------------------------------------------
@@ -253,39 +253,39 @@ void BM_Baseline_EmptyLoop(benchmark::State& state) {
 
 // OTEL_SDK_DISABLED: the public start_span path.
 void BM_Disabled_SdkDisabled(benchmark::State& state) {
-  flock::TraceConfig c;
+  flockcpp::TraceConfig c;
   c.sdk_disabled = true;
-  flock::tracing::configure(c);
+  flockcpp::tracing::configure(c);
   std::int64_t i = 0;
   bool recorded = false;
   for (auto _ : state) {
-    flock::Span span = flock::start_span("Bench.op");
+    flockcpp::Span span = flockcpp::start_span("Bench.op");
     span.set_attribute("bench.i", i);
     span.set_attribute("bench.kind", "tight");
     benchmark::DoNotOptimize(i);
     ++i;
   }
-  recorded = flock::start_span("Bench.op").is_recording();
+  recorded = flockcpp::start_span("Bench.op").is_recording();
   if (recorded) state.SkipWithError("a span was recorded with the SDK disabled");
 }
 
 // FLOCK_AUTO_TRACE=false: an automatic span (as the orchestrator starts
 // them) while the pipeline runs.
 void BM_Disabled_AutoTraceOff(benchmark::State& state) {
-  flock::TraceConfig c;
+  flockcpp::TraceConfig c;
   c.auto_trace = false;
-  flock::tracing::configure(c);
+  flockcpp::tracing::configure(c);
   std::int64_t i = 0;
   for (auto _ : state) {
-    flock::Span span = flock::detail::start_auto_span("Agent.execute");
+    flockcpp::Span span = flockcpp::detail::start_auto_span("Agent.execute");
     span.set_attribute("bench.i", i);
     span.set_attribute("bench.kind", "tight");
     benchmark::DoNotOptimize(i);
     ++i;
   }
-  if (flock::detail::start_auto_span("Agent.execute").is_recording())
+  if (flockcpp::detail::start_auto_span("Agent.execute").is_recording())
     state.SkipWithError("an automatic span was recorded with auto tracing off");
-  flock::tracing::shutdown();
+  flockcpp::tracing::shutdown();
 }
 
 }  // namespace

@@ -21,7 +21,7 @@
 #include "storage/span_row.hpp"
 #include "tracing/ids.hpp"
 #include "tracing/resource.hpp"
-#include "tracing/tracer.hpp"
+#include "tracing/span_control.hpp"
 
 namespace flock_bench {
 namespace {
@@ -33,7 +33,7 @@ struct Realistic {
   std::string input_type = "PizzaIdea";
   std::string artifact_id = "a81bc81b-dead-4e5d-abff-90865d1e13b1";
   std::string produced_by = "external";
-  std::shared_ptr<const flock::Json> input_value = std::make_shared<const flock::Json>(flock::Json{
+  std::shared_ptr<const flockcpp::Json> input_value = std::make_shared<const flockcpp::Json>(flockcpp::Json{
       {"description", "something with truffles, wild mushrooms and a little too much parmesan"},
       {"budget", 24.5},
       {"toppings", {"truffle", "mozzarella", "porcini"}},
@@ -46,27 +46,27 @@ const Realistic& realistic() {
   return r;
 }
 
-void fill(flock::Span& span, const Realistic& r) {
+void fill(flockcpp::Span& span, const Realistic& r) {
   span.set_attribute("agent.name", r.agent_name);
   span.set_attribute("correlation_id", r.correlation_id);
   span.set_attribute("input.type", r.input_type);
   span.set_attribute("input.artifact_id", r.artifact_id);
   span.set_attribute("input.produced_by", r.produced_by);
-  flock::detail::set_json_attribute(span, "input.value", r.input_value);
+  flockcpp::detail::set_json_attribute(span, "input.value", r.input_value);
   span.set_attribute("output.count", 1);
   span.set_attribute("output.type", r.output_type);
-  span.set_status(flock::StatusCode::Ok);
+  span.set_status(flockcpp::StatusCode::Ok);
 }
 
 // The same span as the exporter receives it.
-flock::SpanData make_span_data(const Realistic& r) {
-  flock::SpanData s;
-  s.trace_id = flock::detail::new_trace_id();
-  s.span_id = flock::detail::new_span_id();
+flockcpp::SpanData make_span_data(const Realistic& r) {
+  flockcpp::SpanData s;
+  s.trace_id = flockcpp::detail::new_trace_id();
+  s.span_id = flockcpp::detail::new_span_id();
   s.name = "Agent.execute";
-  s.start_ns = flock::detail::now_ns();
+  s.start_ns = flockcpp::detail::now_ns();
   s.end_ns = s.start_ns + 1500;
-  s.status = flock::StatusCode::Ok;
+  s.status = flockcpp::StatusCode::Ok;
   s.attributes = {{"agent.name", r.agent_name},
                   {"correlation_id", r.correlation_id},
                   {"input.type", r.input_type},
@@ -86,18 +86,18 @@ flock::SpanData make_span_data(const Realistic& r) {
 void BM_Baseline_BareAppender(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const bool drop_indexes = state.range(1) == 1;
-  std::vector<flock::SpanData> spans;
+  std::vector<flockcpp::SpanData> spans;
   spans.reserve(n);
   for (std::size_t k = 0; k < n; ++k) spans.push_back(make_span_data(realistic()));
   std::string resource;
-  flock::detail::append_attributes_json(resource, flock::detail::build_resource(flock::TraceConfig{}));
+  flockcpp::detail::append_attributes_json(resource, flockcpp::detail::build_resource(flockcpp::TraceConfig{}));
   std::string path = temp_trace_path("appender");
   for (auto _ : state) {
-    flock::detail::DuckDatabase::Options opts;
+    flockcpp::detail::DuckDatabase::Options opts;
     opts.threads = 1;
-    flock::detail::DuckDatabase db(path, opts);
-    flock::detail::DuckConnection con(db);
-    flock::detail::ensure_schema(con);
+    flockcpp::detail::DuckDatabase db(path, opts);
+    flockcpp::detail::DuckConnection con(db);
+    flockcpp::detail::ensure_schema(con);
     if (drop_indexes) {
       con.execute("DROP INDEX IF EXISTS idx_spans_trace_id");
       con.execute("DROP INDEX IF EXISTS idx_spans_start_time");
@@ -108,12 +108,12 @@ void BM_Baseline_BareAppender(benchmark::State& state) {
       state.SkipWithError("cannot create appender");
       break;
     }
-    for (const char* col : flock::detail::kSpanRowColumns) duckdb_appender_add_column(app, col);
-    flock::detail::SpanRow row;
+    for (const char* col : flockcpp::detail::kSpanRowColumns) duckdb_appender_add_column(app, col);
+    flockcpp::detail::SpanRow row;
     std::string error;
     for (const auto& s : spans) {
-      flock::detail::format_row(s, row);
-      if (!flock::detail::append_row(app, row, resource, error)) break;
+      flockcpp::detail::format_row(s, row);
+      if (!flockcpp::detail::append_row(app, row, resource, error)) break;
     }
     if (!error.empty() || duckdb_appender_close(app) != DuckDBSuccess) state.SkipWithError("append failed");
     duckdb_appender_destroy(&app);
@@ -130,21 +130,21 @@ void timed_realistic_batches(benchmark::State& state, std::size_t n) {
   const Realistic& r = realistic();
   for (auto _ : state) {
     for (std::size_t k = 0; k < n; ++k) {
-      flock::Span span = flock::start_span("Agent.execute");
+      flockcpp::Span span = flockcpp::start_span("Agent.execute");
       fill(span, r);
     }
-    if (!flock::tracing::force_flush()) state.SkipWithError("force_flush timed out");
+    if (!flockcpp::tracing::force_flush()) state.SkipWithError("force_flush timed out");
   }
 }
 
 void BM_Pipeline_DuckDB_Realistic(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   std::string path = temp_trace_path("pipeline");
-  flock::tracing::configure(file_config(path));
-  flock::TraceStats before = flock::tracing::stats();
+  flockcpp::tracing::configure(file_config(path));
+  flockcpp::TraceStats before = flockcpp::tracing::stats();
   timed_realistic_batches(state, n);
-  flock::TraceStats after = flock::tracing::stats();
-  flock::tracing::shutdown();
+  flockcpp::TraceStats after = flockcpp::tracing::stats();
+  flockcpp::tracing::shutdown();
   std::uint64_t expected = n * static_cast<std::uint64_t>(state.iterations());
   std::int64_t rows = count_rows(path);
   record_tally("pipeline realistic -> DuckDB", expected, rows, after.spans_dropped - before.spans_dropped,
@@ -161,13 +161,13 @@ void BM_Pipeline_DuckDB_Realistic(benchmark::State& state) {
 void BM_Pipeline_OTLP_Realistic(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   LoopbackCollector collector;
-  flock::TraceConfig config;
+  flockcpp::TraceConfig config;
   config.handle_signals = false;
   config.otlp = loopback_otlp_options(collector.endpoint(), 2048);
-  flock::tracing::configure(config);
+  flockcpp::tracing::configure(config);
   timed_realistic_batches(state, n);
-  flock::TraceStats after = flock::tracing::stats();
-  flock::tracing::shutdown();
+  flockcpp::TraceStats after = flockcpp::tracing::stats();
+  flockcpp::tracing::shutdown();
   std::uint64_t expected = n * static_cast<std::uint64_t>(state.iterations());
   record_tally("pipeline realistic -> OTLP loopback", expected, static_cast<std::int64_t>(collector.spans()),
                after.otlp ? after.otlp->spans_dropped : 0, after.otlp ? after.otlp->spans_rejected : 0);

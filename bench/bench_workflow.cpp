@@ -30,22 +30,22 @@ FLOCK_TYPE(BenchDish, text, n)
 namespace flock_bench {
 namespace {
 
-std::unique_ptr<flock::Flock> make_flock() {
-  auto f = std::make_unique<flock::Flock>("");
+std::unique_ptr<flockcpp::Flock> make_flock() {
+  auto f = std::make_unique<flockcpp::Flock>("");
   f->agent("drafter")
       .description("turns an idea into a draft")
       .consumes<BenchIdea>()
       .publishes<BenchDraft>()
-      .with_engine(flock::function_engine([](const BenchIdea& i) { return BenchDraft{i.text + " (draft)", i.n}; }));
+      .with_engine(flockcpp::function_engine([](const BenchIdea& i) { return BenchDraft{i.text + " (draft)", i.n}; }));
   f->agent("finisher")
       .description("turns a draft into a dish")
       .consumes<BenchDraft>()
       .publishes<BenchDish>()
-      .with_engine(flock::function_engine([](const BenchDraft& d) { return BenchDish{d.text + " (done)", d.n}; }));
+      .with_engine(flockcpp::function_engine([](const BenchDraft& d) { return BenchDish{d.text + " (done)", d.n}; }));
   return f;
 }
 
-void one_workflow(flock::Flock& f, int n) {
+void one_workflow(flockcpp::Flock& f, int n) {
   auto run = f.traced_run("bench_workflow");
   run.set_attribute("bench.n", n);
   f.publish(BenchIdea{"truffle pizza", n});
@@ -55,18 +55,18 @@ void one_workflow(flock::Flock& f, int n) {
 void run_workflows(benchmark::State& state, bool traced) {
   const int m = static_cast<int>(state.range(0));
   std::string path = temp_trace_path(traced ? "workflows" : "workflows-off");
-  flock::TraceConfig config = file_config(path);
+  flockcpp::TraceConfig config = file_config(path);
   if (!traced) config.sdk_disabled = true;
-  flock::tracing::configure(config);
+  flockcpp::tracing::configure(config);
   auto f = make_flock();
   one_workflow(*f, -1);  // warm-up: worker threads, lanes, record pools
-  flock::tracing::force_flush();
-  flock::TraceStats before = flock::tracing::stats();
+  flockcpp::tracing::force_flush();
+  flockcpp::TraceStats before = flockcpp::tracing::stats();
   for (auto _ : state) {
     for (int k = 0; k < m; ++k) one_workflow(*f, k);
-    if (!flock::tracing::force_flush()) state.SkipWithError("force_flush timed out");
+    if (!flockcpp::tracing::force_flush()) state.SkipWithError("force_flush timed out");
   }
-  flock::TraceStats after = flock::tracing::stats();
+  flockcpp::TraceStats after = flockcpp::tracing::stats();
   auto dishes = f->store().get_by_type<BenchDish>().size();
   if (dishes != static_cast<std::size_t>(m) * state.iterations() + 1) state.SkipWithError("workflows lost outputs");
   state.counters["workflows"] = m;
@@ -75,9 +75,9 @@ void run_workflows(benchmark::State& state, bool traced) {
     // Rows include the warm-up workflow's spans (ended before `before`).
     std::uint64_t warm = before.spans_exported;
     f.reset();
-    flock::tracing::force_flush();
-    flock::TraceStats last = flock::tracing::stats();
-    flock::tracing::shutdown();
+    flockcpp::tracing::force_flush();
+    flockcpp::TraceStats last = flockcpp::tracing::stats();
+    flockcpp::tracing::shutdown();
     std::int64_t rows = count_rows(path);
     std::uint64_t produced = warm + ended + (last.spans_ended - after.spans_ended);
     record_tally("traced 2-agent workflows -> DuckDB", produced, rows, last.spans_dropped - before.spans_dropped,
@@ -86,7 +86,7 @@ void run_workflows(benchmark::State& state, bool traced) {
     state.counters["rows_missing"] = static_cast<double>(static_cast<std::int64_t>(produced) - rows);
   } else {
     f.reset();
-    flock::tracing::shutdown();
+    flockcpp::tracing::shutdown();
   }
   remove_trace_file(path);
 }

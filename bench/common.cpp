@@ -45,16 +45,16 @@ void cleanup_temp() {
 
 std::int64_t count_rows(const std::string& path) {
   try {
-    auto lease = flock::detail::StoreFile::at(path).share(false);
-    flock::detail::DuckConnection con(lease.db());
+    auto lease = flockcpp::detail::StoreFile::at(path).share(false);
+    flockcpp::detail::DuckConnection con(lease.db());
     return con.query_int("SELECT count(*) FROM spans");
   } catch (const std::exception&) {
     return -1;
   }
 }
 
-flock::TraceConfig file_config(const std::string& path) {
-  flock::TraceConfig c;
+flockcpp::TraceConfig file_config(const std::string& path) {
+  flockcpp::TraceConfig c;
   c.trace_file = true;
   c.trace_file_path = path;
   return c;
@@ -84,15 +84,15 @@ std::size_t flush_every() {
   static const std::size_t n = [] {
     std::size_t v = 4096;
     if (const char* e = std::getenv("FLOCK_BENCH_FLUSH_EVERY")) v = std::strtoull(e, nullptr, 10);
-    std::size_t cap = flock::TraceConfig{}.thread_queue_capacity;
+    std::size_t cap = flockcpp::TraceConfig{}.thread_queue_capacity;
     if (v == 0 || v >= cap) v = cap / 2;
     return v;
   }();
   return n;
 }
 
-flock::OtlpExporterOptions loopback_otlp_options(const std::string& endpoint, std::size_t batch) {
-  flock::OtlpExporterOptions o;
+flockcpp::OtlpExporterOptions loopback_otlp_options(const std::string& endpoint, std::size_t batch) {
+  flockcpp::OtlpExporterOptions o;
   o.endpoint = endpoint;
   o.schedule_delay = std::chrono::milliseconds(50);
   o.max_queue_size = 1u << 20;

@@ -23,11 +23,11 @@ void cleanup_temp();
 std::int64_t count_rows(const std::string& path);
 
 // A TraceConfig writing to path (defaults otherwise, not the environment).
-flock::TraceConfig file_config(const std::string& path);
+flockcpp::TraceConfig file_config(const std::string& path);
 
 // OTLP to a loopback collector: short schedule delay, a queue that never
 // drops in a benchmark, the given batch size.
-flock::OtlpExporterOptions loopback_otlp_options(const std::string& endpoint, std::size_t batch);
+flockcpp::OtlpExporterOptions loopback_otlp_options(const std::string& endpoint, std::size_t batch);
 
 // What one benchmark produced and what reached the file, summed over every
 // call Google Benchmark made of it.

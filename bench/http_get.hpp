@@ -1,5 +1,5 @@
 // A plain HTTP GET on loopback, in its own translation unit: cpp-httplib's
-// <fcntl.h> declares `struct flock`, which clashes with namespace flock.
+// <fcntl.h> declares `struct flock`, which clashes with namespace flockcpp.
 #pragma once
 #include <string>
 

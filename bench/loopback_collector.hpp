@@ -1,7 +1,7 @@
 // An OTLP/HTTP receiver on 127.0.0.1 (cpp-httplib) that decodes each
 // ExportTraceServiceRequest and counts its spans, for the OTLP benchmarks.
 // Its own translation unit: httplib.h brings <fcntl.h>, whose global
-// `struct flock` cannot share a translation unit with namespace flock.
+// `struct flock` cannot share a translation unit with namespace flockcpp.
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
   CollectingReporter reporter(isatty(1) ? benchmark::ConsoleReporter::OO_Defaults
                                         : benchmark::ConsoleReporter::OO_Tabular);
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  flock::tracing::shutdown();
+  flockcpp::tracing::shutdown();
   print_table(reporter.results);
   benchmark::Shutdown();
   flock_bench::cleanup_temp();

@@ -31,7 +31,7 @@ FLOCK_TYPE(Verdict, dish, stars)
 
 int main(int argc, char** argv) {
   CLI::App app{"Flock dashboard demo"};
-  flock::ServeOptions serve;
+  flockcpp::ServeOptions serve;
   std::string db = ".flock/traces.duckdb";
   int runs = 2;
   int big_trace = 0;
@@ -42,18 +42,18 @@ int main(int argc, char** argv) {
   app.add_option("--big-trace", big_trace, "also record one workflow of this many spans");
   CLI11_PARSE(app, argc, argv);
 
-  flock::TraceConfig config = flock::TraceConfig::from_env();
+  flockcpp::TraceConfig config = flockcpp::TraceConfig::from_env();
   config.trace_file = true;
   config.trace_file_path = db;
   config.flush_interval = std::chrono::milliseconds(200);
-  flock::tracing::configure(config);
+  flockcpp::tracing::configure(config);
 
-  flock::Flock flock;
+  flockcpp::Flock flock;
   flock.agent("chef")
       .description("Cooks what was ordered")
       .consumes<Order>()
       .publishes<Plate>()
-      .with_engine(flock::function_engine([](const Order& o) {
+      .with_engine(flockcpp::function_engine([](const Order& o) {
         std::this_thread::sleep_for(std::chrono::milliseconds(3 + o.guests));
         return Plate{o.dish, {"basil", "olive oil"}};
       }));
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
       .description("Tastes every plate")
       .consumes<Plate>()
       .publishes<Verdict>()
-      .with_engine(flock::function_engine([](const Plate& p) {
+      .with_engine(flockcpp::function_engine([](const Plate& p) {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
         return Verdict{p.dish, static_cast<int>(p.dish.size() % 5) + 1};
       }));
@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
       .description("Pairs a wine; the cellar is locked for anything burnt")
       .consumes<Plate>()
       .publishes<Verdict>()
-      .with_engine(flock::function_engine([](const Plate& p) -> Verdict {
+      .with_engine(flockcpp::function_engine([](const Plate& p) -> Verdict {
         if (p.dish.find("burnt") != std::string::npos) throw std::runtime_error("wine cellar is locked");
         return Verdict{p.dish + " with Barolo", 5};
       }));
@@ -87,18 +87,18 @@ int main(int argc, char** argv) {
     auto run = flock.traced_run("big_batch");
     int made = 1;
     for (int batch = 0; made < big_trace; ++batch) {
-      auto b = flock::start_span("Batch.process");
+      auto b = flockcpp::start_span("Batch.process");
       b.set_attribute("batch.index", batch);
-      flock::ContextScope inside(b.context());
+      flockcpp::ContextScope inside(b.context());
       ++made;
       for (int step = 0; step < 9 && made < big_trace; ++step, ++made) {
-        auto s = flock::start_span("Step.run");
+        auto s = flockcpp::start_span("Step.run");
         s.set_attribute("step.index", step);
-        if (batch % 97 == 3 && step == 4) s.set_status(flock::StatusCode::Error, "step failed");
+        if (batch % 97 == 3 && step == 4) s.set_status(flockcpp::StatusCode::Error, "step failed");
       }
     }
   }
-  flock::tracing::force_flush();
+  flockcpp::tracing::force_flush();
   try {
     flock.serve(serve);
   } catch (const std::exception& e) {

@@ -52,15 +52,15 @@ namespace {
 void work(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 // A utility component of our own: one span per hook it implements.
-class KitchenTimer : public flock::Component {
+class KitchenTimer : public flockcpp::Component {
  public:
-  void on_pre_evaluate(flock::AgentContext&, flock::EvalInputs&) override { work(1); }
+  void on_pre_evaluate(flockcpp::AgentContext&, flockcpp::EvalInputs&) override { work(1); }
 };
 
-void print_query(const flock::TraceStoreReader& reader, const std::string& title, const std::string& sql) {
+void print_query(const flockcpp::TraceStoreReader& reader, const std::string& title, const std::string& sql) {
   std::cout << "\n-- " << title << "\n";
   try {
-    std::cout << flock::render_table(reader.query(sql));
+    std::cout << flockcpp::render_table(reader.query(sql));
   } catch (const std::exception& e) {
     std::string msg = e.what();
     std::cout << "DuckDB refuses it: " << msg.substr(0, msg.find('\n')) << "\n";
@@ -71,11 +71,11 @@ void print_query(const flock::TraceStoreReader& reader, const std::string& title
 
 int main() {
   // Spans go to .flock/traces.duckdb whatever the environment says.
-  flock::TraceConfig config = flock::TraceConfig::from_env();
+  flockcpp::TraceConfig config = flockcpp::TraceConfig::from_env();
   config.trace_file = true;
-  flock::tracing::configure(config);
+  flockcpp::tracing::configure(config);
 
-  flock::Flock flock("openai/gpt-4o");
+  flockcpp::Flock flock("openai/gpt-4o");
   // With a key or an OpenAI-compatible server, the agents ask the model;
   // otherwise C++ functions stand in for it. The sommelier fails either way.
   const char* key = std::getenv("OPENAI_API_KEY");
@@ -88,9 +88,9 @@ int main() {
     std::cout << "engines: C++ function engines (no model is called; set OPENAI_API_KEY or OPENAI_BASE_URL for the "
                  "LLM engine)\n";
   }
-  auto engine = [use_llm](auto fn) -> flock::EnginePtr {
-    if (use_llm) return flock::llm_engine();
-    return flock::function_engine(std::move(fn));
+  auto engine = [use_llm](auto fn) -> flockcpp::EnginePtr {
+    if (use_llm) return flockcpp::llm_engine();
+    return flockcpp::function_engine(std::move(fn));
   };
   flock.agent("chef")
       .description("Turns an idea into a recipe")
@@ -121,7 +121,7 @@ int main() {
       .description("Pairs a wine (the cellar is locked today)")
       .consumes<Recipe>()
       .publishes<WinePairing>()
-      .with_engine(flock::function_engine([](const Recipe&) -> WinePairing {
+      .with_engine(flockcpp::function_engine([](const Recipe&) -> WinePairing {
         work(10);
         throw std::runtime_error("wine cellar is locked");
       }));
@@ -135,7 +135,7 @@ int main() {
       }));
 
   std::string trace_id;
-  flock::RunReport report;
+  flockcpp::RunReport report;
   {
     auto span = flock.traced_run("pizza_workflow");
     span.set_attribute("pipeline.version", "2.0");
@@ -153,14 +153,14 @@ int main() {
   }
 
   // Everything ended so far is in the file once this returns.
-  if (!flock::tracing::force_flush(std::chrono::seconds(30))) {
+  if (!flockcpp::tracing::force_flush(std::chrono::seconds(30))) {
     std::cerr << "flock_demo: the trace store did not accept the spans in time\n";
     return 1;
   }
   const std::string path = config.trace_file_path;
-  flock::TraceStoreReader reader(path);
+  flockcpp::TraceStoreReader reader(path);
   std::cout << "\nTrace " << trace_id << " from " << path << ":\n\n";
-  std::cout << flock::render_trace_tree(reader.trace(trace_id), isatty(STDOUT_FILENO) != 0);
+  std::cout << flockcpp::render_trace_tree(reader.trace(trace_id), isatty(STDOUT_FILENO) != 0);
 
   print_query(reader, "the seed's \"Find all workflow traces\", as written",
               R"(SELECT trace_id, json_extract(attributes, '$.workflow.name') as workflow_name, COUNT(*) as span_count,

@@ -16,12 +16,12 @@ FLOCK_TYPE(PizzaIdea, description)
 FLOCK_TYPE(Pizza, name, toppings, size_cm)
 
 int main() {
-  flock::Flock flock("openai/gpt-4o");
+  flockcpp::Flock flock("openai/gpt-4o");
   flock.agent("pizza_master")
       .description("Turns an idea into a pizza")
       .consumes<PizzaIdea>()
       .publishes<Pizza>()
-      .with_engine(flock::function_engine([](const PizzaIdea&) {
+      .with_engine(flockcpp::function_engine([](const PizzaIdea&) {
         return Pizza{"Truffle", {"truffle", "mozzarella"}, 30};
       }));
 

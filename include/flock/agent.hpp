@@ -9,7 +9,7 @@
 #include "flock/component.hpp"
 #include "flock/types.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 namespace detail {
 struct AgentSpec;
@@ -56,4 +56,4 @@ class AgentBuilder {
   detail::AgentSpec& spec_;
 };
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -10,7 +10,7 @@
 #include "flock/json.hpp"
 #include "flock/types.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 struct Artifact {
   std::string id;              // unique, 32 hex chars
@@ -69,4 +69,4 @@ class BlackboardStore {
   std::vector<ArtifactPtr> items_;
 };
 
-}  // namespace flock
+}  // namespace flockcpp

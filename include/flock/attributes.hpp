@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-namespace flock {
+namespace flockcpp {
 
 using AttributeValue = std::variant<bool, std::int64_t, double, std::string, std::vector<bool>,
                                     std::vector<std::int64_t>, std::vector<double>, std::vector<std::string>>;
@@ -49,4 +49,4 @@ AttributeValue to_attribute_value(V&& v) {
   }
 }
 
-}  // namespace flock
+}  // namespace flockcpp

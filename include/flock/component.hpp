@@ -1,31 +1,50 @@
 // Components and engines: what runs inside an agent, hook by hook. Every hook
 // a component overrides gets its own span, `<Class>.<hook>`.
 #pragma once
+#include <atomic>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "flock/artifact.hpp"
 #include "flock/json.hpp"
 #include "flock/tracing.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 class Flock;
 
 // What one agent execution knows about itself.
+// What a component or engine may know and do while its agent runs.
 class AgentContext {
  public:
+  // Receives text an engine produces as it goes (a model's streamed tokens)
+  // with the span it belongs to; the Flock passes it on to live listeners.
+  using TokenSink = std::function<void(std::string_view text, const SpanContext& span)>;
+
   AgentContext(Flock& flock, const std::string& agent, const std::string& description,
-               const std::vector<std::string>& publishes, std::string correlation_id)
+               const std::vector<std::string>& publishes, std::string correlation_id,
+               const std::atomic<bool>* cancelled = nullptr, TokenSink tokens = {})
       : flock_(flock), agent_(agent), description_(description), publishes_(publishes),
-        correlation_id_(std::move(correlation_id)) {}
+        correlation_id_(std::move(correlation_id)), cancelled_(cancelled), tokens_(std::move(tokens)) {}
   Flock& flock() const { return flock_; }
   const std::string& agent_name() const { return agent_; }
   const std::string& description() const { return description_; }
   const std::vector<std::string>& publishes() const { return publishes_; }
   const std::string& correlation_id() const { return correlation_id_; }
+
+  // Set once the Flock is stopping (a signal, or its destructor): long work
+  // such as a model call should give up.
+  const std::atomic<bool>& cancelled() const { return cancelled_ != nullptr ? *cancelled_ : never_; }
+  // True when the Flock takes streamed text (it passes it on to live
+  // listeners, such as the HTTP API's event stream, while there are some).
+  bool wants_tokens() const { return static_cast<bool>(tokens_); }
+  void emit_token(std::string_view text, const SpanContext& span) const {
+    if (tokens_) tokens_(text, span);
+  }
 
  private:
   Flock& flock_;
@@ -33,6 +52,9 @@ class AgentContext {
   const std::string& description_;
   const std::vector<std::string>& publishes_;
   std::string correlation_id_;
+  const std::atomic<bool>* cancelled_;
+  TokenSink tokens_;
+  static inline const std::atomic<bool> never_{false};
 };
 
 struct EvalInputs {
@@ -78,4 +100,4 @@ namespace detail {
 void mark_default_hook() noexcept;
 }  // namespace detail
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -11,7 +11,7 @@
 #include "flock/component.hpp"
 #include "flock/types.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 namespace detail {
 template <class F>
@@ -80,4 +80,4 @@ EnginePtr function_engine(F fn) {
       });
 }
 
-}  // namespace flock
+}  // namespace flockcpp

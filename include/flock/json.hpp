@@ -3,6 +3,6 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
-namespace flock {
+namespace flockcpp {
 using Json = nlohmann::json;
-}  // namespace flock
+}  // namespace flockcpp

@@ -12,7 +12,7 @@
 
 #include "flock/component.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 struct LlmOptions {
   std::string model{};                        // "provider/model"; empty: the Flock's model (or DEFAULT_MODEL)
@@ -36,4 +36,4 @@ struct LlmOptions {
 // a model.
 EnginePtr llm_engine(LlmOptions options = {});
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -1,4 +1,4 @@
-// flock::Flock, the blackboard orchestrator: agents subscribe to artifact
+// flockcpp::Flock, the blackboard orchestrator: agents subscribe to artifact
 // types, publish() schedules them on a thread pool, run_until_idle() waits.
 #pragma once
 #include <cstdint>
@@ -11,11 +11,18 @@
 
 #include "flock/agent.hpp"
 #include "flock/artifact.hpp"
+#include "flock/clear_result.hpp"
 #include "flock/server.hpp"
 #include "flock/tracing.hpp"
 #include "flock/types.hpp"
 
-namespace flock {
+namespace flockcpp {
+
+class Flock;
+namespace detail {
+class Orchestrator;
+Orchestrator& orchestrator_of(Flock& flock);
+}  // namespace detail
 
 struct FlockOptions {
   int workers = 0;                  // agent threads; 0: hardware concurrency (at least 2)
@@ -40,12 +47,6 @@ struct RunReport {
   bool ok() const { return errors.empty() && !iteration_limit_reached; }
 };
 
-struct ClearResult {
-  bool success = false;
-  std::int64_t deleted_count = 0;
-  std::string error;
-};
-
 class Flock {
  public:
   explicit Flock(std::string model = "", FlockOptions options = {});
@@ -67,8 +68,6 @@ class Flock {
 
   // Blocks until no agent is running or scheduled.
   RunReport run_until_idle();
-  // Ends the current run: resets the cascade budget and collects the errors.
-  void shutdown();
 
   // The HTTP API and dashboard of API.md §5 over this Flock; blocks until
   // SIGINT/SIGTERM (spans are flushed first). Throws std::runtime_error when
@@ -107,10 +106,12 @@ class Flock {
   // Deletes every span of the trace store at path and shrinks the file.
   static ClearResult clear_traces(const std::string& path = ".flock/traces.duckdb");
 
-  detail::Orchestrator& internals() { return *impl_; }
-
  private:
+  // The library's own layers (HTTP server) reach the orchestrator through
+  // core/flock_access.hpp; programs have no way in.
+  friend detail::Orchestrator& detail::orchestrator_of(Flock& flock);
+
   std::unique_ptr<detail::Orchestrator> impl_;
 };
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -15,7 +15,7 @@
 #include "flock/span_exporter.hpp"
 #include "flock/trace_config.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 class OtlpSpanExporter : public SpanExporter {
  public:
@@ -28,14 +28,11 @@ class OtlpSpanExporter : public SpanExporter {
   void shutdown() override;
   bool force_flush(std::chrono::milliseconds timeout) override;
   OtlpExporterStats stats() const;
+  void add_stats(TraceStats& out) const override;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
-// The body OTLP/HTTP would send for these spans (for tests and tools).
-std::string otlp_protobuf_body(std::span<const SpanData> spans, const TraceConfig& config);
-std::string otlp_json_body(std::span<const SpanData> spans, const TraceConfig& config);
-
-}  // namespace flock
+}  // namespace flockcpp

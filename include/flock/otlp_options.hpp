@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace flock {
+namespace flockcpp {
 
 enum class OtlpProtocol { HttpProtobuf, HttpJson };
 
@@ -47,4 +47,4 @@ struct OtlpExporterStats {
   std::uint64_t retries = 0;
 };
 
-}  // namespace flock
+}  // namespace flockcpp

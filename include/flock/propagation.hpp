@@ -8,7 +8,7 @@
 
 #include "flock/tracing.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 // Parses a traceparent (and optional tracestate) header. Returns nullopt for
 // anything the specification says to ignore: wrong length or characters,
@@ -33,4 +33,4 @@ void inject_trace_context(HttpHeaders& headers, const SpanContext& ctx);
 // The remote parent carried by headers, or nullopt.
 std::optional<SpanContext> extract_trace_context(const HttpHeaders& headers);
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace flock {
+namespace flockcpp {
 
 class Flock;
 
@@ -54,4 +54,4 @@ class DashboardServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -11,7 +11,7 @@
 #include "flock/attributes.hpp"
 #include "flock/json.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 using TraceId = std::array<std::uint8_t, 16>;
 using SpanId = std::array<std::uint8_t, 8>;
@@ -70,4 +70,4 @@ struct SpanData {
   std::uint32_t truncated_values = 0;
 };
 
-}  // namespace flock
+}  // namespace flockcpp

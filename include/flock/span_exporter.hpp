@@ -10,7 +10,9 @@
 
 #include "flock/span_data.hpp"
 
-namespace flock {
+namespace flockcpp {
+
+struct TraceStats;
 
 enum class ExportResult {
   Success,
@@ -30,6 +32,8 @@ class SpanExporter {
   virtual void start() {}
   // Called once when the pipeline stops, after the last export.
   virtual void shutdown() {}
+  // Adds this exporter's own counters to the pipeline's (tracing::stats()).
+  virtual void add_stats(TraceStats& /*out*/) const {}
 };
 
 // Keeps every exported span in memory (tests, and programs that inspect
@@ -46,4 +50,4 @@ class InMemorySpanExporter : public SpanExporter {
   std::vector<SpanData> spans_;
 };
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -13,7 +13,7 @@
 #include "flock/otlp_options.hpp"
 #include "flock/span_exporter.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 // OpenTelemetry span limits (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, ...).
 struct SpanLimits {
@@ -90,4 +90,4 @@ void shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 TraceStats stats();
 }  // namespace tracing
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -1,14 +1,21 @@
-// Reading a trace store from C++: one trace, any read-only query, and the
-// indented tree the seed's "Trace Hierarchy Example" shows. The reader opens
-// the file read-only for each call and releases it at once, so a running
-// writer is never held up for long.
+// Reading a trace store (.flock/traces.duckdb) from C++: the trace list and
+// statistics the HTTP API and the `flock` command show, one trace, a sealed
+// read-only SQL query, clearing, and the indented tree of the seed's "Trace
+// Hierarchy Example". Each call opens the file for its own duration only, so
+// a running writer is never held up for long. Failures are flockcpp::Error
+// (ErrorCode::Unavailable while another process holds the file).
 #pragma once
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace flock {
+#include "flock/clear_result.hpp"
+#include "flock/json.hpp"
+
+namespace flockcpp {
 
 struct StoredSpan {
   std::string trace_id;
@@ -29,14 +36,62 @@ struct QueryResult {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
+// Filters of the trace list (GET /api/traces); unset fields do not filter.
+struct TraceFilter {
+  std::optional<std::string> workflow;
+  std::optional<std::string> service;
+  std::optional<std::string> operation;  // a span name ("Agent.execute") or its operation part ("execute")
+  std::optional<std::string> status;     // "ok" or "error"
+  std::optional<std::string> correlation_id;
+  std::optional<std::string> text;       // free text: trace id prefix, span name, attribute text
+  std::optional<std::string> tag;        // an artifact tag published in the trace
+  std::optional<double> min_duration_ms;
+  std::optional<double> max_duration_ms;
+  std::optional<std::int64_t> since_ns;
+  std::optional<std::int64_t> until_ns;
+  std::int64_t limit = 50;
+  std::int64_t offset = 0;
+};
+
+// The bounds of a user's SQL query (run_sql).
+struct SqlLimits {
+  std::size_t max_rows = 10000;
+  std::chrono::milliseconds timeout{5000};
+  std::size_t max_result_bytes = 32u << 20;  // text in the result's cells
+};
+
 class TraceStoreReader {
  public:
   explicit TraceStoreReader(std::string path = ".flock/traces.duckdb") : path_(std::move(path)) {}
-  // Every span of one trace, by start time. Throws std::runtime_error with
-  // DuckDB's message when the file cannot be read.
+  const std::string& path() const { return path_; }
+  bool exists() const;
+
+  // Every span of one trace, by start time.
   std::vector<StoredSpan> trace(const std::string& trace_id) const;
-  // A read-only query. Throws std::runtime_error with DuckDB's message.
+  // A query of the program's own (not sealed to one SELECT; the instance is
+  // sealed against files, network and extensions all the same).
   QueryResult query(const std::string& sql) const;
+
+  // The HTTP API's answers, as JSON (API.md §5 names the fields).
+  // {items: [{trace_id, root_name, workflow_name, start_time, duration_ms,
+  // span_count, error_count, services, correlation_ids}], total}
+  Json list_traces(const TraceFilter& filter = {}) const;
+  // {trace_id, spans: [...]} with every column of the spans table; nullopt
+  // when the store has no span of that trace.
+  std::optional<Json> trace_json(const std::string& trace_id) const;
+  Json services() const;        // {services, operations}
+  Json stats() const;           // {total_spans, total_traces, services_count, oldest_trace, newest_trace, database_size_mb}
+  Json workflow_stats() const;  // {workflows: [...]}
+  Json service_stats() const;   // {services: [...]}: rate, errors and durations per service
+  Json dependencies() const;    // {edges: [{parent, child, calls, errors}]}
+  // One read-only SELECT, bounded by limits: {columns, rows, row_count,
+  // truncated}. Refusals are Error: InvalidArgument (not one SELECT),
+  // Forbidden (files, extensions, settings), Timeout, FailedPrecondition
+  // (DuckDB rejects it, or the result is too large), Unavailable (too many
+  // queries at once).
+  Json run_sql(const std::string& sql, const SqlLimits& limits = {}) const;
+  // Deletes every span and leaves a file no bigger than a fresh store.
+  ClearResult clear() const;
 
  private:
   std::string path_;
@@ -48,4 +103,7 @@ std::string render_trace_tree(const std::vector<StoredSpan>& spans, bool color =
 // A result as an aligned text table.
 std::string render_table(const QueryResult& result);
 
-}  // namespace flock
+// "2026-11-25T18:00:00.123456Z" for nanoseconds since the epoch.
+std::string iso8601_ns(std::int64_t ns);
+
+}  // namespace flockcpp

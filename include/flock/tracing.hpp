@@ -12,10 +12,11 @@
 #include "flock/span_data.hpp"
 #include "flock/trace_config.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 namespace detail {
 struct SpanRecord;
+struct SpanAccess;
 // Tracing state read inline by start_span: 0 not configured yet, 1 off, 2 on.
 enum : int { kTracingUnknown = 0, kTracingOff = 1, kTracingOn = 2 };
 extern std::atomic<int> g_tracing_state;
@@ -67,27 +68,31 @@ class Span {
   std::string trace_id() const { return to_hex(ctx_.trace_id); }
   std::string span_id() const { return to_hex(ctx_.span_id); }
 
-  // Internal: the tracer builds spans from records.
+ private:
+  // Only the tracer makes spans from records (detail::SpanAccess).
+  friend struct detail::SpanAccess;
+  friend class TracedRun;
+  friend Span start_span(std::string_view, const SpanContext&, SpanKind);
   Span(detail::SpanRecord* rec, SpanContext ctx) : rec_(rec), ctx_(ctx) {}
   detail::SpanRecord* record() const { return rec_; }
   detail::SpanRecord* release_record() { return std::exchange(rec_, nullptr); }
 
- protected:
   detail::SpanRecord* rec_ = nullptr;
   SpanContext ctx_{};
 };
 
 // Starts a span whose parent is the current span of this thread (a root when
-// there is none). It does not become current: use ScopedSpan for that.
+// there is none). It does not become current: use ContextScope for that.
 Span start_span_recorded(std::string_view name, SpanKind kind);
 Span start_span_recorded(std::string_view name, const SpanContext& parent, SpanKind kind);
 
 // With tracing off (OTEL_SDK_DISABLED) these cost one load and a branch.
+Span start_span(std::string_view name, const SpanContext& parent, SpanKind kind = SpanKind::Internal);
 inline Span start_span(std::string_view name, SpanKind kind = SpanKind::Internal) {
   if (detail::g_tracing_state.load(std::memory_order_relaxed) == detail::kTracingOff) return Span();
   return start_span_recorded(name, kind);
 }
-inline Span start_span(std::string_view name, const SpanContext& parent, SpanKind kind = SpanKind::Internal) {
+inline Span start_span(std::string_view name, const SpanContext& parent, SpanKind kind) {
   if (detail::g_tracing_state.load(std::memory_order_relaxed) == detail::kTracingOff) return Span(nullptr, parent);
   return start_span_recorded(name, parent, kind);
 }
@@ -140,4 +145,4 @@ class [[nodiscard]] TracedRun {
   bool scoped_ = false;
 };
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -12,7 +12,7 @@
 
 #include "flock/json.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 // ADL tag: FLOCK_TYPE defines flock_type_name/flock_type_schema overloads
 // taking TypeTag<T> in T's own namespace.
@@ -136,26 +136,26 @@ bool register_type() {
   return true;
 }
 }  // namespace detail
-}  // namespace flock
+}  // namespace flockcpp
 
 #define FLOCK_DETAIL_SCHEMA_FIELD(f) flock_schema.template field<decltype(flock_self::f)>(#f);
-#define FLOCK_DETAIL_TO_JSON(f) ::flock::detail::write_field(flock_j, #f, flock_v.f);
-#define FLOCK_DETAIL_FROM_JSON(f) ::flock::detail::read_field(flock_j, #f, flock_v.f);
+#define FLOCK_DETAIL_TO_JSON(f) ::flockcpp::detail::write_field(flock_j, #f, flock_v.f);
+#define FLOCK_DETAIL_FROM_JSON(f) ::flockcpp::detail::read_field(flock_j, #f, flock_v.f);
 
 // Registers T: use once, in T's namespace, after T is complete.
 #define FLOCK_TYPE(Type, ...)                                                             \
-  [[maybe_unused]] inline void to_json(::flock::Json& flock_j, const Type& flock_v) {       \
-    flock_j = ::flock::Json::object();                                                    \
+  [[maybe_unused]] inline void to_json(::flockcpp::Json& flock_j, const Type& flock_v) {       \
+    flock_j = ::flockcpp::Json::object();                                                    \
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(FLOCK_DETAIL_TO_JSON, __VA_ARGS__))          \
   }                                                                                       \
-  [[maybe_unused]] inline void from_json(const ::flock::Json& flock_j, Type& flock_v) {   \
+  [[maybe_unused]] inline void from_json(const ::flockcpp::Json& flock_j, Type& flock_v) {   \
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(FLOCK_DETAIL_FROM_JSON, __VA_ARGS__))        \
   }                                                                                       \
-  [[maybe_unused]] inline const char* flock_type_name(::flock::TypeTag<Type>) { return #Type; } \
-  [[maybe_unused]] inline ::flock::Json flock_type_schema(::flock::TypeTag<Type>) {       \
+  [[maybe_unused]] inline const char* flock_type_name(::flockcpp::TypeTag<Type>) { return #Type; } \
+  [[maybe_unused]] inline ::flockcpp::Json flock_type_schema(::flockcpp::TypeTag<Type>) {       \
     using flock_self = Type;                                                              \
-    ::flock::detail::SchemaBuilder flock_schema(#Type);                                   \
+    ::flockcpp::detail::SchemaBuilder flock_schema(#Type);                                   \
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(FLOCK_DETAIL_SCHEMA_FIELD, __VA_ARGS__))     \
     return flock_schema.done();                                                           \
   }                                                                                       \
-  [[maybe_unused]] inline const bool flock_type_registered_##Type = ::flock::detail::register_type<Type>();
+  [[maybe_unused]] inline const bool flock_type_registered_##Type = ::flockcpp::detail::register_type<Type>();

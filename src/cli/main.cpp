@@ -13,21 +13,21 @@
 #include <filesystem>
 #include <iostream>
 
-#include "storage/trace_queries.hpp"
-
 namespace {
 
-using flock::Json;
+using flockcpp::Error;
+using flockcpp::ErrorCode;
+using flockcpp::Json;
 
 constexpr const char* kDefaultDb = ".flock/traces.duckdb";
 
-struct Failure {
-  std::string message;
-};
+// The one place an Error becomes an exit status: 2 for bad usage (a
+// malformed argument), 1 for every other failure.
+int exit_code(ErrorCode code) { return code == ErrorCode::InvalidArgument ? 2 : 1; }
 
 void require_store(const std::string& db) {
   std::error_code ec;
-  if (!std::filesystem::exists(db, ec)) throw Failure{"no trace store at " + db};
+  if (!std::filesystem::exists(db, ec)) throw Error(ErrorCode::NotFound, "no trace store at " + db);
 }
 
 bool use_color() {
@@ -41,8 +41,8 @@ std::string cell(const Json& v) {
   return v.dump();
 }
 
-flock::QueryResult as_table(const Json& columns, const Json& rows) {
-  flock::QueryResult t;
+flockcpp::QueryResult as_table(const Json& columns, const Json& rows) {
+  flockcpp::QueryResult t;
   for (const auto& c : columns) t.columns.push_back(c.get<std::string>());
   for (const auto& r : rows) {
     auto& out = t.rows.emplace_back();
@@ -59,10 +59,10 @@ std::string ms(double v) {
 
 int traces_list(const std::string& db, const std::string& workflow, int limit, bool json) {
   require_store(db);
-  flock::detail::TraceFilter f;
+  flockcpp::TraceFilter f;
   if (!workflow.empty()) f.workflow = workflow;
   f.limit = limit;
-  Json page = flock::detail::TraceQueries(db).list_traces(f);
+  Json page = flockcpp::TraceStoreReader(db).list_traces(f);
   if (json) {
     std::cout << page.dump(2) << "\n";
     return 0;
@@ -70,39 +70,35 @@ int traces_list(const std::string& db, const std::string& workflow, int limit, b
   Json rows = Json::array();
   for (const auto& t : page["items"]) {
     std::string name = t["workflow_name"].is_string() ? t["workflow_name"].get<std::string>() : cell(t["root_name"]);
-    rows.push_back(Json::array({t["trace_id"], flock::detail::iso8601_ns(t["start_time"].get<std::int64_t>()), name,
+    rows.push_back(Json::array({t["trace_id"], flockcpp::iso8601_ns(t["start_time"].get<std::int64_t>()), name,
                                 ms(t["duration_ms"].get<double>()), t["span_count"], t["error_count"]}));
   }
-  std::cout << flock::render_table(as_table(Json::array({"trace_id", "start", "workflow / root", "duration_ms", "spans", "errors"}), rows));
+  std::cout << flockcpp::render_table(as_table(Json::array({"trace_id", "start", "workflow / root", "duration_ms", "spans", "errors"}), rows));
   std::cout << page["items"].size() << " of " << page["total"] << " traces, newest first\n";
   return 0;
 }
 
-struct Usage {
-  std::string message;
-};
-
 int traces_show(const std::string& db, std::string trace_id, bool json) {
   if (trace_id.size() != 32 || !std::all_of(trace_id.begin(), trace_id.end(), [](unsigned char c) { return std::isxdigit(c) != 0; })) {
-    throw Usage{"TRACE_ID must be 32 hex characters, got '" + trace_id + "'"};
+    throw Error(ErrorCode::InvalidArgument, "TRACE_ID must be 32 hex characters, got '" + trace_id + "'");
   }
   std::transform(trace_id.begin(), trace_id.end(), trace_id.begin(), [](unsigned char c) { return std::tolower(c); });
   require_store(db);
   if (json) {
-    auto t = flock::detail::TraceQueries(db).trace(trace_id);
-    if (!t) throw Failure{"no trace " + trace_id + " in " + db};
+    auto t = flockcpp::TraceStoreReader(db).trace_json(trace_id);
+    if (!t) throw Error(ErrorCode::NotFound, "no trace " + trace_id + " in " + db);
     std::cout << t->dump(2) << "\n";
     return 0;
   }
-  auto spans = flock::TraceStoreReader(db).trace(trace_id);
-  if (spans.empty()) throw Failure{"no trace " + trace_id + " in " + db};
-  std::cout << flock::render_trace_tree(spans, use_color());
+  auto spans = flockcpp::TraceStoreReader(db).trace(trace_id);
+  if (spans.empty()) throw Error(ErrorCode::NotFound, "no trace " + trace_id + " in " + db);
+  std::cout << flockcpp::render_trace_tree(spans, use_color());
   return 0;
 }
 
 int traces_query(const std::string& db, const std::string& sql, bool json) {
   require_store(db);
-  Json r = flock::detail::TraceQueries(db).run_sql(sql, flock::detail::SqlLimits{});
+  Json r = flockcpp::TraceStoreReader(db).run_sql(sql);
   if (json) {
     Json objects = Json::array();
     for (const auto& row : r["rows"]) {
@@ -112,7 +108,7 @@ int traces_query(const std::string& db, const std::string& sql, bool json) {
     }
     std::cout << objects.dump(2) << "\n";
   } else {
-    std::cout << flock::render_table(as_table(r["columns"], r["rows"]));
+    std::cout << flockcpp::render_table(as_table(r["columns"], r["rows"]));
     if (r["truncated"].get<bool>()) std::cout << "(truncated at " << r["row_count"] << " rows)\n";
   }
   return 0;
@@ -120,7 +116,7 @@ int traces_query(const std::string& db, const std::string& sql, bool json) {
 
 int traces_stats(const std::string& db, bool json) {
   require_store(db);
-  flock::detail::TraceQueries q(db);
+  flockcpp::TraceStoreReader q(db);
   Json stats = q.stats();
   Json workflows = q.workflow_stats()["workflows"];
   if (json) {
@@ -135,15 +131,15 @@ int traces_stats(const std::string& db, bool json) {
     for (const auto& w : workflows)
       rows.push_back(Json::array({w["workflow_name"], w["runs"], w["errors"], w["avg_ms"], w["p50_ms"], w["p95_ms"], w["max_ms"]}));
     std::cout << "\n"
-              << flock::render_table(
+              << flockcpp::render_table(
                      as_table(Json::array({"workflow", "runs", "errors", "avg_ms", "p50_ms", "p95_ms", "max_ms"}), rows));
   }
   return 0;
 }
 
 int traces_clear(const std::string& db) {
-  flock::ClearResult r = flock::Flock::clear_traces(db);
-  if (!r.success) throw Failure{r.error};
+  flockcpp::ClearResult r = flockcpp::TraceStoreReader(db).clear();
+  if (!r.success) throw Error(ErrorCode::FailedPrecondition, r.error);
   std::cout << "deleted " << r.deleted_count << " spans from " << db << "\n";
   return 0;
 }
@@ -157,15 +153,11 @@ int dashboard(const std::string& db, const std::string& host, int port) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  flock::ServeOptions opts;
+  flockcpp::ServeOptions opts;
   opts.host = host;
   opts.port = port;
-  flock::DashboardServer server(db, opts);
-  try {
-    server.start();
-  } catch (const std::exception& e) {
-    throw Failure{e.what()};
-  }
+  flockcpp::DashboardServer server(db, opts);
+  server.start();
   int signo = 0;
   sigwait(&set, &signo);
   server.stop();
@@ -229,20 +221,18 @@ int main(int argc, char** argv) {
     if (*query) return traces_query(db, sql, json);
     if (*stats) return traces_stats(db, json);
     if (*clear) return traces_clear(db);
-  } catch (const Usage& u) {
-    std::cerr << "flock: " << u.message << "\n";
-    return 2;
-  } catch (const Failure& f) {
-    std::cerr << "flock: " << f.message << "\n";
-    return 1;
+  } catch (const Error& e) {
+    std::cerr << "flock: " << e.what() << "\n";
+    // A query past its time limit may still be inside DuckDB (one call of a
+    // scalar function is not interruptible): leave without running
+    // destructors under it.
+    if (e.code() == ErrorCode::Timeout) {
+      std::cerr.flush();
+      std::_Exit(exit_code(e.code()));
+    }
+    return exit_code(e.code());
   } catch (const std::exception& e) {
     std::cerr << "flock: " << e.what() << "\n";
-    // A query that did not stop when interrupted is still inside DuckDB:
-    // leave without running destructors under it.
-    if (flock::detail::runaway_sql_queries() > 0) {
-      std::cerr.flush();
-      std::_Exit(1);
-    }
     return 1;
   }
   return 2;

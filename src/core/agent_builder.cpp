@@ -3,7 +3,7 @@
 #include "core/orchestrator.hpp"
 #include "flock/agent.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 AgentBuilder& AgentBuilder::description(std::string text) {
   orch_.modify(spec_, [&](detail::AgentSpec& s) { s.description = std::move(text); });
@@ -47,4 +47,4 @@ void AgentBuilder::add_publish(std::string type) {
   });
 }
 
-}  // namespace flock
+}  // namespace flockcpp

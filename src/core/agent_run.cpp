@@ -4,9 +4,9 @@
 
 #include "core/hook_tracking.hpp"
 #include "tracing/demangle.hpp"
-#include "tracing/tracer.hpp"
+#include "tracing/span_control.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 template <class Fn>
 void AgentRun::hook(std::size_t component, Hook h, Fn&& fn) {
@@ -45,7 +45,14 @@ void AgentRun::execute() {
   notify(FlockEvent::Kind::AgentStarted, {});
   bool failed = false;
 
-  AgentContext ctx(orch_.owner(), spec_.name, spec_.description, spec_.publishes, input_->correlation_id);
+  // Streamed text reaches live listeners while there are some.
+  AgentContext::TokenSink tokens = [&events, agent = spec_.name](std::string_view text, const SpanContext& span) {
+    if (!events.active()) return;
+    events.emit(FlockEvent{FlockEvent::Kind::LlmToken, nullptr, agent, to_hex(span.trace_id), to_hex(span.span_id),
+                           {}, std::string(text)});
+  };
+  AgentContext ctx(orch_.owner(), spec_.name, spec_.description, spec_.publishes, input_->correlation_id,
+                   &orch_.cancelled(), std::move(tokens));
   const std::size_t n = spec_.pipeline.size();
   const bool has_engine = static_cast<bool>(spec_.engine);
   const std::size_t engine_index = n - 1;
@@ -131,4 +138,4 @@ void AgentRun::execute() {
   if (!failed) notify(FlockEvent::Kind::AgentFinished, {});
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -5,7 +5,7 @@
 #include "core/agent_spec.hpp"
 #include "core/orchestrator.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 class AgentRun {
  public:
@@ -25,4 +25,4 @@ class AgentRun {
   SpanContext parent_;
 };
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

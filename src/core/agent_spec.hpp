@@ -11,7 +11,7 @@
 #include "flock/component.hpp"
 #include "flock/tracing.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 struct Subscription {
   std::string type;
@@ -61,4 +61,4 @@ struct AgentSpec {
   std::deque<AgentTask> backlog;
 };
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

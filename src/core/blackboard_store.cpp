@@ -3,7 +3,7 @@
 
 #include "flock/artifact.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 void BlackboardStore::add(ArtifactPtr artifact) {
   std::unique_lock lock(mu_);
@@ -52,4 +52,4 @@ std::size_t BlackboardStore::size() const {
   return items_.size();
 }
 
-}  // namespace flock
+}  // namespace flockcpp

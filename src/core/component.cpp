@@ -7,7 +7,7 @@
 #include "core/hook_tracking.hpp"
 #include "tracing/demangle.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 namespace detail {
 namespace {
@@ -40,4 +40,4 @@ void Component::on_post_publish(AgentContext&, const Artifact&) { detail::mark_d
 void Component::on_error(AgentContext&, std::exception_ptr) { detail::mark_default_hook(); }
 void Component::on_terminate(AgentContext&) { detail::mark_default_hook(); }
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -1,9 +1,8 @@
-// flock::Flock: the public facade over the orchestrator.
+// flockcpp::Flock: the public facade over the orchestrator.
 #include "core/orchestrator.hpp"
 #include "flock/orchestrator.hpp"
-#include "storage/clear_traces.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 Flock::Flock(std::string model, FlockOptions options)
     : impl_(std::make_unique<detail::Orchestrator>(*this, std::move(model), options)) {}
@@ -18,11 +17,6 @@ ArtifactPtr Flock::publish_json(const std::string& type, Json payload, PublishOp
 
 RunReport Flock::run_until_idle() { return impl_->run_until_idle(); }
 
-void Flock::shutdown() {
-  RunReport ignored;
-  impl_->shutdown_run(ignored);
-}
-
 BlackboardStore& Flock::store() { return impl_->store(); }
 const std::string& Flock::model() const { return impl_->model(); }
 std::vector<std::string> Flock::agent_names() const { return impl_->agent_names(); }
@@ -33,6 +27,8 @@ TracedRun Flock::traced_run(std::string_view name, const SpanContext& remote_par
   return TracedRun(name, &remote_parent);
 }
 
-ClearResult Flock::clear_traces(const std::string& path) { return detail::clear_trace_store(path); }
+namespace detail {
+Orchestrator& orchestrator_of(Flock& flock) { return *flock.impl_; }
+}  // namespace detail
 
-}  // namespace flock
+}  // namespace flockcpp

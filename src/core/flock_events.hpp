@@ -11,7 +11,7 @@
 
 #include "flock/artifact.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 struct FlockEvent {
   enum class Kind { ArtifactPublished, AgentStarted, AgentFinished, AgentFailed, LlmToken };
@@ -54,4 +54,4 @@ class FlockEvents {
   std::atomic<bool> active_{false};
 };
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -1,8 +1,8 @@
 #pragma once
 
-namespace flock::detail {
+namespace flockcpp::detail {
 // Around each hook call: begin_hook(), call, then hook_was_default() tells
 // whether the base class's no-op ran.
 void begin_hook() noexcept;
 bool hook_was_default() noexcept;
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -12,9 +12,10 @@
 #include "tracing/ids.hpp"
 #include "tracing/pipeline.hpp"
 #include "tracing/signals.hpp"
-#include "tracing/tracer.hpp"
+#include "tracing/span_control.hpp"
+#include "common/log.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 std::string new_uuid() {
@@ -213,7 +214,7 @@ void Orchestrator::schedule(const ArtifactPtr& artifact, const SpanContext& pare
         std::string msg = "cascade stopped: " + std::to_string(options_.max_agent_iterations) +
                           " agent executions in one run (FlockOptions::max_agent_iterations); agent '" + a->name +
                           "' and later ones were not run";
-        std::fprintf(stderr, "flock: %s\n", msg.c_str());
+        detail::logf(LogLevel::Warning, "%s", msg.c_str());
         errors_.push_back(AgentError{a->name, "IterationLimit", msg, artifact->correlation_id,
                                      to_hex(parent.trace_id), to_hex(parent.span_id)});
       }
@@ -273,7 +274,7 @@ RunReport Orchestrator::run_until_idle() {
       std::unique_lock lock(mu_);
       idle_cv_.wait(lock, [this] { return outstanding_ == 0; });
     }
-    shutdown_run(report);
+    close_run(report);
   }
   span.set_attribute("flock.executions", static_cast<std::int64_t>(report.executions));
   span.set_attribute("flock.agent_errors", static_cast<std::int64_t>(report.errors.size()));
@@ -293,7 +294,9 @@ RunReport Orchestrator::run_until_idle() {
   return report;
 }
 
-void Orchestrator::shutdown_run(RunReport& report) {
+void Orchestrator::close_run(RunReport& report) {
+  // Named Flock.shutdown in traces, as in Python Flock's hierarchy: the run's
+  // end, where its errors and counters are collected and reset.
   Span span = start_auto_span("Flock.shutdown");
   std::lock_guard lock(mu_);
   report.executions = executions_;
@@ -313,4 +316,4 @@ void Orchestrator::on_signal() {
   idle_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return outstanding_ == 0; });
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -1,4 +1,4 @@
-// The orchestrator behind flock::Flock: agents, the blackboard, scheduling
+// The orchestrator behind flockcpp::Flock: agents, the blackboard, scheduling
 // with per-agent concurrency, idle tracking, and the cascade limit.
 #pragma once
 #include <atomic>
@@ -15,7 +15,7 @@
 #include "core/scheduler.hpp"
 #include "flock/orchestrator.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 class Orchestrator {
  public:
@@ -28,7 +28,8 @@ class Orchestrator {
 
   ArtifactPtr publish_external(const std::string& type, Json payload, PublishOptions options);
   RunReport run_until_idle();
-  void shutdown_run(RunReport& report);
+  // Ends a run: collects its errors and counters and resets them.
+  void close_run(RunReport& report);
 
   BlackboardStore& store() { return store_; }
   const std::string& model() const { return model_; }
@@ -90,4 +91,4 @@ class Orchestrator {
   Scheduler scheduler_;  // last: its threads stop before the state above goes
 };
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

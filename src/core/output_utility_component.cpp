@@ -5,7 +5,7 @@
 
 #include "flock/types.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 void OutputUtilityComponent::on_initialize(AgentContext& ctx) {
   for (const auto& type : ctx.publishes()) {
@@ -31,4 +31,4 @@ void OutputUtilityComponent::on_post_evaluate(AgentContext& ctx, EvalResult& res
   }
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -4,7 +4,7 @@
 #pragma once
 #include "flock/component.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 class OutputUtilityComponent : public Component {
  public:
@@ -13,4 +13,4 @@ class OutputUtilityComponent : public Component {
   void on_post_evaluate(AgentContext& ctx, EvalResult& result) override;
 };
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -1,6 +1,6 @@
 #include "core/scheduler.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 thread_local bool t_worker = false;
 }
@@ -46,4 +46,4 @@ void Scheduler::work() {
   }
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

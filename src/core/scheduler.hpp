@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 class Scheduler {
  public:
@@ -33,4 +33,4 @@ class Scheduler {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

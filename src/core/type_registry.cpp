@@ -6,7 +6,7 @@
 
 #include "flock/types.hpp"
 
-namespace flock {
+namespace flockcpp {
 namespace {
 
 struct RegistryState {
@@ -124,4 +124,4 @@ void SchemaBuilder::add(const char* name, Json schema, bool required) {
 }
 
 }  // namespace detail
-}  // namespace flock
+}  // namespace flockcpp

@@ -2,7 +2,7 @@
 
 #include "flock/engines.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 EvalResult FunctionEngine::evaluate(AgentContext& ctx, const EvalInputs& inputs) {
   EvalResult result;
@@ -16,4 +16,4 @@ EvalResult FunctionEngine::evaluate(AgentContext& ctx, const EvalInputs& inputs)
   return result;
 }
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string_view>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 std::once_flag g_curl_init;
@@ -163,4 +163,4 @@ HttpResult HttpClient::post(const HttpRequest& req) {
   return result;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

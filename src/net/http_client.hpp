@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 struct HttpResult {
   long status = 0;  // 0: no HTTP answer (connection refused, timeout, aborted, too large)
@@ -57,4 +57,4 @@ class HttpClient {
 
 std::string gzip_compress(const std::string& data);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

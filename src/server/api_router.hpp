@@ -1,23 +1,20 @@
-// The routes of API.md §5: auth, CORS, validation and JSON errors around the
-// trace queries and, when a Flock is served, its blackboard.
+// Request in, answer out: the guard first (Host, origin, preflight), then
+// the dashboard's static files or the API's route table (with the token),
+// and every Error mapped to its status in one place (http_errors.hpp).
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "flock/server.hpp"
+#include "server/api_handlers.hpp"
 #include "server/event_hub.hpp"
 #include "server/http_transport.hpp"
+#include "server/request_guard.hpp"
 #include "server/static_files.hpp"
-#include "storage/trace_queries.hpp"
 
-namespace flock::detail {
-
-// True for localhost, [::1]/::1 and a numeric 127.a.b.c, with or without a
-// port: the addresses that count as loopback for binding and for Host.
-bool is_loopback_host(const std::string& host_or_host_header);
-
-// An artifact as the API shows it; the payload is left out for live events.
-Json artifact_json(const Artifact& a, bool with_payload = true);
+namespace flockcpp::detail {
 
 class ApiRouter {
  public:
@@ -27,23 +24,21 @@ class ApiRouter {
   flock_http::Response handle(const flock_http::Request& req) const;
 
  private:
-  flock_http::Response route(const flock_http::Request& req) const;
-  flock_http::Response publish(const flock_http::Request& req) const;
-  flock_http::Response list_artifacts(const flock_http::Request& req) const;
-  flock_http::Response agents() const;
-  flock_http::Response artifact_types() const;
-  flock_http::Response list_traces(const flock_http::Request& req) const;
-  flock_http::Response trace(const std::string& id, bool otlp) const;
-  flock_http::Response query(const flock_http::Request& req) const;
-  flock_http::Response events() const;
+  using Handler = std::function<flock_http::Response(const flock_http::Request&)>;
+  struct Route {
+    std::string method;  // GET also answers HEAD
+    std::string path;
+    Handler handler;
+  };
 
-  Flock* flock_;
-  TraceQueries queries_;
-  ServeOptions options_;
-  std::string token_;
-  EventHub& events_;
+  flock_http::Response route(const flock_http::Request& req) const;
+  flock_http::Response static_file(const flock_http::Request& req) const;
+
+  RequestGuard guard_;
+  ApiHandlers handlers_;
   std::unique_ptr<StaticFiles> files_;
-  bool loopback_;
+  bool dashboard_;
+  std::vector<Route> routes_;
 };
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -11,7 +11,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/orchestrator.hpp"
+#include "core/flock_access.hpp"
+#include "flock/error.hpp"
 #include "flock/orchestrator.hpp"
 #include "flock/server.hpp"
 #include "server/api_router.hpp"
@@ -21,8 +22,9 @@
 #include "storage/duckdb_handle.hpp"
 #include "storage/store_file.hpp"
 #include "tracing/pipeline.hpp"
+#include "common/log.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 using detail::EventHub;
 
@@ -188,16 +190,16 @@ int DashboardServer::start() {
   if (o.cors_origins.empty()) o.cors_origins = split_origins(std::getenv("FLOCK_API_CORS_ORIGINS"));
   bool loopback = detail::is_loopback_host(o.host);
   if (!loopback && token.empty()) {
-    throw std::runtime_error("refusing to serve on " + o.host +
+    throw Error(ErrorCode::FailedPrecondition, "refusing to serve on " + o.host +
                              " without an API token: set FLOCK_API_TOKEN (every route but /api/health then needs "
                              "Authorization: Bearer <token>), or listen on 127.0.0.1");
   }
-  if (o.port < 0 || o.port > 65535) throw std::runtime_error("port must be between 0 and 65535");
+  if (o.port < 0 || o.port > 65535) throw Error(ErrorCode::InvalidArgument, "port must be between 0 and 65535");
   std::unique_ptr<detail::StaticFiles> files;
   if (o.dashboard) {
     std::string root = detail::find_web_root(o.web_root);
     if (root.empty()) {
-      std::fprintf(stderr, "flock: dashboard files not found (set FLOCK_WEB_ROOT); serving the API only\n");
+      detail::logf(LogLevel::Warning, "dashboard files not found (set FLOCK_WEB_ROOT); serving the API only");
     } else {
       files = std::make_unique<detail::StaticFiles>(root);
     }
@@ -208,7 +210,7 @@ int DashboardServer::start() {
   limits.max_body_bytes = 16 * 1024 * 1024;
   m.port = m.http.bind(o.host, o.port, [router](const flock_http::Request& r) { return router->handle(r); }, limits);
   if (m.flock != nullptr) {
-    m.flock_listener = m.flock->internals().events().add([&m](const detail::FlockEvent& e) { m.on_flock_event(e); });
+    m.flock_listener = detail::orchestrator_of(*m.flock).events().add([&m](const detail::FlockEvent& e) { m.on_flock_event(e); });
     m.span_tap = detail::add_span_tap([&m](std::span<const SpanData> spans) {
       if (!m.hub.has_subscribers()) return;
       for (const SpanData& s : spans) m.hub.publish("span", dump(span_event(s)));
@@ -254,7 +256,7 @@ void DashboardServer::Impl::request_stop() {
 void DashboardServer::Impl::stop_now() {
   Impl& m = *this;
   m.request_stop();
-  if (m.flock_listener != 0) m.flock->internals().events().remove(m.flock_listener);
+  if (m.flock_listener != 0) detail::orchestrator_of(*m.flock).events().remove(m.flock_listener);
   if (m.span_tap != 0) detail::remove_span_tap(m.span_tap);
   if (m.server_thread.joinable() && m.server_thread.get_id() != std::this_thread::get_id()) m.server_thread.join();
   if (m.poller.joinable() && m.poller.get_id() != std::this_thread::get_id()) m.poller.join();
@@ -270,4 +272,4 @@ std::string DashboardServer::url() const {
   return "http://" + host + ":" + std::to_string(impl_->port) + "/";
 }
 
-}  // namespace flock
+}  // namespace flockcpp

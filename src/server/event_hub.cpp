@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace {
 constexpr auto kKeepalive = std::chrono::seconds(15);
@@ -89,4 +89,4 @@ void EventHub::close() {
   cv_.notify_all();
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -14,7 +14,7 @@
 
 #include "server/http_transport.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 class EventHub {
  public:
@@ -40,4 +40,4 @@ class EventHub {
   bool closed_ = false;
 };
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -6,15 +6,16 @@
 #include "flock/server.hpp"
 #include "flock/trace_config.hpp"
 #include "tracing/signals.hpp"
+#include "common/log.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 void Flock::serve(ServeOptions options) {
   if (options.trace_store.empty()) {
     TraceConfig config = tracing::current_config();
     if (!config.trace_file) {
       // The dashboard reads the trace store: keep spans there from now on.
-      std::fprintf(stderr, "flock: serve(): FLOCK_TRACE_FILE is off; storing spans in %s for the dashboard\n",
+      detail::logf(LogLevel::Info, "serve(): FLOCK_TRACE_FILE is off; storing spans in %s for the dashboard",
                    config.trace_file_path.c_str());
       config.trace_file = true;
       tracing::configure(config);
@@ -31,4 +32,4 @@ void Flock::serve(ServeOptions options) {
   server.stop();
 }
 
-}  // namespace flock
+}  // namespace flockcpp

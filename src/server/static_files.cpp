@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace fs = std::filesystem;
 
@@ -133,4 +133,4 @@ std::string find_web_root(const std::string& configured) {
   return {};
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -12,7 +12,7 @@
 
 #include "server/http_transport.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 // The file a request path names, relative to the web root, or nullopt when
 // the path is one of the refused forms above. "/" is "index.html".
@@ -36,4 +36,4 @@ class StaticFiles {
 // holds an index.html.
 std::string find_web_root(const std::string& configured);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -3,13 +3,12 @@
 #include <filesystem>
 #include <mutex>
 
-#include "flock/orchestrator.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
 #include "storage/clear_traces.hpp"
 #include "storage/store_file.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace fs = std::filesystem;
 
@@ -58,4 +57,4 @@ ClearResult clear_trace_store(const std::string& path) {
   return result;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

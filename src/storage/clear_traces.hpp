@@ -2,11 +2,11 @@
 #pragma once
 #include <string>
 
-#include "flock/orchestrator.hpp"
+#include "flock/clear_result.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 // Deletes every span and leaves a file no bigger than a fresh store.
 ClearResult clear_trace_store(const std::string& path);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

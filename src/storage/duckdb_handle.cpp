@@ -9,7 +9,7 @@
 
 #include "tracing/env_util.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace {
 
@@ -27,6 +27,35 @@ std::size_t default_memory_limit_mb() {
 }
 
 }  // namespace
+
+namespace {
+ErrorCode code_of(const std::string& what, duckdb_error_type type) {
+  if (is_lock_conflict(what)) return ErrorCode::Unavailable;
+  switch (type) {
+    case DUCKDB_ERROR_PERMISSION: return ErrorCode::Forbidden;
+    case DUCKDB_ERROR_INTERRUPT: return ErrorCode::Timeout;
+    case DUCKDB_ERROR_OUT_OF_MEMORY: return ErrorCode::FailedPrecondition;
+    default: return ErrorCode::Internal;
+  }
+}
+
+// duckdb_prepare reports no error type: DuckDB's message names it.
+duckdb_error_type type_of_message(const std::string& msg) {
+  static constexpr std::pair<const char*, duckdb_error_type> kPrefixes[] = {
+      {"Catalog Error", DUCKDB_ERROR_CATALOG},       {"Parser Error", DUCKDB_ERROR_PARSER},
+      {"Binder Error", DUCKDB_ERROR_BINDER},         {"Permission Error", DUCKDB_ERROR_PERMISSION},
+      {"Invalid Input Error", DUCKDB_ERROR_INVALID_INPUT}, {"Conversion Error", DUCKDB_ERROR_CONVERSION},
+      {"INTERRUPT", DUCKDB_ERROR_INTERRUPT},         {"Out of Memory Error", DUCKDB_ERROR_OUT_OF_MEMORY},
+      {"Not implemented Error", DUCKDB_ERROR_NOT_IMPLEMENTED}, {"Constraint Error", DUCKDB_ERROR_CONSTRAINT}};
+  for (const auto& [prefix, type] : kPrefixes) {
+    if (msg.rfind(prefix, 0) == 0) return type;
+  }
+  return DUCKDB_ERROR_INVALID;
+}
+}  // namespace
+
+DuckDbError::DuckDbError(const std::string& what, duckdb_error_type type)
+    : Error(code_of(what, type), what), type_(type) {}
 
 DuckDatabase::DuckDatabase(const std::string& path, const Options& options) {
   duckdb_config config = nullptr;
@@ -109,8 +138,8 @@ struct LogicalType {
 
 void prepare(duckdb_connection con, const std::string& sql, Prepared& p) {
   if (duckdb_prepare(con, sql.c_str(), &p.stmt) != DuckDBSuccess) {
-    const char* e = duckdb_prepare_error(p.stmt);
-    throw DuckDbError(e ? e : "duckdb: prepare failed", DUCKDB_ERROR_PARSER);
+    std::string msg = duckdb_prepare_error(p.stmt) ? duckdb_prepare_error(p.stmt) : "duckdb: prepare failed";
+    throw DuckDbError(msg, type_of_message(msg));
   }
 }
 
@@ -154,9 +183,7 @@ void run_pending(Prepared& p, Result& res) {
     if (st == DUCKDB_PENDING_ERROR) {
       const char* e = duckdb_pending_error(pending.p);
       std::string msg = e ? e : "duckdb: query failed";
-      throw DuckDbError(msg, msg.rfind("Permission Error", 0) == 0 ? DUCKDB_ERROR_PERMISSION
-                             : msg.rfind("INTERRUPT", 0) == 0     ? DUCKDB_ERROR_INTERRUPT
-                                                                  : DUCKDB_ERROR_INVALID);
+      throw DuckDbError(msg, type_of_message(msg));
     }
     if (st == DUCKDB_PENDING_NO_TASKS_AVAILABLE) std::this_thread::yield();
   }
@@ -369,7 +396,7 @@ JsonTable DuckConnection::read_table(const std::string& sql, const std::vector<S
           bytes += 8;  // every cell costs something, text or not
         }
         if (bytes > bounds.max_bytes) {
-          throw ResultTooLarge("the result is larger than " + std::to_string(bounds.max_bytes / (1024 * 1024)) +
+          throw Error(ErrorCode::FailedPrecondition, "the result is larger than " + std::to_string(bounds.max_bytes / (1024 * 1024)) +
                                " MB; select fewer or shorter columns");
         }
         out.rows.push_back(std::move(r));
@@ -449,4 +476,4 @@ std::string sql_identifier(const std::string& s) {
   return out;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

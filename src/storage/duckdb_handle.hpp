@@ -18,15 +18,18 @@
 #include <variant>
 #include <vector>
 
+#include "flock/error.hpp"
 #include "flock/json.hpp"
 #include "flock/trace_reader.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
-class DuckDbError : public std::runtime_error {
+// A DuckDB failure: an Error whose code follows DuckDB's error type (a file
+// held by another process is Unavailable, a refused file access Forbidden),
+// with DuckDB's own type kept for the store's finer decisions.
+class DuckDbError : public Error {
  public:
-  explicit DuckDbError(const std::string& what, duckdb_error_type type = DUCKDB_ERROR_INVALID)
-      : std::runtime_error(what), type_(type) {}
+  explicit DuckDbError(const std::string& what, duckdb_error_type type = DUCKDB_ERROR_INVALID);
   duckdb_error_type type() const { return type_; }
 
  private:
@@ -64,17 +67,13 @@ struct JsonTable {
 };
 
 // How much of a result is read: rows past max_rows are not fetched; text past
-// max_bytes (summed over the cells) is an error, since a cut value would lie.
+// max_bytes (summed over the cells) is an Error (FailedPrecondition), since a
+// cut value would lie.
 struct ResultBounds {
   std::size_t max_rows = std::numeric_limits<std::size_t>::max();
   std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
 };
 
-// Thrown when a result is larger than ResultBounds::max_bytes.
-class ResultTooLarge : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 class DuckConnection {
  public:
@@ -115,4 +114,4 @@ bool is_lock_conflict(const std::string& message);
 std::string sql_quote(const std::string& s);
 std::string sql_identifier(const std::string& s);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

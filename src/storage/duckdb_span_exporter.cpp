@@ -12,8 +12,9 @@
 #include "storage/store_file.hpp"
 #include "storage/store_recovery.hpp"
 #include "tracing/resource.hpp"
+#include "common/log.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 namespace fs = std::filesystem;
@@ -111,13 +112,13 @@ class DuckDbSpanExporter : public SpanExporter {
     auto now = std::chrono::steady_clock::now();
     long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - since_).count();
     if (s == State::Writing) {
-      std::fprintf(stderr, "flock: %s is writable again after %lld ms; queued spans written\n", path_.c_str(), ms);
+      detail::logf(LogLevel::Info, "%s is writable again after %lld ms; queued spans written", path_.c_str(), ms);
     } else if (s == State::Held) {
-      std::fprintf(stderr, "flock: %s is held by another process; spans stay queued until it is free\n",
+      detail::logf(LogLevel::Warning, "%s is held by another process; spans stay queued until it is free",
                    path_.c_str());
     } else {
-      std::fprintf(stderr, "flock: cannot write %s (%s); spans stay queued (bounded by FLOCK_TRACE_MAX_QUEUE_BYTES) "
-                   "and the writer retries with back-off\n", path_.c_str(), why.c_str());
+      detail::logf(LogLevel::Error, "cannot write %s (%s); spans stay queued (bounded by FLOCK_TRACE_MAX_QUEUE_BYTES) "
+                   "and the writer retries with back-off", path_.c_str(), why.c_str());
     }
     if (s != state_) since_ = now;
     state_ = s;
@@ -139,7 +140,7 @@ class DuckDbSpanExporter : public SpanExporter {
       report(State::Failing, why + "; moving it aside failed: " + error);
       return false;
     }
-    std::fprintf(stderr, "flock: %s is not a usable trace store (%s); kept it as %s and started a new store\n",
+    detail::logf(LogLevel::Warning, "%s is not a usable trace store (%s); kept it as %s and started a new store",
                  path_.c_str(), why.c_str(), aside->c_str());
     return true;
   }
@@ -160,7 +161,7 @@ class DuckDbSpanExporter : public SpanExporter {
     std::int64_t n = con.query_int("SELECT count(*) FROM spans WHERE start_time < " + std::to_string(cutoff));
     if (n > 0) {
       con.execute("DELETE FROM spans WHERE start_time < " + std::to_string(cutoff));
-      std::fprintf(stderr, "flock: FLOCK_TRACE_TTL_DAYS removed %lld spans older than %g days\n",
+      detail::logf(LogLevel::Info, "FLOCK_TRACE_TTL_DAYS removed %lld spans older than %g days",
                    static_cast<long long>(n), *ttl_days_);
     }
   }
@@ -233,4 +234,4 @@ std::shared_ptr<SpanExporter> make_duckdb_span_exporter(const std::string& path,
   return std::make_shared<DuckDbSpanExporter>(path, ttl_days, config);
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

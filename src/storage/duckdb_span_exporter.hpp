@@ -10,9 +10,9 @@
 #include "flock/span_exporter.hpp"
 #include "flock/trace_config.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 std::shared_ptr<SpanExporter> make_duckdb_span_exporter(const std::string& path, std::optional<double> ttl_days,
                                                         const TraceConfig& config);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

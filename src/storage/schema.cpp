@@ -3,7 +3,7 @@
 #include <iterator>
 #include <utility>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace {
 // The columns of table spans, in order, with DuckDB's type names.
@@ -77,4 +77,4 @@ FROM spans w
 WHERE json_extract(w.attributes, '$.flock.workflow') = 'true')sql");
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

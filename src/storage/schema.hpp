@@ -6,7 +6,7 @@
 
 #include "storage/duckdb_handle.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 void ensure_schema(DuckConnection& con);
 
@@ -14,4 +14,4 @@ void ensure_schema(DuckConnection& con);
 // columns, or a `spans` that is not a table), or nullopt when it can.
 std::optional<std::string> schema_mismatch(DuckConnection& con);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

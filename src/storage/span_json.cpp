@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cmath>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid.
@@ -276,4 +276,4 @@ std::string span_attributes_json(const SpanData& span) {
   return out;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

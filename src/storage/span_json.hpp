@@ -10,7 +10,7 @@
 
 #include "flock/span_data.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 inline constexpr std::string_view kLeafKey = "_value";
 
@@ -28,4 +28,4 @@ void append_links_json(std::string& out, const std::vector<SpanLink>& links);
 // The attributes of a span plus the counters of what its limits dropped.
 std::string span_attributes_json(const SpanData& span);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -2,7 +2,7 @@
 
 #include "storage/span_json.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 void hex_into(std::string& out, const std::uint8_t* p, std::size_t n) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -65,4 +65,4 @@ bool append_row(duckdb_appender app, const SpanRow& row, const std::string& reso
   return ok;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

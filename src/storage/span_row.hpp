@@ -6,7 +6,7 @@
 
 #include "flock/span_data.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 struct SpanRow {
   std::string trace_id;
@@ -35,4 +35,4 @@ void format_row(const SpanData& span, SpanRow& row);
 // Appends one row; false with DuckDB's message in error on failure.
 bool append_row(duckdb_appender app, const SpanRow& row, const std::string& resource_json, std::string& error);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

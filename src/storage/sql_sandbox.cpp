@@ -13,10 +13,11 @@
 #include <optional>
 #include <thread>
 
+#include "flock/error.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/store_file.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace fs = std::filesystem;
 
@@ -36,11 +37,11 @@ void check_single_select(duckdb_connection con, const std::string& sql) {
   if (n == 0) {
     const char* e = duckdb_extract_statements_error(extracted);
     std::string msg = e ? e : "";
-    if (msg.empty()) throw QueryRefused(QueryRefused::Reason::Invalid, "the query is empty");
-    throw QueryRefused(QueryRefused::Reason::Invalid, msg);
+    if (msg.empty()) throw Error(ErrorCode::FailedPrecondition, "the query is empty");
+    throw Error(ErrorCode::FailedPrecondition, msg);
   }
   if (n > 1) {
-    throw QueryRefused(QueryRefused::Reason::Invalid, "one statement at a time: the query has " +
+    throw Error(ErrorCode::FailedPrecondition, "one statement at a time: the query has " +
                                                           std::to_string(n) + " statements");
   }
   duckdb_prepared_statement stmt = nullptr;
@@ -50,10 +51,10 @@ void check_single_select(duckdb_connection con, const std::string& sql) {
   duckdb_destroy_prepare(&stmt);
   if (st != DuckDBSuccess) {
     bool forbidden = error.rfind("Permission Error", 0) == 0;
-    throw QueryRefused(forbidden ? QueryRefused::Reason::Forbidden : QueryRefused::Reason::Invalid, error);
+    throw Error(forbidden ? ErrorCode::Forbidden : ErrorCode::FailedPrecondition, error);
   }
   if (type != DUCKDB_STATEMENT_TYPE_SELECT) {
-    throw QueryRefused(QueryRefused::Reason::Forbidden,
+    throw Error(ErrorCode::Forbidden,
                        "only SELECT queries are allowed: the trace store is read-only here");
   }
 }
@@ -114,14 +115,14 @@ std::string bounded_statement(duckdb_connection con, const std::string& sql, std
   std::string plain = "SELECT * FROM " + inner + " AS flock_user_query" + limit;
   try {
     check_single_select(con, plain);
-  } catch (const QueryRefused& e) {
-    throw QueryRefused(e.reason(), "this query cannot be given a row limit: " + std::string(e.what()));
+  } catch (const Error& e) {
+    throw Error(e.code(), "this query cannot be given a row limit: " + std::string(e.what()));
   }
   duckdb_prepared_statement stmt = nullptr;
   if (duckdb_prepare(con, plain.c_str(), &stmt) != DuckDBSuccess) {
     std::string e = duckdb_prepare_error(stmt) ? duckdb_prepare_error(stmt) : "prepare failed";
     duckdb_destroy_prepare(&stmt);
-    throw QueryRefused(QueryRefused::Reason::Invalid, e);
+    throw Error(ErrorCode::FailedPrecondition, e);
   }
   idx_t n = duckdb_prepared_statement_column_count(stmt);
   std::vector<std::string> names;
@@ -203,17 +204,13 @@ void run_job(const std::shared_ptr<Job>& job, const std::string& path, const std
   job->cv.notify_all();
 }
 
-[[noreturn]] void rethrow_refusal(std::exception_ptr error) {
+[[noreturn]] void rethrow_as_error(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
-  } catch (const ResultTooLarge& e) {
-    throw QueryRefused(QueryRefused::Reason::TooLarge, e.what());
   } catch (const DuckDbError& e) {
-    if (e.type() == DUCKDB_ERROR_PERMISSION || std::string(e.what()).rfind("Permission Error", 0) == 0) {
-      throw QueryRefused(QueryRefused::Reason::Forbidden, e.what());
-    }
-    if (is_lock_conflict(e.what())) throw;
-    throw QueryRefused(QueryRefused::Reason::Invalid, e.what());
+    if (e.type() == DUCKDB_ERROR_PERMISSION) throw Error(ErrorCode::Forbidden, e.what());
+    if (e.code() == ErrorCode::Unavailable) throw;
+    throw Error(ErrorCode::FailedPrecondition, e.what());
   }
 }
 
@@ -222,17 +219,17 @@ void run_job(const std::shared_ptr<Job>& job, const std::string& path, const std
 int runaway_sql_queries() { return g_runaways.load(); }
 
 Json run_sandboxed_sql(const std::string& path, const std::string& sql, const SqlLimits& limits) {
-  if (sql.find('\0') != std::string::npos) throw QueryRefused(QueryRefused::Reason::Invalid, "the query holds a NUL byte");
+  if (sql.find('\0') != std::string::npos) throw Error(ErrorCode::InvalidArgument, "the query holds a NUL byte");
   if (sql.size() > kMaxSqlBytes) {
-    throw QueryRefused(QueryRefused::Reason::Invalid, "the query is " + std::to_string(sql.size()) +
+    throw Error(ErrorCode::InvalidArgument, "the query is " + std::to_string(sql.size()) +
                                                           " bytes long; at most " + std::to_string(kMaxSqlBytes) +
                                                           " are accepted");
   }
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw QueryRefused(QueryRefused::Reason::Invalid, "no trace store at " + path + " yet");
+  if (!fs::exists(path, ec)) throw Error(ErrorCode::FailedPrecondition, "no trace store at " + path + " yet");
   if (g_running.fetch_add(1) >= kMaxConcurrentSql) {
     g_running.fetch_sub(1);
-    throw QueryRefused(QueryRefused::Reason::Busy,
+    throw Error(ErrorCode::Unavailable,
                        std::to_string(kMaxConcurrentSql) + " queries are running already; try again shortly");
   }
   auto job = std::make_shared<Job>();
@@ -247,11 +244,11 @@ Json run_sandboxed_sql(const std::string& path, const std::string& sql, const Sq
       job->abandoned = true;
       g_runaways.fetch_add(1);
     }
-    throw QueryRefused(QueryRefused::Reason::TimedOut,
+    throw Error(ErrorCode::Timeout,
                        "the query ran longer than " + std::to_string(limits.timeout.count()) + " ms and was cancelled");
   }
-  if (job->error) rethrow_refusal(job->error);
+  if (job->error) rethrow_as_error(job->error);
   return std::move(job->result);
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -9,7 +9,7 @@
 #include "tracing/env_util.hpp"
 
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace {
 std::mutex g_files_mu;
@@ -122,4 +122,4 @@ StoreFile::Lease::~Lease() {
   }
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

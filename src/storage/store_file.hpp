@@ -25,7 +25,7 @@
 
 #include "storage/duckdb_handle.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 class StoreFile {
  public:
@@ -87,4 +87,4 @@ class StoreFile {
   bool closer_started_ = false;
 };
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

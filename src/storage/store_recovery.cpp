@@ -10,7 +10,7 @@
 #include <cstring>
 #include <ctime>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace {
 
@@ -36,7 +36,7 @@ bool exists(const std::string& p) {
 // Renames `from` to `to` unless `to` exists. The kernel checks that, so no
 // race can make this overwrite a file: renameat2(RENAME_NOREPLACE), or
 // link + unlink on file systems without it. (<fcntl.h> and its AT_FDCWD
-// cannot be included beside namespace flock, hence the directory handle.)
+// cannot be included beside namespace flockcpp, hence the directory handle.)
 int rename_no_replace(const std::string& from, const std::string& to) {
   std::string dir = ".";
   if (auto slash = from.rfind('/'); slash != std::string::npos) dir = slash == 0 ? "/" : from.substr(0, slash);
@@ -89,4 +89,4 @@ std::optional<std::string> move_aside(const std::string& path, std::string& erro
   return std::nullopt;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

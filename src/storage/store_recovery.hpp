@@ -7,7 +7,7 @@
 
 #include "storage/duckdb_handle.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 enum class StoreFault {
   HeldElsewhere,  // another process has the file open: retry soon
@@ -22,4 +22,4 @@ StoreFault classify_store_error(const DuckDbError& e);
 // reason in `error`.
 std::optional<std::string> move_aside(const std::string& path, std::string& error);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

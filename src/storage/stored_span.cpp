@@ -5,7 +5,7 @@
 
 #include "storage/span_json.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 RecordedValue value_from_json(const Json& v) {
@@ -106,4 +106,4 @@ SpanData span_data_from_row(const Json& row) {
   return s;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -6,12 +6,12 @@
 #include "flock/json.hpp"
 #include "flock/span_data.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 // {"agent": {"_value": "x", "name": "y"}} -> agent = "x", agent.name = "y".
 std::vector<SpanAttribute> attributes_from_json(const Json& nested);
 
-// A row of TraceQueries::trace() (columns of API.md §4) as SpanData.
+// A row of TraceStoreReader::trace_json() (the columns of table spans) as SpanData.
 SpanData span_data_from_row(const Json& row);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

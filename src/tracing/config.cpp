@@ -11,7 +11,7 @@
 #include "flock/trace_config.hpp"
 #include "tracing/env_util.hpp"
 
-namespace flock {
+namespace flockcpp {
 namespace {
 
 using detail::read_env_bool;
@@ -116,4 +116,4 @@ TraceConfig TraceConfig::from_env() {
   return c;
 }
 
-}  // namespace flock
+}  // namespace flockcpp

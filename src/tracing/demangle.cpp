@@ -6,7 +6,7 @@
 #include <exception>
 #include <memory>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 std::string demangle(const char* mangled) {
   int status = 0;
@@ -16,4 +16,4 @@ std::string demangle(const char* mangled) {
 
 std::string exception_type_name(const std::exception& e) { return demangle(typeid(e).name()); }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

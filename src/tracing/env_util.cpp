@@ -1,4 +1,5 @@
 #include "tracing/env_util.hpp"
+#include "common/log.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,7 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 const char* env_value(const char* name) {
   const char* v = std::getenv(name);
@@ -16,7 +17,7 @@ const char* env_value(const char* name) {
 }
 
 void warn_env(const char* name, const char* value, const char* expected) {
-  std::fprintf(stderr, "flock: warning: ignoring %s=\"%s\": expected %s; using the default\n", name, value, expected);
+  detail::logf(LogLevel::Warning, "ignoring %s=\"%s\": expected %s; using the default", name, value, expected);
 }
 
 std::string trim_spaces(std::string_view s) {
@@ -131,4 +132,4 @@ bool read_env_double(const char* name, double& out, double min_value, double max
   return true;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

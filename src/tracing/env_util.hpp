@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 // The variable's value, or nullptr when unset or empty.
 const char* env_value(const char* name);
@@ -47,4 +47,4 @@ inline void read_env_ms(const char* name, std::chrono::milliseconds& out, unsign
 // A number in [min_value, max_value] (finite); else a warning and `out` stays.
 bool read_env_double(const char* name, double& out, double min_value, double max_value);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -5,7 +5,7 @@
 #include <random>
 #include <thread>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 // xoshiro256** seeded from std::random_device once per thread.
@@ -64,4 +64,4 @@ std::int64_t now_ns() {
       .count();
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -5,11 +5,11 @@
 
 #include "flock/span_data.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 TraceId new_trace_id();
 SpanId new_span_id();
 // Wall-clock time in nanoseconds since the Unix epoch.
 std::int64_t now_ns();
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 struct LaneRegistry {
@@ -135,4 +135,4 @@ void set_lane_capacity(std::size_t capacity) {
   r.capacity = capacity < 16 ? 16 : capacity;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

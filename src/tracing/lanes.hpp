@@ -13,7 +13,7 @@
 
 #include "tracing/span_record.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 struct Lane {
   explicit Lane(std::size_t capacity) : ring(capacity) {}
@@ -41,4 +41,4 @@ std::vector<Lane*> all_lanes();
 // Capacity for lanes created from now on.
 void set_lane_capacity(std::size_t capacity);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -3,18 +3,19 @@
 #include <shared_mutex>
 
 #include <map>
+#include <set>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
-#include "flock/otlp.hpp"
 #include "flock/tracing.hpp"
-#include "storage/duckdb_span_exporter.hpp"
+#include "tracing/exporter_factory.hpp"
 #include "tracing/signals.hpp"
+#include "common/log.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 std::atomic<const HotConfig*> g_hot{nullptr};
@@ -103,32 +104,23 @@ void flush_at_exit();
 
 void install(TraceConfig config) {
   // Caller holds g_configure_mu.
-  static bool exit_flush_registered = false;
-  static bool registered_after_duckdb = false;
-  static bool registered_after_otlp = false;
+  static std::set<std::string> exit_flush_after;  // exporter kinds an exit flush was registered after
   if (BatchSpanProcessor* old = g_processor.load()) old->stop(old->config().exit_grace);
   set_lane_capacity(config.thread_queue_capacity);
   bool running = !config.sdk_disabled;
   const HotConfig* hot = make_hot(config, running);
   BatchSpanProcessor* proc = nullptr;
   if (running) {
-    if (config.trace_file) {
-      config.exporters.push_back(make_duckdb_span_exporter(config.trace_file_path, config.ttl_days, config));
-      // Exit handlers run in reverse order: one registered after DuckDB's
-      // statics exist runs before they are destroyed.
-      if (!registered_after_duckdb) {
-        registered_after_duckdb = exit_flush_registered = true;
-        std::atexit(flush_at_exit);
-      }
-    }
-    if (config.otlp) {
-      // The exporter sets up libcurl (and OpenSSL) here; registering the exit
-      // flush afterwards makes it run before their static state is torn down.
-      config.exporters.push_back(std::make_shared<OtlpSpanExporter>(*config.otlp, config));
-      if (!registered_after_otlp) {
-        registered_after_otlp = exit_flush_registered = true;
-        std::atexit(flush_at_exit);
-      }
+    // The exporters the configuration asks for (the DuckDB file, OTLP) come
+    // from the wiring layer: tracing knows only the SpanExporter interface.
+    for (auto& e : configured_exporters(config)) {
+      config.exporters.push_back(std::move(e));
+      // Exit handlers run in reverse order: one registered after an
+      // exporter set up its libraries' statics (DuckDB, libcurl) runs before
+      // they are torn down.
+      std::string kind = config.exporters.back()->name();
+      kind = kind.substr(0, kind.find(':'));
+      if (exit_flush_after.insert(kind).second) std::atexit(flush_at_exit);
     }
     bool signals = config.handle_signals;
     proc = new BatchSpanProcessor(std::move(config));
@@ -138,10 +130,7 @@ void install(TraceConfig config) {
   g_processor.store(proc, std::memory_order_release);
   g_hot.store(hot, std::memory_order_release);
   g_tracing_state.store(hot->enabled ? kTracingOn : kTracingOff, std::memory_order_release);
-  if (!exit_flush_registered) {
-    exit_flush_registered = true;
-    std::atexit(flush_at_exit);
-  }
+  if (exit_flush_after.insert("").second) std::atexit(flush_at_exit);
 }
 
 void flush_at_exit() {
@@ -167,7 +156,7 @@ void call_span_taps(std::span<const SpanData> spans) {
     try {
       tap(spans);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "flock: span observer failed: %s\n", e.what());
+      detail::logf(LogLevel::Error, "span observer failed: %s", e.what());
     }
   }
 }
@@ -300,14 +289,14 @@ bool BatchSpanProcessor::drain_lanes() {
     at_bound_ = full();
     if (at_bound_) {
       queue_full_.fetch_add(1, std::memory_order_relaxed);
-      std::fprintf(stderr,
-                   "flock: the span queue is full (%zu spans, %zu MB held while an exporter cannot write); %s\n",
+      detail::logf(LogLevel::Error,
+                   "the span queue is full (%zu spans, %zu MB held while an exporter cannot write); %s",
                    pending_.size(), pending_bytes_ >> 20,
                    config_.queue_full_policy == QueueFullPolicy::Drop
                        ? "new spans are dropped and counted (FLOCK_TRACE_QUEUE_POLICY=drop)"
                        : "threads that end spans wait for room (FLOCK_TRACE_QUEUE_POLICY=wait)");
     } else {
-      std::fprintf(stderr, "flock: the span queue has room again (%zu spans held)\n", pending_.size());
+      detail::logf(LogLevel::Info, "the span queue has room again (%zu spans held)", pending_.size());
     }
   }
   return more;
@@ -324,7 +313,7 @@ void BatchSpanProcessor::export_pending(bool ignore_backoff) {
       try {
         r = exporters_[i]->export_batch(batch);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "flock: span exporter %s failed: %s\n", exporters_[i]->name().c_str(), e.what());
+        detail::logf(LogLevel::Error, "span exporter %s failed: %s", exporters_[i]->name().c_str(), e.what());
         r = ExportResult::Failure;
       }
       if (r == ExportResult::Success) {
@@ -337,7 +326,7 @@ void BatchSpanProcessor::export_pending(bool ignore_backoff) {
       } else {
         exported_upto_[i] = pending_.size();
         lost_.fetch_add(batch.size(), std::memory_order_relaxed);
-        std::fprintf(stderr, "flock: %zu spans lost: exporter %s failed permanently\n", batch.size(),
+        detail::logf(LogLevel::Error, "%zu spans lost: exporter %s failed permanently", batch.size(),
                      exporters_[i]->name().c_str());
       }
     }
@@ -369,8 +358,8 @@ void BatchSpanProcessor::give_up() {
     }
     if (left == 0) continue;
     lost_.fetch_add(left, std::memory_order_relaxed);
-    std::fprintf(stderr, "flock: exiting with %zu spans not written by %s (it could not write for the last %lld ms; "
-                 "FLOCK_TRACE_EXIT_GRACE_MS)\n", left, exporters_[i]->name().c_str(),
+    detail::logf(LogLevel::Error, "exiting with %zu spans not written by %s (it could not write for the last %lld ms; "
+                 "FLOCK_TRACE_EXIT_GRACE_MS)", left, exporters_[i]->name().c_str(),
                  static_cast<long long>(config_.exit_grace.count()));
   }
 }
@@ -461,7 +450,7 @@ void BatchSpanProcessor::stop(std::chrono::milliseconds timeout) {
     // The thread gives up by itself at the deadline; the margin covers an
     // exporter call in progress.
     if (!flushed_cv_.wait_for(lock, timeout + std::chrono::seconds(5), [this] { return stopped_; })) {
-      std::fprintf(stderr, "flock: span pipeline did not flush within %lld ms; %zu spans not exported\n",
+      detail::logf(LogLevel::Error, "span pipeline did not flush within %lld ms; %zu spans not exported",
                    static_cast<long long>(timeout.count()),
                    static_cast<std::size_t>(pending_count_.load()));
       // Let the thread finish in the background; the process is ending.
@@ -485,18 +474,16 @@ TraceStats BatchSpanProcessor::stats() const {
   s.bytes_pending = pending_bytes_out_.load(std::memory_order_relaxed);
   s.max_pending_bytes = config_.max_pending_bytes;
   s.queue_full = queue_full_.load(std::memory_order_relaxed);
-  for (const auto& e : exporters_) {
-    if (auto* otlp = dynamic_cast<const OtlpSpanExporter*>(e.get())) s.otlp = otlp->stats();
-  }
+  for (const auto& e : exporters_) e->add_stats(s);
   return s;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail
 
 // ---------------------------------------------------------------------------
 // Public configuration API.
 
-namespace flock::tracing {
+namespace flockcpp::tracing {
 
 void configure(TraceConfig config) {
   std::lock_guard lock(detail::g_configure_mu);
@@ -530,4 +517,4 @@ TraceStats stats() {
   return p ? p->stats() : TraceStats{};
 }
 
-}  // namespace flock::tracing
+}  // namespace flockcpp::tracing

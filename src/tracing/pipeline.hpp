@@ -20,7 +20,7 @@
 #include "flock/trace_config.hpp"
 #include "tracing/lanes.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 // What the span hot path needs, immutable once published.
 struct HotConfig {
@@ -107,4 +107,4 @@ using SpanTap = std::function<void(std::span<const SpanData>)>;
 int add_span_tap(SpanTap tap);
 void remove_span_tap(int id);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

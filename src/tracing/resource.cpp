@@ -8,7 +8,7 @@
 
 #include "tracing/span_record.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 std::string executable_name() {
   std::array<char, 4096> buf{};
@@ -38,4 +38,4 @@ std::vector<SpanAttribute> build_resource(const TraceConfig& config) {
   return out;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

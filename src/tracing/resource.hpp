@@ -6,10 +6,10 @@
 #include "flock/span_data.hpp"
 #include "flock/trace_config.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 inline constexpr const char* kSdkVersion = "0.1.0";
 
 std::vector<SpanAttribute> build_resource(const TraceConfig& config);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "flock/trace_config.hpp"
-#include "tracing/tracer.hpp"
+#include "tracing/span_control.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 int g_pipe[2] = {-1, -1};
@@ -83,4 +83,4 @@ void remove_signal_hook(int id) {
   hooks().erase(id);
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -3,7 +3,7 @@
 #pragma once
 #include <functional>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 // Installs the handlers once, for signals whose disposition is the default.
 void install_signal_flush();
@@ -13,4 +13,4 @@ void install_signal_flush();
 int add_signal_hook(std::function<void(int)> hook);
 void remove_signal_hook(int id);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -8,9 +8,9 @@
 #include "tracing/ids.hpp"
 #include "tracing/pipeline.hpp"
 #include "tracing/span_record.hpp"
-#include "tracing/tracer.hpp"
+#include "tracing/span_control.hpp"
 
-namespace flock {
+namespace flockcpp {
 namespace detail {
 namespace {
 
@@ -41,10 +41,10 @@ Span make_span(std::string_view name, const SpanContext& parent, SpanKind kind) 
   // traceparent with flags 00) makes every descendant a pass-through.
   // The non-recording span still gets its own id, as the specification says.
   if (parent.valid() && !parent.sampled) {
-    return Span(nullptr, SpanContext{parent.trace_id, new_span_id(), false, false, parent.trace_state});
+    return SpanAccess::make(nullptr, SpanContext{parent.trace_id, new_span_id(), false, false, parent.trace_state});
   }
   SpanRecord* rec = new_record(name, parent, kind);
-  return Span(rec, SpanContext{rec->trace_id, rec->span_id, true, false, rec->trace_state});
+  return SpanAccess::make(rec, SpanContext{rec->trace_id, rec->span_id, true, false, rec->trace_state});
 }
 
 void limit_string(SpanRecord& rec, std::string& s) {
@@ -86,20 +86,20 @@ void submit(SpanRecord* rec) {
 
 Span start_auto_span(std::string_view name, const SpanContext& parent, SpanKind kind) {
   const HotConfig& hot = hot_config();
-  if (!hot.enabled || !hot.auto_trace || !hot.wants(name)) return Span(nullptr, parent);
+  if (!hot.enabled || !hot.auto_trace || !hot.wants(name)) return SpanAccess::make(nullptr, parent);
   return make_span(name, parent, kind);
 }
 
 Span start_auto_span(std::string_view name, SpanKind kind) { return start_auto_span(name, t_current, kind); }
 
 void set_json_attribute(Span& span, std::string_view key, std::shared_ptr<const Json> value) {
-  SpanRecord* rec = span.record();
+  SpanRecord* rec = SpanAccess::record(span);
   if (rec == nullptr) return;
   if (SpanAttribute* a = attribute_slot(*rec, key)) a->value = std::move(value);
 }
 
 void discard_span(Span& span) {
-  if (SpanRecord* rec = span.release_record()) recycle(rec);
+  if (SpanRecord* rec = SpanAccess::release(span)) recycle(rec);
 }
 
 SpanContext exchange_current(const SpanContext& ctx) { return std::exchange(t_current, ctx); }
@@ -132,7 +132,7 @@ Span start_span_recorded(std::string_view name, SpanKind kind) {
 }
 
 Span start_span_recorded(std::string_view name, const SpanContext& parent, SpanKind kind) {
-  if (!detail::hot_config().enabled) return Span(nullptr, parent);
+  if (!detail::hot_config().enabled) return detail::SpanAccess::make(nullptr, parent);
   return detail::make_span(name, parent, kind);
 }
 
@@ -287,4 +287,4 @@ void TracedRun::end() {
   span_.end();
 }
 
-}  // namespace flock
+}  // namespace flockcpp

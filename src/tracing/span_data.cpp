@@ -4,7 +4,7 @@
 
 #include "flock/span_exporter.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 const char* to_string(SpanKind kind) {
   switch (kind) {
@@ -60,4 +60,4 @@ void InMemorySpanExporter::clear() {
   spans_.clear();
 }
 
-}  // namespace flock
+}  // namespace flockcpp

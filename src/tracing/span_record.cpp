@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 void assign_value(RecordedValue& dst, std::string_view s) {
   if (auto* str = std::get_if<std::string>(&dst)) {
@@ -78,4 +78,4 @@ void copy_to(const SpanRecord& rec, SpanData& out, std::uint32_t value_length_li
   render_json_values(out.attributes, value_length_limit, out.truncated_values);
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

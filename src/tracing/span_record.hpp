@@ -11,7 +11,7 @@
 
 #include "flock/span_data.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 struct Lane;
 
@@ -82,4 +82,4 @@ bool truncate_value(std::string& s, std::uint32_t limit);
 // JSON-valued attributes as text cut at the value length limit.
 void copy_to(const SpanRecord& rec, SpanData& out, std::uint32_t value_length_limit);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

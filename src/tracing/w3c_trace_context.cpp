@@ -7,8 +7,9 @@
 #include <vector>
 
 #include "flock/propagation.hpp"
+#include "common/log.hpp"
 
-namespace flock {
+namespace flockcpp {
 namespace {
 
 bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
@@ -92,7 +93,7 @@ const std::string* intern(std::string s) {
   if (it != table->end()) return &*it;
   if (table->size() >= kMaxDistinct) {
     static bool warned = false;
-    if (!warned) std::fprintf(stderr, "flock: more than %zu distinct tracestate values; new ones are not propagated\n", kMaxDistinct);
+    if (!warned) detail::logf(LogLevel::Warning, "more than %zu distinct tracestate values; new ones are not propagated", kMaxDistinct);
     warned = true;
     return nullptr;
   }
@@ -158,4 +159,4 @@ std::optional<SpanContext> extract_trace_context(const HttpHeaders& headers) {
   return parse_traceparent(*tp, ts ? std::string_view(*ts) : std::string_view{});
 }
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -56,48 +56,48 @@ FLOCK_TYPE(Note, text)
 FLOCK_TYPE(Summary, length)
 
 // A component overriding every hook but on_error: one span per hook.
-class AuditComponent : public flock::Component {
+class AuditComponent : public flockcpp::Component {
  public:
-  void on_initialize(flock::AgentContext&) override {}
-  void on_pre_consume(flock::AgentContext&, std::vector<flock::ArtifactPtr>&) override {}
-  void on_pre_evaluate(flock::AgentContext&, flock::EvalInputs&) override {}
-  void on_post_evaluate(flock::AgentContext&, flock::EvalResult&) override {}
-  void on_post_publish(flock::AgentContext&, const flock::Artifact&) override {}
-  void on_terminate(flock::AgentContext&) override {}
+  void on_initialize(flockcpp::AgentContext&) override {}
+  void on_pre_consume(flockcpp::AgentContext&, std::vector<flockcpp::ArtifactPtr>&) override {}
+  void on_pre_evaluate(flockcpp::AgentContext&, flockcpp::EvalInputs&) override {}
+  void on_post_evaluate(flockcpp::AgentContext&, flockcpp::EvalResult&) override {}
+  void on_post_publish(flockcpp::AgentContext&, const flockcpp::Artifact&) override {}
+  void on_terminate(flockcpp::AgentContext&) override {}
 };
 
 // Overrides a single hook and renames itself.
-class Quiet : public flock::Component {
+class Quiet : public flockcpp::Component {
  public:
   std::string name() const override { return "QuietComponent"; }
-  void on_pre_evaluate(flock::AgentContext&, flock::EvalInputs&) override {}
+  void on_pre_evaluate(flockcpp::AgentContext&, flockcpp::EvalInputs&) override {}
 };
 
 // Sees the failure of its agent.
-class ErrorWatcher : public flock::Component {
+class ErrorWatcher : public flockcpp::Component {
  public:
-  void on_error(flock::AgentContext&, std::exception_ptr) override { seen.fetch_add(1); }
+  void on_error(flockcpp::AgentContext&, std::exception_ptr) override { seen.fetch_add(1); }
   static inline std::atomic<int> seen{0};
 };
 
 // A hand-written engine with its own on_initialize.
-class UpperEngine : public flock::Engine {
+class UpperEngine : public flockcpp::Engine {
  public:
-  void on_initialize(flock::AgentContext&) override {}
-  flock::EvalResult evaluate(flock::AgentContext&, const flock::EvalInputs& inputs) override {
-    flock::EvalResult r;
+  void on_initialize(flockcpp::AgentContext&) override {}
+  flockcpp::EvalResult evaluate(flockcpp::AgentContext&, const flockcpp::EvalInputs& inputs) override {
+    flockcpp::EvalResult r;
     for (const auto& a : inputs.artifacts) {
       Idea idea = a->as<Idea>();
       std::string up;
       for (char c : idea.text) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      r.outputs.push_back(flock::Output{flock::type_name<Draft>(), flock::Json(Draft{up, idea.n})});
+      r.outputs.push_back(flockcpp::Output{flockcpp::type_name<Draft>(), flockcpp::Json(Draft{up, idea.n})});
     }
     return r;
   }
 };
 }  // namespace scen
 
-using flock::Json;
+using flockcpp::Json;
 using namespace scen;
 
 namespace {
@@ -109,12 +109,12 @@ void emit(const Json& j) {
 }
 
 Json stats_json() {
-  flock::TraceStats s = flock::tracing::stats();
+  flockcpp::TraceStats s = flockcpp::tracing::stats();
   return Json{{"ended", s.spans_ended},     {"exported", s.spans_exported}, {"dropped", s.spans_dropped},
               {"lost", s.spans_lost},       {"retries", s.export_retries},  {"pending", s.spans_pending}};
 }
 
-Json report_json(const flock::RunReport& r) {
+Json report_json(const flockcpp::RunReport& r) {
   Json errors = Json::array();
   for (const auto& e : r.errors) {
     errors.push_back(Json{{"agent", e.agent},
@@ -131,7 +131,7 @@ Json report_json(const flock::RunReport& r) {
 }
 
 void final_flush() {
-  bool ok = flock::tracing::force_flush(std::chrono::seconds(30));
+  bool ok = flockcpp::tracing::force_flush(std::chrono::seconds(30));
   Json j = stats_json();
   j["done"] = true;
   j["flush_ok"] = ok;
@@ -141,18 +141,18 @@ void final_flush() {
 int arg_int(int argc, char** argv, int i, int def) { return argc > i ? std::atoi(argv[i]) : def; }
 
 // A chain of two agents: Task -> Step -> Done, each sleeping a little.
-void add_two_step_chain(flock::Flock& flock, int sleep_ms) {
+void add_two_step_chain(flockcpp::Flock& flock, int sleep_ms) {
   flock.agent("stepper")
       .consumes<Task>()
       .publishes<Step>()
-      .with_engine(flock::function_engine([sleep_ms](const Task& t) {
+      .with_engine(flockcpp::function_engine([sleep_ms](const Task& t) {
         if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
         return Step{t.n, t.tag};
       }));
   flock.agent("finisher")
       .consumes<Step>()
       .publishes<Done>()
-      .with_engine(flock::function_engine([sleep_ms](const Step& s) {
+      .with_engine(flockcpp::function_engine([sleep_ms](const Step& s) {
         if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
         return Done{s.n, s.tag};
       }));
@@ -165,12 +165,12 @@ int pizza() {
   std::string trace_id, span_id;
   std::size_t count = 0;
   {
-    flock::Flock flock("openai/gpt-4o");
+    flockcpp::Flock flock("openai/gpt-4o");
     flock.agent("pizza_master")
         .description("Turns an idea into a pizza")
         .consumes<PizzaIdea>()
         .publishes<Pizza>()
-        .with_engine(flock::function_engine([](const PizzaIdea& idea) {
+        .with_engine(flockcpp::function_engine([](const PizzaIdea& idea) {
           (void)idea;
           return Pizza{"Truffle", {"truffle", "mozzarella"}, 30};
         }));
@@ -200,17 +200,17 @@ int pizza() {
 // Final -> Tweet (a fan-out: one artifact, two consumers).
 int chain() {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("writer").consumes<Idea>().publishes<Draft>().with_engine(
-        flock::function_engine([](const Idea& i) { return Draft{"draft of " + i.text, i.n}; }));
+        flockcpp::function_engine([](const Idea& i) { return Draft{"draft of " + i.text, i.n}; }));
     flock.agent("editor").consumes<Draft>().publishes<Review>().with_engine(
-        flock::function_engine([](const Draft& d) { return Review{"review of " + d.text, d.n}; }));
+        flockcpp::function_engine([](const Draft& d) { return Review{"review of " + d.text, d.n}; }));
     flock.agent("publisher").consumes<Review>().publishes<Final>().with_engine(
-        flock::function_engine([](const Review& r) { return Final{"final " + r.text, r.n}; }));
+        flockcpp::function_engine([](const Review& r) { return Final{"final " + r.text, r.n}; }));
     flock.agent("poet").consumes<Final>().publishes<Poem>().with_engine(
-        flock::function_engine([](const Final& f) { return Poem{"poem about " + f.text}; }));
+        flockcpp::function_engine([](const Final& f) { return Poem{"poem about " + f.text}; }));
     flock.agent("tweeter").consumes<Final>().publishes<Tweet>().with_engine(
-        flock::function_engine([](const Final& f) { return Tweet{"tweet: " + f.text}; }));
+        flockcpp::function_engine([](const Final& f) { return Tweet{"tweet: " + f.text}; }));
     auto run = flock.traced_run("content_workflow");
     flock.publish(Idea{"blackboards", 1}, {.correlation_id = "corr-chain-1", .tags = {"chain"}});
     auto report = flock.run_until_idle();
@@ -229,9 +229,9 @@ int chain() {
 // The seed's nested example.
 int nested() {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("writer").consumes<Idea>().publishes<Draft>().with_engine(
-        flock::function_engine([](const Idea& i) { return Draft{i.text, i.n}; }));
+        flockcpp::function_engine([](const Idea& i) { return Draft{i.text, i.n}; }));
     Json j;
     {
       auto outer = flock.traced_run("outer_workflow");
@@ -255,9 +255,9 @@ int nested() {
 // (or, under FLOCK_AUTO_WORKFLOW_TRACE, one workflow per publish..run_until_idle).
 int untraced(int rounds) {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("writer").consumes<Idea>().publishes<Draft>().with_engine(
-        flock::function_engine([](const Idea& i) { return Draft{i.text, i.n}; }));
+        flockcpp::function_engine([](const Idea& i) { return Draft{i.text, i.n}; }));
     for (int r = 0; r < rounds; ++r) {
       auto a = flock.publish(Idea{"untraced", r}, {.correlation_id = "corr-untraced-" + std::to_string(r)});
       auto report = flock.run_until_idle();
@@ -271,16 +271,16 @@ int untraced(int rounds) {
 // One agent throws; the others go on.
 int agent_error() {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("good").consumes<Idea>().publishes<Draft>().with_engine(
-        flock::function_engine([](const Idea& i) { return Draft{"ok " + i.text, i.n}; }));
+        flockcpp::function_engine([](const Idea& i) { return Draft{"ok " + i.text, i.n}; }));
     flock.agent("bad")
         .consumes<Idea>()
         .publishes<Draft>()
         .with_component(std::make_shared<ErrorWatcher>())
-        .with_engine(flock::function_engine([](const Idea&) -> Draft { throw std::runtime_error("oven on fire"); }));
+        .with_engine(flockcpp::function_engine([](const Idea&) -> Draft { throw std::runtime_error("oven on fire"); }));
     flock.agent("after").consumes<Draft>().publishes<Review>().with_engine(
-        flock::function_engine([](const Draft& d) { return Review{"reviewed " + d.text, d.n}; }));
+        flockcpp::function_engine([](const Draft& d) { return Review{"reviewed " + d.text, d.n}; }));
     auto run = flock.traced_run("error_workflow");
     flock.publish(Idea{"risky", 1});
     auto report = flock.run_until_idle();
@@ -300,13 +300,13 @@ int agent_error() {
 // form returns fn's value.
 int fn_exception() {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("writer").consumes<Idea>().publishes<Draft>().with_engine(
-        flock::function_engine([](const Idea& i) { return Draft{i.text, i.n}; }));
+        flockcpp::function_engine([](const Idea& i) { return Draft{i.text, i.n}; }));
     std::string trace_id, span_id, what;
     bool caught = false;
     try {
-      flock.traced_run("risky_operation", [&](flock::TracedRun& run) {
+      flock.traced_run("risky_operation", [&](flockcpp::TracedRun& run) {
         trace_id = run.trace_id();
         span_id = run.span_id();
         flock.publish(Idea{"x", 1});
@@ -332,9 +332,9 @@ int fn_exception() {
 // is restored afterwards.
 int raii_exception() {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("writer").consumes<Idea>().publishes<Draft>().with_engine(
-        flock::function_engine([](const Idea& i) { return Draft{i.text, i.n}; }));
+        flockcpp::function_engine([](const Idea& i) { return Draft{i.text, i.n}; }));
     std::string trace_id, span_id;
     bool caught = false;
     try {
@@ -347,7 +347,7 @@ int raii_exception() {
     } catch (const std::runtime_error&) {
       caught = true;
     }
-    bool context_cleared = !flock::current_span_context().valid();
+    bool context_cleared = !flockcpp::current_span_context().valid();
     std::string after_trace, after_span;
     {
       auto after = flock.traced_run("after_raii");
@@ -368,7 +368,7 @@ int raii_exception() {
 // Custom components and engine overriding hooks.
 int components() {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("custom")
         .consumes<Idea>()
         .publishes<Draft>()
@@ -392,21 +392,21 @@ int components() {
 // on one shared Flock or one Flock per thread.
 int threads(int nthreads, int iterations, bool shared) {
   {
-    std::unique_ptr<flock::Flock> shared_flock;
+    std::unique_ptr<flockcpp::Flock> shared_flock;
     if (shared) {
-      shared_flock = std::make_unique<flock::Flock>();
+      shared_flock = std::make_unique<flockcpp::Flock>();
       add_two_step_chain(*shared_flock, 0);
     }
     std::vector<std::thread> pool;
     std::atomic<int> ready{0};
     for (int t = 0; t < nthreads; ++t) {
       pool.emplace_back([&, t] {
-        std::unique_ptr<flock::Flock> own;
+        std::unique_ptr<flockcpp::Flock> own;
         if (!shared) {
-          own = std::make_unique<flock::Flock>("", flock::FlockOptions{.workers = 2});
+          own = std::make_unique<flockcpp::Flock>("", flockcpp::FlockOptions{.workers = 2});
           add_two_step_chain(*own, 0);
         }
-        flock::Flock& flock = shared ? *shared_flock : *own;
+        flockcpp::Flock& flock = shared ? *shared_flock : *own;
         ready.fetch_add(1);
         while (ready.load() < nthreads) std::this_thread::yield();
         for (int k = 0; k < iterations; ++k) {
@@ -437,7 +437,7 @@ int threads(int nthreads, int iterations, bool shared) {
 // "flushed_through": i}. seconds == 0 runs until killed.
 int long_running(int seconds, bool flush_each, int sleep_ms) {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     add_two_step_chain(flock, sleep_ms);
     auto outer = flock.traced_run("long_workflow");
     emit(Json{{"outer_trace_id", outer.trace_id()}, {"outer_span_id", outer.span_id()}});
@@ -453,8 +453,8 @@ int long_running(int seconds, bool flush_each, int sleep_ms) {
       }
       emit(Json{{"completed", i}, {"span_id", span_id}});
       if (flush_each) {
-        bool ok = flock::tracing::force_flush(std::chrono::seconds(30));
-        if (ok) emit(Json{{"flushed", flock::tracing::stats().spans_exported}, {"flushed_through", i}});
+        bool ok = flockcpp::tracing::force_flush(std::chrono::seconds(30));
+        if (ok) emit(Json{{"flushed", flockcpp::tracing::stats().spans_exported}, {"flushed_through", i}});
       }
     }
     outer.end();
@@ -466,9 +466,9 @@ int long_running(int seconds, bool flush_each, int sleep_ms) {
 // Truncation of huge values and invalid UTF-8.
 int huge() {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("echo").consumes<Note>().publishes<Summary>().with_engine(
-        flock::function_engine([](const Note& n) { return Summary{static_cast<std::int64_t>(n.text.size())}; }));
+        flockcpp::function_engine([](const Note& n) { return Summary{static_cast<std::int64_t>(n.text.size())}; }));
     std::string bad_name = std::string("bad") + "\xff" + "name";
     auto run = flock.traced_run(bad_name);
     run.set_attribute("big.text", std::string(100000, 'x'));
@@ -493,11 +493,11 @@ int huge() {
 // Agents triggering each other forever, stopped by max_agent_iterations.
 int cascade(int limit) {
   {
-    flock::Flock flock("", flock::FlockOptions{.workers = 2, .max_agent_iterations = limit});
+    flockcpp::Flock flock("", flockcpp::FlockOptions{.workers = 2, .max_agent_iterations = limit});
     flock.agent("ping").consumes<Ping>().publishes<Pong>().with_engine(
-        flock::function_engine([](const Ping& p) { return Pong{p.n + 1}; }));
+        flockcpp::function_engine([](const Ping& p) { return Pong{p.n + 1}; }));
     flock.agent("pong").consumes<Pong>().publishes<Ping>().with_engine(
-        flock::function_engine([](const Pong& p) { return Ping{p.n + 1}; }));
+        flockcpp::function_engine([](const Pong& p) { return Ping{p.n + 1}; }));
     auto run = flock.traced_run("cascade_workflow");
     flock.publish(Ping{0});
     auto report = flock.run_until_idle();
@@ -511,7 +511,7 @@ int cascade(int limit) {
 // Many spans with sizeable attributes (to grow the file for clear_traces).
 int bulk(int n) {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     add_two_step_chain(flock, 0);
     for (int i = 0; i < n; ++i) {
       auto run = flock.traced_run("bulk_workflow");
@@ -525,14 +525,14 @@ int bulk(int n) {
 }
 
 int clear(const std::string& path) {
-  flock::ClearResult r = path.empty() ? flock::Flock::clear_traces() : flock::Flock::clear_traces(path);
+  flockcpp::ClearResult r = path.empty() ? flockcpp::Flock::clear_traces() : flockcpp::Flock::clear_traces(path);
   emit(Json{{"success", r.success}, {"deleted_count", r.deleted_count}, {"error", r.error}});
   return 0;
 }
 
 // Prints the configuration the library read from the environment.
 int config() {
-  flock::TraceConfig c = flock::tracing::current_config();
+  flockcpp::TraceConfig c = flockcpp::tracing::current_config();
   emit(Json{{"auto_trace", c.auto_trace},
             {"trace_file", c.trace_file},
             {"services", c.services},

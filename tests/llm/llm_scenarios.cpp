@@ -1,6 +1,6 @@
 // flock_llm_scenarios: real programs for the LLM engine tests. Each scenario
 // builds agents that use the LLM engine (the default one a Flock with a model
-// gives, or flock::llm_engine(LlmOptions) when options are passed), publishes,
+// gives, or flockcpp::llm_engine(LlmOptions) when options are passed), publishes,
 // waits, and prints one JSON summary line on stdout:
 //
 //   {"scenario": ..., "ok": bool, "executions": n, "elapsed_ms": n,
@@ -96,7 +96,7 @@ FLOCK_TYPE(Crumb, n)
 FLOCK_TYPE(PriceList, prices, note)
 }  // namespace llmscen
 
-using flock::Json;
+using flockcpp::Json;
 using namespace llmscen;
 
 namespace {
@@ -132,8 +132,8 @@ bool explicit_engine(const Args& a) {
   return false;
 }
 
-flock::LlmOptions options_from(const Args& a, bool fan_out) {
-  flock::LlmOptions o;
+flockcpp::LlmOptions options_from(const Args& a, bool fan_out) {
+  flockcpp::LlmOptions o;
   o.fan_out = fan_out;
   if (a.has("model")) o.model = a.get("model");
   if (a.has("temperature")) o.temperature = std::stod(a.get("temperature"));
@@ -155,10 +155,10 @@ flock::LlmOptions options_from(const Args& a, bool fan_out) {
 template <class Builder>
 void use_llm(Builder& b, const Args& a, bool fan_out = false) {
   fan_out = fan_out || a.flag("fan_out");
-  if (fan_out || explicit_engine(a)) b.with_engine(flock::llm_engine(options_from(a, fan_out)));
+  if (fan_out || explicit_engine(a)) b.with_engine(flockcpp::llm_engine(options_from(a, fan_out)));
 }
 
-Json artifacts_json(flock::Flock& flock) {
+Json artifacts_json(flockcpp::Flock& flock) {
   Json out = Json::array();
   for (const auto& art : flock.store().all()) {
     out.push_back(Json{{"id", art->id},
@@ -170,7 +170,7 @@ Json artifacts_json(flock::Flock& flock) {
   return out;
 }
 
-Json errors_json(const std::vector<flock::AgentError>& errors) {
+Json errors_json(const std::vector<flockcpp::AgentError>& errors) {
   Json out = Json::array();
   for (const auto& e : errors) {
     out.push_back(Json{{"agent", e.agent},
@@ -198,7 +198,7 @@ std::int64_t now_ms() {
 }
 
 // Builds the agents of a scenario.
-void build(flock::Flock& flock, const std::string& scenario, const Args& a) {
+void build(flockcpp::Flock& flock, const std::string& scenario, const Args& a) {
   const std::string desc = a.get("description", "Turns an idea into a pizza");
   if (scenario == "single" || scenario == "destroy" || scenario == "sigterm") {
     auto& b = flock.agent("pizza_master").description(desc).consumes<Idea>().publishes<Pizza>();
@@ -236,14 +236,14 @@ void build(flock::Flock& flock, const std::string& scenario, const Args& a) {
 int run(const std::string& scenario, const Args& a) {
   Json out{{"scenario", scenario}};
   auto t0 = std::chrono::steady_clock::now();
-  flock::PublishOptions popts;
+  flockcpp::PublishOptions popts;
   popts.correlation_id = a.get("corr", "corr-" + scenario);
   const Idea idea{a.get("idea", "something with truffles")};
 
   if (scenario == "destroy") {
     std::int64_t destroy_started = 0;
     {
-      auto flock = std::make_unique<flock::Flock>(flock_model(a));
+      auto flock = std::make_unique<flockcpp::Flock>(flock_model(a));
       build(*flock, scenario, a);
       flock->publish(idea, popts);
       std::this_thread::sleep_for(std::chrono::milliseconds(std::stoll(a.get("wait_ms", "1500"))));
@@ -255,17 +255,17 @@ int run(const std::string& scenario, const Args& a) {
     }
     out["destroy_started_at_ms"] = destroy_started;
     out["elapsed_ms"] = ms_since(t0);
-    flock::tracing::force_flush();
+    flockcpp::tracing::force_flush();
     emit(out);
     return 0;
   }
 
-  flock::Flock flock(flock_model(a));
+  flockcpp::Flock flock(flock_model(a));
   build(flock, scenario, a);
   out["model"] = flock.model();
-  std::optional<flock::DashboardServer> server;
+  std::optional<flockcpp::DashboardServer> server;
   if (a.get("serve", "false") == "true") {
-    flock::ServeOptions so;
+    flockcpp::ServeOptions so;
     so.port = 0;
     so.dashboard = false;
     so.print_url = false;
@@ -277,7 +277,7 @@ int run(const std::string& scenario, const Args& a) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 
-  auto work = [&](std::optional<flock::TracedRun>& run) {
+  auto work = [&](std::optional<flockcpp::TracedRun>& run) {
     if (a.has("traced") || scenario == "chain3") {
       run.emplace(flock.traced_run(a.get("traced", "llm_chain")));
       out["trace_id"] = run->trace_id();
@@ -290,18 +290,18 @@ int run(const std::string& scenario, const Args& a) {
       flock.publish(idea, popts);
     } else {
       for (int i = 0; i < count; ++i) {
-        flock::PublishOptions each = popts;
+        flockcpp::PublishOptions each = popts;
         each.correlation_id = popts.correlation_id + "-" + std::to_string(i);
         flock.publish(Idea{idea.description + " #" + std::to_string(i)}, each);
       }
     }
     if (scenario == "sigterm") emit(Json{{"published", true}});
-    flock::RunReport report = flock.run_until_idle();
+    flockcpp::RunReport report = flock.run_until_idle();
     std::uint64_t executions = report.executions;
     Json errors = errors_json(report.errors);
     if (scenario == "context") {
       flock.publish(Order{"one truffle pizza to go"}, popts);
-      flock::RunReport second = flock.run_until_idle();
+      flockcpp::RunReport second = flock.run_until_idle();
       executions += second.executions;
       for (auto& e : errors_json(second.errors)) errors.push_back(e);
     }
@@ -310,12 +310,12 @@ int run(const std::string& scenario, const Args& a) {
     out["ok"] = errors.empty();
   };
   {
-    std::optional<flock::TracedRun> run;
+    std::optional<flockcpp::TracedRun> run;
     work(run);
   }
   out["artifacts"] = artifacts_json(flock);
   out["elapsed_ms"] = ms_since(t0);
-  flock::tracing::force_flush();
+  flockcpp::tracing::force_flush();
   emit(out);
   return 0;
 }

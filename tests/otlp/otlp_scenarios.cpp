@@ -41,7 +41,7 @@ FLOCK_TYPE(Step, n)
 FLOCK_TYPE(Done, n)
 }  // namespace otlpscen
 
-using flock::Json;
+using flockcpp::Json;
 using namespace otlpscen;
 
 namespace {
@@ -57,7 +57,7 @@ const char* env_or(const char* name, const char* def) {
   return v != nullptr ? v : def;
 }
 
-Json otlp_stats_json(const std::optional<flock::OtlpExporterStats>& o) {
+Json otlp_stats_json(const std::optional<flockcpp::OtlpExporterStats>& o) {
   if (!o) return Json();
   return Json{{"spans_sent", o->spans_sent},
               {"spans_rejected", o->spans_rejected},
@@ -70,8 +70,8 @@ Json otlp_stats_json(const std::optional<flock::OtlpExporterStats>& o) {
 // counters of the pipeline and of the OTLP exporter.
 void final_stats() {
   auto timeout = std::chrono::milliseconds(std::atoll(env_or("FLOCK_TEST_FLUSH_MS", "60000")));
-  bool ok = flock::tracing::force_flush(timeout);
-  flock::TraceStats s = flock::tracing::stats();
+  bool ok = flockcpp::tracing::force_flush(timeout);
+  flockcpp::TraceStats s = flockcpp::tracing::stats();
   emit(Json{{"final", true},
             {"flush_ok", ok},
             {"stats",
@@ -84,31 +84,31 @@ void final_stats() {
             {"otlp", otlp_stats_json(s.otlp)}});
 }
 
-Json context_json(const flock::SpanContext& c) {
-  return Json{{"trace_id", flock::to_hex(c.trace_id)},
-              {"span_id", flock::to_hex(c.span_id)},
+Json context_json(const flockcpp::SpanContext& c) {
+  return Json{{"trace_id", flockcpp::to_hex(c.trace_id)},
+              {"span_id", flockcpp::to_hex(c.span_id)},
               {"sampled", c.sampled},
               {"remote", c.remote},
               {"valid", c.valid()},
               {"tracestate", c.trace_state != nullptr ? Json(*c.trace_state) : Json()},
-              {"traceparent_out", flock::format_traceparent(c)},
-              {"tracestate_out", flock::format_tracestate(c)}};
+              {"traceparent_out", flockcpp::format_traceparent(c)},
+              {"tracestate_out", flockcpp::format_tracestate(c)}};
 }
 
-Json headers_json(const flock::HttpHeaders& h) {
+Json headers_json(const flockcpp::HttpHeaders& h) {
   Json j = Json::object();
   for (const auto& [k, v] : h) j[k] = v;
   return j;
 }
 
-void add_chain(flock::Flock& flock, bool with_failure) {
+void add_chain(flockcpp::Flock& flock, bool with_failure) {
   flock.agent("writer").consumes<Idea>().publishes<Draft>().with_engine(
-      flock::function_engine([](const Idea& i) { return Draft{"draft of " + i.text, i.n}; }));
+      flockcpp::function_engine([](const Idea& i) { return Draft{"draft of " + i.text, i.n}; }));
   flock.agent("editor").consumes<Draft>().publishes<Review>().with_engine(
-      flock::function_engine([](const Draft& d) { return Review{"review of " + d.text, d.n}; }));
+      flockcpp::function_engine([](const Draft& d) { return Review{"review of " + d.text, d.n}; }));
   if (with_failure) {
     flock.agent("saboteur").consumes<Draft>().publishes<Review>().with_engine(
-        flock::function_engine([](const Draft&) -> Review { throw std::runtime_error("saboteur refuses the draft"); }));
+        flockcpp::function_engine([](const Draft&) -> Review { throw std::runtime_error("saboteur refuses the draft"); }));
   }
 }
 
@@ -118,7 +118,7 @@ void add_chain(flock::Flock& flock, bool with_failure) {
 int workflow() {
   Json out;
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     add_chain(flock, true);
     auto run = flock.traced_run("otlp_workflow");
     run.set_attribute("attr.bool", true);
@@ -139,16 +139,16 @@ int workflow() {
     run.add_event("no_attributes");
     std::string client_id, producer_id;
     {
-      auto client = flock::start_span("Http.call", flock::SpanKind::Client);
+      auto client = flockcpp::start_span("Http.call", flockcpp::SpanKind::Client);
       client.set_attribute("http.request.method", "POST");
-      client.set_status(flock::StatusCode::Ok);
+      client.set_status(flockcpp::StatusCode::Ok);
       client_id = client.span_id();
-      auto producer = flock::start_span("Queue.send", flock::SpanKind::Producer);
+      auto producer = flockcpp::start_span("Queue.send", flockcpp::SpanKind::Producer);
       producer_id = producer.span_id();
     }
     flock.publish(Idea{"blackboards", 1}, {.correlation_id = "corr-otlp-1"});
     auto report = flock.run_until_idle();
-    run.set_status(flock::StatusCode::Error, "workflow failed on purpose");
+    run.set_status(flockcpp::StatusCode::Error, "workflow failed on purpose");
     out = Json{{"trace_id", run.trace_id()},
                {"span_id", run.span_id()},
                {"client_span_id", client_id},
@@ -167,27 +167,27 @@ int workflow() {
 // an incoming request's headers) and prints the headers it would send out:
 // from the workflow and from inside an agent.
 int remote() {
-  flock::HttpHeaders incoming;
+  flockcpp::HttpHeaders incoming;
   if (const char* tp = std::getenv("FLOCK_TEST_TRACEPARENT")) incoming["TraceParent"] = tp;  // any case
   if (const char* ts = std::getenv("FLOCK_TEST_TRACESTATE")) incoming["TRACESTATE"] = ts;
-  std::optional<flock::SpanContext> parent = flock::extract_trace_context(incoming);
+  std::optional<flockcpp::SpanContext> parent = flockcpp::extract_trace_context(incoming);
   Json out{{"extracted", parent ? context_json(*parent) : Json()}};
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     std::mutex mu;
     Json from_agent = Json::array();
-    flock.agent("caller").consumes<Idea>().publishes<Draft>().with_engine(flock::function_engine([&](const Idea& i) {
-      flock::HttpHeaders h;
-      flock::inject_trace_context(h);
+    flock.agent("caller").consumes<Idea>().publishes<Draft>().with_engine(flockcpp::function_engine([&](const Idea& i) {
+      flockcpp::HttpHeaders h;
+      flockcpp::inject_trace_context(h);
       std::lock_guard lock(mu);
       from_agent.push_back(headers_json(h));
       return Draft{i.text, i.n};
     }));
     auto run = parent ? flock.traced_run("remote_workflow", *parent) : flock.traced_run("remote_workflow");
-    flock::HttpHeaders outgoing;
-    flock::inject_trace_context(outgoing);
-    flock::HttpHeaders explicit_ctx;
-    flock::inject_trace_context(explicit_ctx, run.context());
+    flockcpp::HttpHeaders outgoing;
+    flockcpp::inject_trace_context(outgoing);
+    flockcpp::HttpHeaders explicit_ctx;
+    flockcpp::inject_trace_context(explicit_ctx, run.context());
     flock.publish(Idea{"remote", 1});
     flock.run_until_idle();
     out["trace_id"] = run.trace_id();
@@ -198,8 +198,8 @@ int remote() {
     std::lock_guard lock(mu);
     out["from_agent"] = from_agent;
   }
-  flock::HttpHeaders after;
-  flock::inject_trace_context(after);
+  flockcpp::HttpHeaders after;
+  flockcpp::inject_trace_context(after);
   out["after_run"] = headers_json(after);
   emit(out);
   final_stats();
@@ -218,10 +218,10 @@ int parse(const std::string& path) {
     const Json& c = cases[i];
     std::string tp = c.value("traceparent", "");
     std::string ts = c.value("tracestate", "");
-    auto parsed = flock::parse_traceparent(tp, ts);
-    flock::HttpHeaders h{{"traceparent", tp}};
+    auto parsed = flockcpp::parse_traceparent(tp, ts);
+    flockcpp::HttpHeaders h{{"traceparent", tp}};
     if (!ts.empty()) h["tracestate"] = ts;
-    auto extracted = flock::extract_trace_context(h);
+    auto extracted = flockcpp::extract_trace_context(h);
     emit(Json{{"case", i},
               {"parsed", parsed ? context_json(*parsed) : Json()},
               {"extracted", extracted ? context_json(*extracted) : Json()}});
@@ -234,11 +234,11 @@ int parse(const std::string& path) {
 // max_seconds pass; prints {"completed": i, "span_id": ...} after each.
 int long_running(const std::string& stop_file, int max_seconds, int sleep_ms) {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("stepper").consumes<Task>().publishes<Step>().with_engine(
-        flock::function_engine([](const Task& t) { return Step{t.n}; }));
+        flockcpp::function_engine([](const Task& t) { return Step{t.n}; }));
     flock.agent("finisher").consumes<Step>().publishes<Done>().with_engine(
-        flock::function_engine([](const Step& s) { return Done{s.n}; }));
+        flockcpp::function_engine([](const Step& s) { return Done{s.n}; }));
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(max_seconds);
     int i = 0;
     for (; std::chrono::steady_clock::now() < deadline && !std::filesystem::exists(stop_file); ++i) {
@@ -263,9 +263,9 @@ int long_running(const std::string& stop_file, int max_seconds, int sleep_ms) {
 // n small workflows, one after the other.
 int bulk(int n) {
   {
-    flock::Flock flock;
+    flockcpp::Flock flock;
     flock.agent("stepper").consumes<Task>().publishes<Step>().with_engine(
-        flock::function_engine([](const Task& t) { return Step{t.n}; }));
+        flockcpp::function_engine([](const Task& t) { return Step{t.n}; }));
     for (int i = 0; i < n; ++i) {
       auto run = flock.traced_run("bulk_workflow");
       run.set_attribute("index", i);
@@ -280,13 +280,13 @@ int bulk(int n) {
 
 // The OTLP settings the library read from the environment.
 int config() {
-  flock::TraceConfig c = flock::tracing::current_config();
+  flockcpp::TraceConfig c = flockcpp::tracing::current_config();
   Json j{{"sdk_disabled", c.sdk_disabled}, {"service_name", c.service_name}, {"trace_file", c.trace_file}};
   if (c.otlp) {
     Json headers = Json::array();
     for (const auto& [k, v] : c.otlp->headers) headers.push_back(Json::array({k, v}));
     j["otlp"] = Json{{"endpoint", c.otlp->endpoint},
-                     {"protocol", c.otlp->protocol == flock::OtlpProtocol::HttpJson ? "http/json" : "http/protobuf"},
+                     {"protocol", c.otlp->protocol == flockcpp::OtlpProtocol::HttpJson ? "http/json" : "http/protobuf"},
                      {"headers", headers},
                      {"timeout_ms", c.otlp->timeout.count()},
                      {"gzip", c.otlp->gzip},

@@ -51,6 +51,8 @@ export function parseLines(text) {
 
 // Every scenario still running when Node exits is SIGKILLed.
 const live = new Set();
+const spawnSeq = new WeakMap();  // child -> the order it was started in
+let spawned = 0;
 process.on('exit', () => {
   for (const child of live) {
     try {
@@ -84,6 +86,7 @@ export function cleanEnv(dbPath, extra = {}) {
 export function spawnScenario(bin, t, args, { env, cwd, timeoutMs, waitForMs }) {
   const child = spawn(bin, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
+  spawnSeq.set(child, spawned++);
   let stdout = '';
   let stderr = '';
   const waiters = [];
@@ -188,9 +191,22 @@ export function createHarness({ binaryVar, binaryName, tmpPrefix, timeoutMs, wai
   }
 
   // A fresh temp dir, removed after the test (t.after), with its trace path.
+  // After-hooks run in the order they were added, so this one runs before
+  // the hooks of programs started later in the test: it first stops the
+  // programs started since the folder was made, so none writes into it
+  // while it goes.
   function tempDir(t, prefix = tmpPrefix) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const since = spawned;
+    t.after(async () => {
+      const running = [...live].filter((child) => spawnSeq.get(child) >= since);
+      for (const child of running) child.kill('SIGKILL');
+      await Promise.all(running.map((child) => new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else child.once('exit', resolve);
+      })));
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    });
     return { dir, db: path.join(dir, '.flock', 'traces.duckdb') };
   }
 

@@ -10,7 +10,7 @@
 
 #include "server/event_hub.hpp"
 
-using flock::detail::EventHub;
+using flockcpp::detail::EventHub;
 
 TEST(EventHub, EveryClientGetsEveryEventInOrderPerPublisher) {
   EventHub hub;

@@ -4,8 +4,8 @@
 
 #include "test_support.hpp"
 
-using namespace flock;
-using flock::testing_support::TracedTest;
+using namespace flockcpp;
+using flockcpp::testing_support::TracedTest;
 
 struct Idea {
   std::string text;

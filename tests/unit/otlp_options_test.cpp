@@ -7,7 +7,7 @@
 #include "exporters/otlp/otlp_encoding.hpp"
 #include "src/exporters/otlp/proto/otlp_trace.pb.h"
 
-using namespace flock;
+using namespace flockcpp;
 
 namespace {
 struct Env {

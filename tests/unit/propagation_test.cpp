@@ -2,7 +2,7 @@
 
 #include <flock/flock.hpp>
 
-using namespace flock;
+using namespace flockcpp;
 
 TEST(TraceParent, ParsesAndFormatsTheSpecExample) {
   auto ctx = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");

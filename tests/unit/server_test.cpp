@@ -15,10 +15,10 @@
 #include "server/static_files.hpp"
 #include "storage/duckdb_span_exporter.hpp"
 #include "storage/stored_span.hpp"
-#include "storage/trace_queries.hpp"
+#include "storage/time_text.hpp"
 
 namespace fs = std::filesystem;
-using namespace flock;
+using namespace flockcpp;
 using flock_http::Request;
 using flock_http::Response;
 
@@ -102,7 +102,7 @@ TEST(TimeParsing, IsoAndNanoseconds) {
   EXPECT_EQ(detail::parse_time_ns("2023-11-14"), 1'699'920'000'000'000'000);
   for (const char* bad : {"", "yesterday", "2023-13-01", "2023-11-14T25:00", "12a", "99999999999999999999"})
     EXPECT_FALSE(detail::parse_time_ns(bad).has_value()) << bad;
-  EXPECT_EQ(detail::iso8601_ns(1'700'000'000'123'456'789), "2023-11-14T22:13:20.123456Z");
+  EXPECT_EQ(iso8601_ns(1'700'000'000'123'456'789), "2023-11-14T22:13:20.123456Z");
 }
 
 TEST(StoredSpan, NestedAttributesFlattenBack) {
@@ -286,10 +286,10 @@ TEST_F(ServerTest, ReadersShareTheWritersInstance) {
   std::vector<std::thread> readers;
   for (int r = 0; r < 2; ++r) {
     readers.emplace_back([&] {
-      detail::TraceQueries q(path_);
+      TraceStoreReader q(path_);
       while (!stop.load()) {
         try {
-          (void)q.list_traces(detail::TraceFilter{});
+          (void)q.list_traces(TraceFilter{});
           (void)q.stats();
           ++reads;
         } catch (const std::exception& e) {
@@ -317,8 +317,8 @@ TEST_F(ServerTest, ReadersShareTheWritersInstance) {
   stop = true;
   for (auto& t : readers) t.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(detail::TraceQueries(path_).stats()["total_spans"], written);
-  EXPECT_EQ(detail::TraceQueries(path_).list_traces(detail::TraceFilter{})["total"], 40);
+  EXPECT_EQ(TraceStoreReader(path_).stats()["total_spans"], written);
+  EXPECT_EQ(TraceStoreReader(path_).list_traces(TraceFilter{})["total"], 40);
 }
 
 // One rule decides what is loopback, for the bind address and for Host.

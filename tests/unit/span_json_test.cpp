@@ -3,8 +3,8 @@
 #include "storage/span_json.hpp"
 #include "storage/span_row.hpp"
 
-using flock::SpanAttribute;
-using flock::detail::append_attributes_json;
+using flockcpp::SpanAttribute;
+using flockcpp::detail::append_attributes_json;
 
 namespace {
 std::string attrs_json(std::vector<SpanAttribute> attrs) {
@@ -40,7 +40,7 @@ TEST(SpanJson, AllValueKinds) {
                         {"vi", std::vector<std::int64_t>{1, 2}},
                         {"vd", std::vector<double>{0.5}},
                         {"vs", std::vector<std::string>{"x", "y"}},
-                        {"j", std::make_shared<const flock::Json>(flock::Json{{"k", 1}})}}),
+                        {"j", std::make_shared<const flockcpp::Json>(flockcpp::Json{{"k", 1}})}}),
             R"({"b":false,"d":2.5,"i":-7,"j":"{\"k\":1}","s":"q\"\\\n","vb":[true,false],"vd":[0.5],"vi":[1,2],"vs":["x","y"]})");
 }
 
@@ -53,27 +53,27 @@ TEST(SpanJson, NonFiniteDoublesStayValidJson) {
 TEST(SpanJson, InvalidUtf8IsReplacedNotPassedThrough) {
   std::string bad = "ok\xC3(\xFF\xED\xA0\x80 end";  // truncated 2-byte, 0xFF, surrogate
   std::string out;
-  flock::detail::append_json_string(out, bad);
-  EXPECT_TRUE(flock::detail::is_valid_utf8(out));
+  flockcpp::detail::append_json_string(out, bad);
+  EXPECT_TRUE(flockcpp::detail::is_valid_utf8(out));
   EXPECT_EQ(out, "\"ok\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD end\"");
   std::string control;
-  flock::detail::append_json_string(control, std::string("a\x01z", 3));
+  flockcpp::detail::append_json_string(control, std::string("a\x01z", 3));
   EXPECT_EQ(control, "\"a\\u0001z\"");
   // Valid multi-byte text passes unchanged.
-  EXPECT_EQ(flock::detail::valid_utf8("Grüße 🍕"), "Grüße 🍕");
+  EXPECT_EQ(flockcpp::detail::valid_utf8("Grüße 🍕"), "Grüße 🍕");
 }
 
 TEST(SpanRow, ServiceAndOperationSplitAtFirstDot) {
-  flock::SpanData s;
+  flockcpp::SpanData s;
   s.trace_id[0] = 1;
   s.span_id[7] = 2;
   s.name = "OutputUtilityComponent.on_post.evaluate";
   s.start_ns = 1'000'000;
   s.end_ns = 3'500'000;
-  s.status = flock::StatusCode::Error;
+  s.status = flockcpp::StatusCode::Error;
   s.status_description = "boom";
-  flock::detail::SpanRow row;
-  flock::detail::format_row(s, row);
+  flockcpp::detail::SpanRow row;
+  flockcpp::detail::format_row(s, row);
   EXPECT_EQ(row.service, "OutputUtilityComponent");
   EXPECT_EQ(row.operation, "on_post.evaluate");
   EXPECT_EQ(row.trace_id, "01000000000000000000000000000000");
@@ -84,7 +84,7 @@ TEST(SpanRow, ServiceAndOperationSplitAtFirstDot) {
 
   s.name = "pizza_workflow";
   s.truncated_values = 2;
-  flock::detail::format_row(s, row);
+  flockcpp::detail::format_row(s, row);
   EXPECT_EQ(row.service, "pizza_workflow");
   EXPECT_TRUE(row.operation.empty());
   EXPECT_EQ(row.attributes, R"({"flock":{"truncated_values_count":2}})");

@@ -15,10 +15,12 @@
 #include "storage/duckdb_span_exporter.hpp"
 #include "storage/sql_sandbox.hpp"
 
+using flockcpp::SqlLimits;
+
 namespace fs = std::filesystem;
-using namespace flock;
-using detail::QueryRefused;
-using detail::SqlLimits;
+using namespace flockcpp;
+using flockcpp::Error;
+using flockcpp::ErrorCode;
 
 namespace {
 
@@ -58,15 +60,15 @@ class SqlSandboxTest : public testing::Test {
     return detail::runaway_sql_queries() == 0;
   }
 
-  QueryRefused::Reason refusal(const std::string& sql, SqlLimits limits = {}) {
+  ErrorCode refusal(const std::string& sql, SqlLimits limits = {}) {
     try {
       detail::run_sandboxed_sql(path_, sql, limits);
-    } catch (const QueryRefused& e) {
+    } catch (const Error& e) {
       last_error_ = e.what();
-      return e.reason();
+      return e.code();
     }
     ADD_FAILURE() << "not refused: " << sql;
-    return QueryRefused::Reason::Invalid;
+    return ErrorCode::FailedPrecondition;
   }
 
   fs::path dir_;
@@ -90,14 +92,14 @@ TEST_F(SqlSandboxTest, ExtensionsAreNeverInstalledOrLoaded) {
     try {
       auto r = detail::run_sandboxed_sql(path_, sql, {});
       EXPECT_EQ(r["row_count"], 0) << sql;  // duckdb_secrets(): there are none
-    } catch (const QueryRefused& e) {
-      EXPECT_NE(e.reason(), QueryRefused::Reason::TimedOut) << sql;
+    } catch (const Error& e) {
+      EXPECT_NE(e.code(), ErrorCode::Timeout) << sql;
     }
   }
   for (const char* sql : {"INSTALL excel", "LOAD excel", "LOAD '/tmp/x.duckdb_extension'", "FORCE INSTALL httpfs",
                           "SET autoinstall_known_extensions = true", "SET extension_directory = '/tmp'",
                           "SET memory_limit = '10GB'", "SET enable_external_access = true"}) {
-    EXPECT_EQ(refusal(sql), QueryRefused::Reason::Forbidden) << sql << ": " << last_error_;
+    EXPECT_EQ(refusal(sql), ErrorCode::Forbidden) << sql << ": " << last_error_;
   }
   EXPECT_FALSE(fs::exists(dir_ / "home" / ".duckdb")) << "DuckDB wrote under $HOME";
   auto settings = detail::run_sandboxed_sql(
@@ -112,10 +114,10 @@ TEST_F(SqlSandboxTest, ExtensionsAreNeverInstalledOrLoaded) {
 TEST_F(SqlSandboxTest, FilesAreOutOfReach) {
   for (const char* sql : {"SELECT * FROM read_text('/etc/passwd')", "SELECT * FROM read_csv('/etc/passwd')",
                           "SELECT * FROM glob('/etc/*')", "SELECT * FROM read_blob('/proc/self/environ')"}) {
-    EXPECT_EQ(refusal(sql), QueryRefused::Reason::Forbidden) << sql << ": " << last_error_;
+    EXPECT_EQ(refusal(sql), ErrorCode::Forbidden) << sql << ": " << last_error_;
   }
-  EXPECT_EQ(refusal("COPY spans TO '/tmp/x.csv'"), QueryRefused::Reason::Forbidden);
-  EXPECT_EQ(refusal("ATTACH '/tmp/other.duckdb'"), QueryRefused::Reason::Forbidden);
+  EXPECT_EQ(refusal("COPY spans TO '/tmp/x.csv'"), ErrorCode::Forbidden);
+  EXPECT_EQ(refusal("ATTACH '/tmp/other.duckdb'"), ErrorCode::Forbidden);
 }
 
 TEST_F(SqlSandboxTest, ALongScalarFunctionIsAnsweredAtTheTimeLimit) {
@@ -123,7 +125,7 @@ TEST_F(SqlSandboxTest, ALongScalarFunctionIsAnsweredAtTheTimeLimit) {
   limits.timeout = std::chrono::milliseconds(300);
   auto started = std::chrono::steady_clock::now();
   // ~3 s of work in one call of repeat(), which DuckDB cannot interrupt.
-  EXPECT_EQ(refusal("SELECT length(repeat('x', 300000000))", limits), QueryRefused::Reason::TimedOut);
+  EXPECT_EQ(refusal("SELECT length(repeat('x', 300000000))", limits), ErrorCode::Timeout);
   auto waited = std::chrono::steady_clock::now() - started;
   // Answered near the limit, not when DuckDB finally returns (seconds later).
   EXPECT_LT(waited, std::chrono::seconds(3)) << "waited for the query to finish";
@@ -133,20 +135,20 @@ TEST_F(SqlSandboxTest, ALongScalarFunctionIsAnsweredAtTheTimeLimit) {
 TEST_F(SqlSandboxTest, ALongScanIsInterrupted) {
   SqlLimits limits;
   limits.timeout = std::chrono::milliseconds(200);
-  EXPECT_EQ(refusal("SELECT count(*) FROM range(1000000000000) a", limits), QueryRefused::Reason::TimedOut);
+  EXPECT_EQ(refusal("SELECT count(*) FROM range(1000000000000) a", limits), ErrorCode::Timeout);
   // Interrupted: without it this scan would run for hours.
   EXPECT_TRUE(wait_for_runaways(std::chrono::seconds(10)));
 }
 
 TEST_F(SqlSandboxTest, MemoryIsBounded) {
-  EXPECT_EQ(refusal("SELECT string_agg(repeat('x', 1000), '') FROM range(2000000)"), QueryRefused::Reason::Invalid);
+  EXPECT_EQ(refusal("SELECT string_agg(repeat('x', 1000), '') FROM range(2000000)"), ErrorCode::FailedPrecondition);
   EXPECT_NE(last_error_.find("Out of Memory"), std::string::npos) << last_error_;
 }
 
 TEST_F(SqlSandboxTest, ResultBytesAreBounded) {
   SqlLimits limits;
   limits.max_result_bytes = 100'000;
-  EXPECT_EQ(refusal("SELECT repeat('x', 1000) FROM range(1000)", limits), QueryRefused::Reason::TooLarge);
+  EXPECT_EQ(refusal("SELECT repeat('x', 1000) FROM range(1000)", limits), ErrorCode::FailedPrecondition);
   EXPECT_NE(last_error_.find("larger than"), std::string::npos);
   auto ok = detail::run_sandboxed_sql(path_, "SELECT repeat('x', 1000) FROM range(50)", limits);
   EXPECT_EQ(ok["row_count"], 50);
@@ -189,29 +191,29 @@ TEST_F(SqlSandboxTest, QueriesAtOnceAreBounded) {
   // answered; past the bound, new ones are refused as busy until they end.
   SqlLimits limits;
   limits.timeout = std::chrono::milliseconds(50);
-  std::vector<std::future<QueryRefused::Reason>> runs;
+  std::vector<std::future<ErrorCode>> runs;
   for (int i = 0; i < detail::kMaxConcurrentSql; ++i) {
     runs.push_back(std::async(std::launch::async, [&] {
       try {
         detail::run_sandboxed_sql(path_, "SELECT length(repeat('x', 200000000))", limits);
-      } catch (const QueryRefused& e) {
-        return e.reason();
+      } catch (const Error& e) {
+        return e.code();
       }
-      return QueryRefused::Reason::Invalid;
+      return ErrorCode::FailedPrecondition;
     }));
   }
-  for (auto& f : runs) EXPECT_EQ(f.get(), QueryRefused::Reason::TimedOut);
+  for (auto& f : runs) EXPECT_EQ(f.get(), ErrorCode::Timeout);
   ASSERT_EQ(detail::runaway_sql_queries(), detail::kMaxConcurrentSql);
-  EXPECT_EQ(refusal("SELECT 1"), QueryRefused::Reason::Busy);
+  EXPECT_EQ(refusal("SELECT 1"), ErrorCode::Unavailable);
   ASSERT_TRUE(wait_for_runaways(std::chrono::seconds(120)));
   EXPECT_EQ(detail::run_sandboxed_sql(path_, "SELECT 1 AS one", {})["rows"][0][0], 1);
 }
 
 TEST_F(SqlSandboxTest, OverlongAndNulQueriesAreRefused) {
-  EXPECT_EQ(refusal(std::string("SELECT 1\0", 9)), QueryRefused::Reason::Invalid);
-  EXPECT_EQ(refusal("SELECT '" + std::string(detail::kMaxSqlBytes, 'x') + "'"), QueryRefused::Reason::Invalid);
-  EXPECT_EQ(refusal("SELECT 1; SELECT 2"), QueryRefused::Reason::Invalid);
-  EXPECT_EQ(refusal("DELETE FROM spans"), QueryRefused::Reason::Forbidden);
+  EXPECT_EQ(refusal(std::string("SELECT 1\0", 9)), ErrorCode::InvalidArgument);
+  EXPECT_EQ(refusal("SELECT '" + std::string(detail::kMaxSqlBytes, 'x') + "'"), ErrorCode::InvalidArgument);
+  EXPECT_EQ(refusal("SELECT 1; SELECT 2"), ErrorCode::FailedPrecondition);
+  EXPECT_EQ(refusal("DELETE FROM spans"), ErrorCode::Forbidden);
 }
 
 }  // namespace

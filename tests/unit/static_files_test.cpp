@@ -9,8 +9,8 @@
 #include "server/static_files.hpp"
 
 namespace fs = std::filesystem;
-using flock::detail::safe_relative_path;
-using flock::detail::StaticFiles;
+using flockcpp::detail::safe_relative_path;
+using flockcpp::detail::StaticFiles;
 
 namespace {
 

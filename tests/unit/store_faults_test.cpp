@@ -17,7 +17,7 @@
 #include "storage/store_recovery.hpp"
 
 namespace fs = std::filesystem;
-using namespace flock;
+using namespace flockcpp;
 
 namespace {
 

@@ -7,7 +7,7 @@
 
 #include <flock/flock.hpp>
 
-namespace flock::testing_support {
+namespace flockcpp::testing_support {
 
 class TracedTest : public ::testing::Test {
  protected:
@@ -51,4 +51,4 @@ class TracedTest : public ::testing::Test {
   std::shared_ptr<InMemorySpanExporter> memory_;
 };
 
-}  // namespace flock::testing_support
+}  // namespace flockcpp::testing_support

@@ -24,7 +24,7 @@ class Env {
 }  // namespace
 
 TEST(TraceConfig, DefaultsAsApiMdSays) {
-  auto c = flock::TraceConfig::from_env();
+  auto c = flockcpp::TraceConfig::from_env();
   EXPECT_TRUE(c.auto_trace);
   EXPECT_FALSE(c.trace_file);
   EXPECT_EQ(c.trace_file_path, ".flock/traces.duckdb");
@@ -43,7 +43,7 @@ TEST(TraceConfig, ReadsEveryVariable) {
           {"OTEL_SERVICE_NAME", "pizzeria"},
           {"OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod,team=a%20b"},
           {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100"}};
-  auto c = flock::TraceConfig::from_env();
+  auto c = flockcpp::TraceConfig::from_env();
   EXPECT_FALSE(c.auto_trace);
   EXPECT_TRUE(c.trace_file);
   EXPECT_EQ(c.services, (std::vector<std::string>{"flock", "agent"}));
@@ -63,7 +63,7 @@ TEST(TraceConfig, BadValuesWarnNamingTheVariableAndKeepDefaults) {
           {"OTEL_SDK_DISABLED", "yes please"},
           {"OTEL_RESOURCE_ATTRIBUTES", "novalue"}};
   testing::internal::CaptureStderr();
-  auto c = flock::TraceConfig::from_env();
+  auto c = flockcpp::TraceConfig::from_env();
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_TRUE(c.auto_trace);
   EXPECT_FALSE(c.ttl_days.has_value());
@@ -79,18 +79,18 @@ TEST(TraceConfig, BadValuesWarnNamingTheVariableAndKeepDefaults) {
 TEST(TraceConfig, OnlyTrueDisablesTheSdk) {
   {
     Env env{{"OTEL_SDK_DISABLED", "True"}};
-    EXPECT_TRUE(flock::TraceConfig::from_env().sdk_disabled);
+    EXPECT_TRUE(flockcpp::TraceConfig::from_env().sdk_disabled);
   }
   {
     Env env{{"OTEL_SDK_DISABLED", "false"}};
-    EXPECT_FALSE(flock::TraceConfig::from_env().sdk_disabled);
+    EXPECT_FALSE(flockcpp::TraceConfig::from_env().sdk_disabled);
   }
 }
 
 // Values past a variable's range, or past the integer type behind it, are a
 // warning naming the variable and the default: never an overflow.
 TEST(TraceConfig, OutOfRangeValuesKeepDefaults) {
-  const flock::TraceConfig defaults;
+  const flockcpp::TraceConfig defaults;
   Env env{{"FLOCK_TRACE_QUEUE_SIZE", "4294967296"},
           {"FLOCK_TRACE_FLUSH_MS", "18446744073709551615"},
           {"FLOCK_TRACE_TTL_DAYS", "1e300"},
@@ -103,7 +103,7 @@ TEST(TraceConfig, OutOfRangeValuesKeepDefaults) {
           {"OTEL_EXPORTER_OTLP_TIMEOUT", "99999999999"},
           {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"}};
   testing::internal::CaptureStderr();
-  auto c = flock::TraceConfig::from_env();
+  auto c = flockcpp::TraceConfig::from_env();
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_EQ(c.thread_queue_capacity, defaults.thread_queue_capacity);
   EXPECT_EQ(c.flush_interval, defaults.flush_interval);
@@ -114,8 +114,8 @@ TEST(TraceConfig, OutOfRangeValuesKeepDefaults) {
   EXPECT_EQ(c.limits.attribute_value_length, defaults.limits.attribute_value_length);
   EXPECT_EQ(c.limits.event_count, defaults.limits.event_count);
   ASSERT_TRUE(c.otlp.has_value());
-  EXPECT_EQ(c.otlp->schedule_delay, flock::OtlpExporterOptions{}.schedule_delay);
-  EXPECT_EQ(c.otlp->timeout, flock::OtlpExporterOptions{}.timeout);
+  EXPECT_EQ(c.otlp->schedule_delay, flockcpp::OtlpExporterOptions{}.schedule_delay);
+  EXPECT_EQ(c.otlp->timeout, flockcpp::OtlpExporterOptions{}.timeout);
   for (const char* name : {"FLOCK_TRACE_QUEUE_SIZE", "FLOCK_TRACE_FLUSH_MS", "FLOCK_TRACE_TTL_DAYS",
                            "FLOCK_TRACE_MAX_QUEUE_BYTES", "FLOCK_TRACE_EXIT_GRACE_MS", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
                            "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT",
@@ -130,7 +130,7 @@ TEST(TraceConfig, InRangeValuesAreTaken) {
           {"FLOCK_TRACE_TTL_DAYS", "36500"},
           {"FLOCK_TRACE_MAX_QUEUE_BYTES", "1048576"},
           {"FLOCK_TRACE_EXIT_GRACE_MS", "0"}};
-  auto c = flock::TraceConfig::from_env();
+  auto c = flockcpp::TraceConfig::from_env();
   EXPECT_EQ(c.thread_queue_capacity, 1048576u);
   EXPECT_EQ(c.flush_interval.count(), 60000);
   EXPECT_EQ(c.ttl_days, 36500.0);

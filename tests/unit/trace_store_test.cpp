@@ -11,7 +11,7 @@
 #include "storage/clear_traces.hpp"
 
 namespace fs = std::filesystem;
-using namespace flock;
+using namespace flockcpp;
 
 namespace {
 

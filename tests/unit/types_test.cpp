@@ -20,7 +20,7 @@ FLOCK_TYPE(Order, id, items, total, paid, note, ship_to)
 }  // namespace shop
 
 TEST(Types, RegisteredByNameWithSchema) {
-  const flock::TypeInfo* info = flock::TypeRegistry::global().find("Order");
+  const flockcpp::TypeInfo* info = flockcpp::TypeRegistry::global().find("Order");
   ASSERT_NE(info, nullptr);
   const auto& s = info->schema;
   EXPECT_EQ(s["type"], "object");
@@ -34,12 +34,12 @@ TEST(Types, RegisteredByNameWithSchema) {
   auto req = s["required"].get<std::vector<std::string>>();
   EXPECT_EQ(std::count(req.begin(), req.end(), "note"), 0);
   EXPECT_EQ(std::count(req.begin(), req.end(), "id"), 1);
-  EXPECT_EQ(flock::type_name<shop::Order>(), std::string("Order"));
+  EXPECT_EQ(flockcpp::type_name<shop::Order>(), std::string("Order"));
 }
 
 TEST(Types, JsonRoundTrip) {
   shop::Order o{"o1", {"a", "b"}, 12.5, true, std::nullopt, {"Berlin", 10115}};
-  flock::Json j = o;
+  flockcpp::Json j = o;
   auto back = j.get<shop::Order>();
   EXPECT_EQ(back.id, "o1");
   EXPECT_EQ(back.items.size(), 2u);
@@ -48,45 +48,45 @@ TEST(Types, JsonRoundTrip) {
 }
 
 TEST(Types, ValidationNamesTheProblem) {
-  const auto& schema = flock::TypeRegistry::global().find("Order")->schema;
-  flock::Json good = shop::Order{"o1", {}, 1, false, "x", {"B", 1}};
-  EXPECT_FALSE(flock::validate_against_schema(schema, good).has_value());
+  const auto& schema = flockcpp::TypeRegistry::global().find("Order")->schema;
+  flockcpp::Json good = shop::Order{"o1", {}, 1, false, "x", {"B", 1}};
+  EXPECT_FALSE(flockcpp::validate_against_schema(schema, good).has_value());
 
-  flock::Json missing = good;
+  flockcpp::Json missing = good;
   missing.erase("id");
-  EXPECT_EQ(flock::validate_against_schema(schema, missing).value(), "$: missing required field 'id'");
+  EXPECT_EQ(flockcpp::validate_against_schema(schema, missing).value(), "$: missing required field 'id'");
 
-  flock::Json wrong = good;
+  flockcpp::Json wrong = good;
   wrong["ship_to"]["zip"] = "ten";
-  EXPECT_EQ(flock::validate_against_schema(schema, wrong).value(), "$.ship_to.zip: expected an integer, got string");
+  EXPECT_EQ(flockcpp::validate_against_schema(schema, wrong).value(), "$.ship_to.zip: expected an integer, got string");
 
-  flock::Json extra = good;
+  flockcpp::Json extra = good;
   extra["colour"] = "red";
-  EXPECT_EQ(flock::validate_against_schema(schema, extra).value(), "$: unknown field 'colour'");
+  EXPECT_EQ(flockcpp::validate_against_schema(schema, extra).value(), "$: unknown field 'colour'");
 
-  flock::Json item = good;
-  item["items"] = flock::Json::array({"a", 3});
-  EXPECT_EQ(flock::validate_against_schema(schema, item).value(), "$.items[1]: expected a string, got integer");
+  flockcpp::Json item = good;
+  item["items"] = flockcpp::Json::array({"a", 3});
+  EXPECT_EQ(flockcpp::validate_against_schema(schema, item).value(), "$.items[1]: expected a string, got integer");
 
-  flock::Json null_note = good;
+  flockcpp::Json null_note = good;
   null_note["note"] = nullptr;
-  EXPECT_FALSE(flock::validate_against_schema(schema, null_note).has_value());
+  EXPECT_FALSE(flockcpp::validate_against_schema(schema, null_note).has_value());
 }
 
-TEST(Types, UnknownTypeIsNull) { EXPECT_EQ(flock::TypeRegistry::global().find("NoSuchType"), nullptr); }
+TEST(Types, UnknownTypeIsNull) { EXPECT_EQ(flockcpp::TypeRegistry::global().find("NoSuchType"), nullptr); }
 
 TEST(Blackboard, QueryFiltersAndPages) {
-  flock::BlackboardStore store;
+  flockcpp::BlackboardStore store;
   for (int i = 0; i < 10; ++i) {
-    auto a = std::make_shared<flock::Artifact>();
+    auto a = std::make_shared<flockcpp::Artifact>();
     a->id = std::to_string(i);
     a->type = i % 2 ? "A" : "B";
-    a->payload = std::make_shared<const flock::Json>(flock::Json{{"i", i}});
+    a->payload = std::make_shared<const flockcpp::Json>(flockcpp::Json{{"i", i}});
     a->correlation_id = i < 5 ? "c1" : "c2";
     a->tags = i % 3 == 0 ? std::vector<std::string>{"x", "y"} : std::vector<std::string>{"x"};
     store.add(a);
   }
-  flock::ArtifactQuery q;
+  flockcpp::ArtifactQuery q;
   q.type = "A";
   q.limit = 2;
   q.offset = 1;
@@ -96,7 +96,7 @@ TEST(Blackboard, QueryFiltersAndPages) {
   EXPECT_EQ(page.items[0]->id, "3");
   EXPECT_EQ(page.items[1]->id, "5");
 
-  flock::ArtifactQuery tags;
+  flockcpp::ArtifactQuery tags;
   tags.tags = {"x", "y"};
   tags.correlation_id = "c2";
   auto t = store.query(tags);

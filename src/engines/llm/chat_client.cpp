@@ -6,7 +6,7 @@
 
 #include "net/http_client.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace {
 
@@ -277,4 +277,4 @@ ChatAnswer ChatClient::complete(const ChatRequest& request, Span& span, const st
   }
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

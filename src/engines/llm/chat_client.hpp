@@ -17,7 +17,7 @@
 #include "flock/llm.hpp"
 #include "flock/tracing.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 // "openai/gpt-4o" -> {"openai", "gpt-4o"}; a name without a provider is OpenAI's.
 struct ModelRef {
@@ -95,4 +95,4 @@ struct UrlParts {
 };
 UrlParts parse_url(const std::string& url);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

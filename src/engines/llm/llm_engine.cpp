@@ -5,15 +5,14 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "core/orchestrator.hpp"
 #include "engines/llm/chat_client.hpp"
 #include "engines/llm/output_shape.hpp"
 #include "flock/llm.hpp"
 #include "flock/orchestrator.hpp"
 #include "tracing/env_util.hpp"
-#include "tracing/tracer.hpp"
+#include "tracing/span_control.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 namespace {
 
@@ -61,7 +60,6 @@ class LLMEngine : public Engine {
   std::string name() const override { return "LLMEngine"; }
 
   EvalResult evaluate(AgentContext& ctx, const EvalInputs& inputs) override {
-    auto& orch = ctx.flock().internals();
     const std::string model_text = !options_.model.empty() ? options_.model : ctx.flock().model();
     if (model_text.empty()) {
       throw std::invalid_argument("agent '" + ctx.agent_name() +
@@ -106,7 +104,7 @@ class LLMEngine : public Engine {
       if (record_content_) call.set_attribute("gen_ai.input.messages", client.scrub(genai_messages(messages).dump()));
       ChatAnswer answer;
       try {
-        answer = client.complete(req, call, orch.cancelled(), token_sink(ctx, call));
+        answer = client.complete(req, call, ctx.cancelled(), token_sink(ctx, call));
       } catch (const ChatError& e) {
         if (e.format_unsupported() && format != AnswerFormat::Instructions) {
           // The server has no (strict) structured output: fall back for good.
@@ -215,16 +213,8 @@ class LLMEngine : public Engine {
 
   // Streamed tokens go to the live event stream when someone listens.
   std::function<void(std::string_view)> token_sink(AgentContext& ctx, const Span& call) const {
-    if (!options_.stream) return {};
-    auto& events = ctx.flock().internals().events();
-    std::string agent = ctx.agent_name();
-    std::string trace_id = to_hex(call.context().trace_id);
-    std::string span_id = to_hex(call.context().span_id);
-    return [&events, agent, trace_id, span_id](std::string_view text) {
-      if (!events.active()) return;
-      events.emit(detail::FlockEvent{detail::FlockEvent::Kind::LlmToken, nullptr, agent, trace_id, span_id, {},
-                                     std::string(text)});
-    };
+    if (!options_.stream || !ctx.wants_tokens()) return {};
+    return [&ctx, span = call.context()](std::string_view text) { ctx.emit_token(text, span); };
   }
 
   LlmOptions options_;
@@ -236,4 +226,4 @@ class LLMEngine : public Engine {
 
 EnginePtr llm_engine(LlmOptions options) { return std::make_shared<LLMEngine>(std::move(options)); }
 
-}  // namespace flock
+}  // namespace flockcpp

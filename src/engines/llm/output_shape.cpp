@@ -6,7 +6,7 @@
 
 #include "flock/types.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 namespace {
 
@@ -149,4 +149,4 @@ std::string json_text_of(const std::string& answer) {
   return s;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -10,7 +10,7 @@
 #include "flock/component.hpp"
 #include "flock/json.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 class OutputShape {
  public:
@@ -38,4 +38,4 @@ class OutputShape {
 // JSON value are dropped.
 std::string json_text_of(const std::string& answer);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

@@ -5,7 +5,7 @@
 #include "flock/json.hpp"
 #include "src/exporters/otlp/proto/otlp_trace.pb.h"  // generated under the build tree
 
-namespace flock::detail {
+namespace flockcpp::detail {
 namespace {
 
 namespace pb = opentelemetry::proto::collector::trace::v1;
@@ -195,4 +195,4 @@ std::int64_t rejected_spans_json(const std::string& body, std::string& message) 
   return 0;
 }
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

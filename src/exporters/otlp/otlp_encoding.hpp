@@ -9,7 +9,7 @@
 
 #include "flock/span_data.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
 
 struct OtlpResource {
   std::vector<SpanAttribute> attributes;
@@ -24,4 +24,4 @@ std::string encode_otlp_json(std::span<const SpanData> spans, const OtlpResource
 std::int64_t rejected_spans_protobuf(const std::string& body, std::string& message);
 std::int64_t rejected_spans_json(const std::string& body, std::string& message);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

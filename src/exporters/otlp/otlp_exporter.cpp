@@ -13,8 +13,9 @@
 #include "exporters/otlp/otlp_encoding.hpp"
 #include "flock/otlp.hpp"
 #include "tracing/resource.hpp"
+#include "common/log.hpp"
 
-namespace flock {
+namespace flockcpp {
 
 using Clock = std::chrono::steady_clock;
 
@@ -84,7 +85,7 @@ struct OtlpSpanExporter::Impl {
         sent.fetch_add(batch.size() - static_cast<std::size_t>(refused), std::memory_order_relaxed);
         if (refused > 0) {
           rejected.fetch_add(static_cast<std::uint64_t>(refused), std::memory_order_relaxed);
-          std::fprintf(stderr, "flock: OTLP receiver rejected %lld of %zu spans: %s\n", static_cast<long long>(refused),
+          detail::logf(LogLevel::Warning, "OTLP receiver rejected %lld of %zu spans: %s", static_cast<long long>(refused),
                        batch.size(), message.c_str());
         }
         return;
@@ -92,7 +93,7 @@ struct OtlpSpanExporter::Impl {
       bool retryable = r.status == 0 || r.status == 429 || r.status == 502 || r.status == 503 || r.status == 504;
       if (!retryable) {
         rejected.fetch_add(batch.size(), std::memory_order_relaxed);
-        std::fprintf(stderr, "flock: OTLP export to %s refused with HTTP %ld (%zu spans not retried): %.200s\n",
+        detail::logf(LogLevel::Warning, "OTLP export to %s refused with HTTP %ld (%zu spans not retried): %.200s",
                      options.endpoint.c_str(), r.status, batch.size(), r.body.c_str());
         return;
       }
@@ -103,7 +104,7 @@ struct OtlpSpanExporter::Impl {
       backoff = std::min(backoff * 2, options.max_backoff);
       if (attempt >= options.max_attempts || abort.load() || Clock::now() + delay >= deadline) {
         dropped.fetch_add(batch.size(), std::memory_order_relaxed);
-        std::fprintf(stderr, "flock: OTLP export to %s failed after %d attempt(s) (%s); %zu spans dropped\n",
+        detail::logf(LogLevel::Error, "OTLP export to %s failed after %d attempt(s) (%s); %zu spans dropped",
                      options.endpoint.c_str(), attempt,
                      r.status == 0 ? r.error.c_str() : ("HTTP " + std::to_string(r.status)).c_str(), batch.size());
         return;
@@ -142,7 +143,7 @@ ExportResult OtlpSpanExporter::export_batch(std::span<const SpanData> spans) {
   if (accepted < spans.size()) {
     impl_->dropped.fetch_add(spans.size() - accepted, std::memory_order_relaxed);
     if (!impl_->queue_full_reported) {
-      std::fprintf(stderr, "flock: OTLP queue full (%zu spans, OTEL_BSP_MAX_QUEUE_SIZE); dropping spans for %s\n",
+      detail::logf(LogLevel::Warning, "OTLP queue full (%zu spans, OTEL_BSP_MAX_QUEUE_SIZE); dropping spans for %s",
                    impl_->options.max_queue_size, impl_->options.endpoint.c_str());
       impl_->queue_full_reported = true;
     }
@@ -175,11 +176,13 @@ void OtlpSpanExporter::shutdown() {
       std::size_t left = impl_->queue.size();
       impl_->dropped.fetch_add(left, std::memory_order_relaxed);
       impl_->queue.clear();
-      std::fprintf(stderr, "flock: OTLP shutdown timed out; %zu queued spans dropped\n", left);
+      detail::logf(LogLevel::Warning, "OTLP shutdown timed out; %zu queued spans dropped", left);
     }
   }
   impl_->worker.join();
 }
+
+void OtlpSpanExporter::add_stats(TraceStats& out) const { out.otlp = stats(); }
 
 OtlpExporterStats OtlpSpanExporter::stats() const {
   OtlpExporterStats s;
@@ -191,14 +194,4 @@ OtlpExporterStats OtlpSpanExporter::stats() const {
   return s;
 }
 
-std::string otlp_protobuf_body(std::span<const SpanData> spans, const TraceConfig& config) {
-  detail::OtlpResource r{detail::build_resource(config), "flock", detail::kSdkVersion};
-  return detail::encode_otlp_protobuf(spans, r);
-}
-
-std::string otlp_json_body(std::span<const SpanData> spans, const TraceConfig& config) {
-  detail::OtlpResource r{detail::build_resource(config), "flock", detail::kSdkVersion};
-  return detail::encode_otlp_json(spans, r);
-}
-
-}  // namespace flock
+}  // namespace flockcpp

@@ -1,6 +1,6 @@
-// Internal tracer entry points for the orchestrator: automatic spans (which
-// honour FLOCK_AUTO_TRACE and the name filters) and JSON-valued attributes
-// formatted only at export.
+// What the library's own code does with spans beyond the public API: automatic
+// spans (which honour FLOCK_AUTO_TRACE and the name filters), JSON-valued
+// attributes formatted only at export, discarding, and the current context.
 #pragma once
 #include <memory>
 #include <string_view>
@@ -8,7 +8,14 @@
 #include "flock/json.hpp"
 #include "flock/tracing.hpp"
 
-namespace flock::detail {
+namespace flockcpp::detail {
+
+// The tracer's access to a span's record (private to everyone else).
+struct SpanAccess {
+  static Span make(SpanRecord* rec, SpanContext ctx) { return Span(rec, ctx); }
+  static SpanRecord* record(const Span& s) { return s.record(); }
+  static SpanRecord* release(Span& s) { return s.release_record(); }
+};
 
 // An automatic span: not recorded when auto tracing is off or the name is
 // filtered out, in which case it passes its parent's context through so
@@ -29,4 +36,4 @@ SpanContext exchange_current(const SpanContext& ctx);
 // Ends every open workflow span with status ERROR (used on SIGINT/SIGTERM).
 void end_open_workflows(std::string_view reason);
 
-}  // namespace flock::detail
+}  // namespace flockcpp::detail

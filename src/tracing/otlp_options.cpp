@@ -5,8 +5,9 @@
 
 #include "flock/otlp_options.hpp"
 #include "tracing/env_util.hpp"
+#include "common/log.hpp"
 
-namespace flock {
+namespace flockcpp {
 namespace {
 
 using detail::env_value;
@@ -82,7 +83,7 @@ OtlpExporterOptions OtlpExporterOptions::from_env(OtlpExporterOptions o) {
     } else if (p == "http/json") {
       o.protocol = OtlpProtocol::HttpJson;
     } else if (p == "grpc") {
-      std::fprintf(stderr, "flock: warning: %s=grpc is not offered by this build; using http/protobuf\n", name);
+      detail::logf(LogLevel::Warning, "%s=grpc is not offered by this build; using http/protobuf", name);
     } else {
       warn_env(name, v, "http/protobuf or http/json");
     }
@@ -109,12 +110,12 @@ OtlpExporterOptions OtlpExporterOptions::from_env(OtlpExporterOptions o) {
   detail::read_env_uint("OTEL_BSP_MAX_QUEUE_SIZE", o.max_queue_size, 1, kMaxSpans);
   detail::read_env_uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", o.max_export_batch_size, 1, kMaxSpans);
   if (o.max_export_batch_size > o.max_queue_size) {
-    std::fprintf(stderr,
-                 "flock: warning: OTEL_BSP_MAX_EXPORT_BATCH_SIZE (%zu) exceeds OTEL_BSP_MAX_QUEUE_SIZE (%zu); using %zu\n",
+    detail::logf(LogLevel::Warning,
+                 "OTEL_BSP_MAX_EXPORT_BATCH_SIZE (%zu) exceeds OTEL_BSP_MAX_QUEUE_SIZE (%zu); using %zu",
                  o.max_export_batch_size, o.max_queue_size, o.max_queue_size);
     o.max_export_batch_size = o.max_queue_size;
   }
   return o;
 }
 
-}  // namespace flock
+}  // namespace flockcpp

@@ -1,0 +1,13 @@
+// A stored trace as OTLP/JSON (GET /api/traces/{id}/otlp).
+#pragma once
+#include <optional>
+#include <string>
+
+#include "flock/trace_reader.hpp"
+
+namespace flockcpp::detail {
+
+// nullopt when the store has no span of that trace.
+std::optional<std::string> trace_otlp_json(const TraceStoreReader& store, const std::string& trace_id);
+
+}  // namespace flockcpp::detail

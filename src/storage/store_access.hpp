@@ -1,0 +1,47 @@
+// What the store's read queries share: the SQL of the attributes they
+// filter on, and a lease on the file for one call (an absent store, or one
+// without its table yet, reads as empty).
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "flock/json.hpp"
+#include "storage/duckdb_handle.hpp"
+#include "storage/store_file.hpp"
+
+namespace flockcpp::detail {
+
+inline constexpr const char* kWorkflowName = "json_extract_string(attributes, '$.workflow.name')";
+inline constexpr const char* kIsWorkflow = "json_extract_string(attributes, '$.flock.workflow') = 'true'";
+inline constexpr const char* kCorrelationId = "json_extract_string(attributes, '$.correlation_id')";
+
+inline bool missing_table(const std::string& message) {
+  return message.find("Table with name spans does not exist") != std::string::npos;
+}
+
+// Runs fn on a connection to the store; an absent store (or one without its
+// table yet) gives `empty`.
+template <class F>
+Json with_store(const std::string& path, Json empty, F&& fn) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return empty;
+  auto lease = StoreFile::at(path).share(false, /*linger=*/true);
+  DuckConnection con(lease.db());
+  try {
+    return fn(con);
+  } catch (const DuckDbError& e) {
+    if (missing_table(e.what())) return empty;
+    throw;
+  }
+}
+
+inline std::string like_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace flockcpp::detail

@@ -5,7 +5,7 @@
 //                               \--sommelier--> WinePairing   (fails: cellar locked)
 //
 // It writes .flock/traces.duckdb, then reads the file back and prints the
-// workflow's trace as a tree and the seed's DuckDB queries.
+// workflow's trace as a tree and the guide's DuckDB queries.
 #include <flock/flock.hpp>
 
 #include <unistd.h>
@@ -162,7 +162,7 @@ int main() {
   std::cout << "\nTrace " << trace_id << " from " << path << ":\n\n";
   std::cout << flockcpp::render_trace_tree(reader.trace(trace_id), isatty(STDOUT_FILENO) != 0);
 
-  print_query(reader, "the seed's \"Find all workflow traces\", as written",
+  print_query(reader, "the guide's \"Find all workflow traces\", as written",
               R"(SELECT trace_id, json_extract(attributes, '$.workflow.name') as workflow_name, COUNT(*) as span_count,
        MIN(start_time) as start_time, MAX(end_time) as end_time,
        (MAX(end_time) - MIN(start_time)) / 1000000.0 as duration_ms
@@ -177,7 +177,7 @@ ORDER BY w.start_time DESC LIMIT 5)");
   print_query(reader, "the same through the workflows view",
               "SELECT workflow_name, span_count, round(duration_ms, 2) AS duration_ms, status FROM workflows "
               "ORDER BY start_time DESC LIMIT 5");
-  print_query(reader, "the seed's \"Find Slowest Workflows\", verbatim",
+  print_query(reader, "the guide's \"Find Slowest Workflows\", verbatim",
               R"(SELECT
     json_extract(attributes, '$.workflow.name') as workflow,
     AVG((end_time - start_time) / 1000000.0) as avg_duration_ms,

@@ -1,4 +1,4 @@
-// API.md §1 as a program: one agent, one traced workflow.
+// the quick start of docs/tracing-guide.md as a program: one agent, one traced workflow.
 // FLOCK_TRACE_FILE=true ./flock_quickstart  writes .flock/traces.duckdb
 #include <flock/flock.hpp>
 

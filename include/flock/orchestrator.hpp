@@ -69,7 +69,7 @@ class Flock {
   // Blocks until no agent is running or scheduled.
   RunReport run_until_idle();
 
-  // The HTTP API and dashboard of API.md §5 over this Flock; blocks until
+  // The HTTP API and dashboard of docs/http-api.md over this Flock; blocks until
   // SIGINT/SIGTERM (spans are flushed first). Throws std::runtime_error when
   // the address cannot be used.
   void serve(ServeOptions options = {});

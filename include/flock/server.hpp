@@ -1,4 +1,4 @@
-// The HTTP API and web dashboard (API.md §5): over a running Flock
+// The HTTP API and web dashboard (docs/http-api.md): over a running Flock
 // (flock.serve()) or over a trace file alone (`flock dashboard`).
 #pragma once
 #include <chrono>

@@ -1,4 +1,4 @@
-// Tracing configuration. Defaults come from the environment (API.md §3); a
+// Tracing configuration. Defaults come from the environment (docs/configuration.md); a
 // program may also configure from code before its first span.
 #pragma once
 #include <chrono>
@@ -57,7 +57,7 @@ struct TraceConfig {
   // added when trace_file is true, the OTLP exporter when otlp is.
   std::vector<std::shared_ptr<SpanExporter>> exporters;
 
-  // Reads every variable of API.md §3; an unparsable value prints a warning
+  // Reads every variable of docs/configuration.md; an unparsable value prints a warning
   // naming the variable on stderr and keeps the default.
   static TraceConfig from_env();
 };

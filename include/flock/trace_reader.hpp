@@ -1,6 +1,6 @@
 // Reading a trace store (.flock/traces.duckdb) from C++: the trace list and
 // statistics the HTTP API and the `flock` command show, one trace, a sealed
-// read-only SQL query, clearing, and the indented tree of the seed's "Trace
+// read-only SQL query, clearing, and the indented tree of the guide's "Trace
 // Hierarchy Example". Each call opens the file for its own duration only, so
 // a running writer is never held up for long. Failures are flockcpp::Error
 // (ErrorCode::Unavailable while another process holds the file).
@@ -72,7 +72,7 @@ class TraceStoreReader {
   // sealed against files, network and extensions all the same).
   QueryResult query(const std::string& sql) const;
 
-  // The HTTP API's answers, as JSON (API.md §5 names the fields).
+  // The HTTP API's answers, as JSON (docs/http-api.md names the fields).
   // {items: [{trace_id, root_name, workflow_name, start_time, duration_ms,
   // span_count, error_count, services, correlation_ids}], total}
   Json list_traces(const TraceFilter& filter = {}) const;

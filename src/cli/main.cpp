@@ -1,4 +1,4 @@
-// The `flock` command (API.md §6): the dashboard over a trace file, and a
+// The `flock` command (docs/cli.md): the dashboard over a trace file, and a
 // terminal view of the same store. Exit status: 0 success, 1 failure, 2 bad
 // usage; messages on stderr.
 #include <flock/flock.hpp>
@@ -168,6 +168,7 @@ int dashboard(const std::string& db, const std::string& host, int port) {
 
 int main(int argc, char** argv) {
   CLI::App app{"flock: the dashboard and a terminal view of a Flock trace store"};
+  app.set_version_flag("--version", std::string("flock ") + flockcpp::kVersion);
   app.require_subcommand(1);
   std::string db = kDefaultDb;
   std::string host = "127.0.0.1";
@@ -209,6 +210,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

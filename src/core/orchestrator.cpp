@@ -165,7 +165,7 @@ void Orchestrator::freeze(AgentSpec& spec) {
   spec.pipeline.clear();
   spec.pipeline.push_back(std::make_shared<OutputUtilityComponent>());
   for (auto& c : spec.components) spec.pipeline.push_back(c);
-  // An agent without an engine asks the Flock's model (API.md §2).
+  // An agent without an engine asks the Flock's model (docs/api-reference.md).
   if (!spec.engine && !model_.empty()) spec.engine = llm_engine();
   if (spec.engine) spec.pipeline.push_back(spec.engine);
   for (auto& c : spec.pipeline) {

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "flock/version.hpp"
+
 namespace flockcpp::detail {
 namespace {
 
@@ -109,7 +111,7 @@ HttpResult HttpClient::post(const std::string& url, const std::string& body, con
   r.timeout = timeout;
   r.gzip = gzip;
   r.abort = &abort;
-  r.user_agent = "flock-cpp-otlp/0.1.0";
+  r.user_agent = std::string("flock-cpp-otlp/") + FLOCK_VERSION;
   return post(r);
 }
 

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "flock/version.hpp"
+
 namespace flockcpp::detail {
 
 struct HttpResult {
@@ -32,7 +34,7 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{10000};  // the whole exchange
   bool gzip = false;
   std::size_t max_response_bytes = 64 * 1024 * 1024;
-  std::string user_agent = "flock-cpp/0.1.0";
+  std::string user_agent = std::string("flock-cpp/") + FLOCK_VERSION;
   const std::atomic<bool>* abort = nullptr;
   // Sees each piece of the answer as it arrives (the body is kept too);
   // returning false stops the transfer.

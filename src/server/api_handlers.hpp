@@ -1,4 +1,4 @@
-// The handlers of the HTTP API's routes (API.md §5): the blackboard of a
+// The handlers of the HTTP API's routes (docs/http-api.md): the blackboard of a
 // running Flock (when there is one) and the trace store through its public
 // reader. A handler returns the answer or throws Error.
 #pragma once

@@ -21,7 +21,7 @@
 #include "server/static_files.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/store_file.hpp"
-#include "tracing/pipeline.hpp"
+#include "tracing/span_taps.hpp"
 #include "common/log.hpp"
 
 namespace flockcpp {

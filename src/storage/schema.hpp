@@ -1,4 +1,4 @@
-// The trace store's schema (API.md §4): table spans, its indexes, and the
+// The trace store's schema (docs/trace-store.md): table spans, its indexes, and the
 // workflows view.
 #pragma once
 #include <optional>

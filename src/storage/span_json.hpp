@@ -1,6 +1,6 @@
 // JSON text of a span's attributes, events, links and resource, as the trace
 // store keeps them. Dotted keys become nested objects so DuckDB's JSON paths
-// work as the seed writes them ($.workflow.name); a key that is both a value
+// work as the guide writes them ($.workflow.name); a key that is both a value
 // and a prefix keeps its value under "_value" ({"agent": {"_value": "x",
 // "name": "y"}}). Strings that are not valid UTF-8 are repaired (U+FFFD).
 #pragma once

@@ -12,7 +12,7 @@
 // cold buffer cache), so after a lease taken with `linger` (the HTTP API's
 // reads) the instance stays open for a short while (FLOCK_TRACE_READER_LINGER_MS,
 // 1000 ms) and the next request reuses it. After the writer's lease alone it
-// closes at once, as API.md §4 asks.
+// closes at once, as docs/trace-store.md asks.
 #pragma once
 #include <chrono>
 #include <condition_variable>

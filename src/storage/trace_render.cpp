@@ -1,4 +1,4 @@
-// A trace as the indented tree of the seed's "Trace Hierarchy Example", and
+// A trace as the indented tree of the guide's trace tree (docs/tracing-guide.md), and
 // a query result as an aligned table (the `flock` command's text output).
 #include <algorithm>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// TraceConfig::from_env: API.md §3's variables, plus the OpenTelemetry span
+// TraceConfig::from_env: the variables of docs/configuration.md, plus the OpenTelemetry span
 // limits. A bad value is a warning naming the variable; the default stays.
 #include <algorithm>
 #include <cctype>

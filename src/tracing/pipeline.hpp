@@ -1,110 +1,17 @@
-// The span pipeline behind the public tracing API: hot configuration read by
-// the span hot path, and the batch processor that drains the lanes on its
-// own thread and hands batches to the exporters.
+// The process-wide span pipeline: the configuration in force and its batch
+// processor, created from the environment on first use, replaced by
+// tracing::configure(), flushed at exit.
 #pragma once
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <functional>
-#include <span>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <thread>
-#include <unordered_map>
-#include <unordered_set>
-#include <vector>
-
-#include "flock/span_exporter.hpp"
-#include "flock/trace_config.hpp"
-#include "tracing/lanes.hpp"
+#include "tracing/batch_span_processor.hpp"
+#include "tracing/hot_config.hpp"
 
 namespace flockcpp::detail {
-
-// What the span hot path needs, immutable once published.
-struct HotConfig {
-  bool enabled = false;     // a pipeline runs and the SDK is not disabled
-  bool auto_trace = true;   // automatic spans (publish, agents, hooks)
-  SpanLimits limits;
-  QueueFullPolicy policy = QueueFullPolicy::Wait;
-  std::unordered_set<std::string> ignore;    // span names never traced
-  std::unordered_set<std::string> services;  // lower-cased; empty: all
-
-  // True when an automatic span of this name is traced.
-  bool wants(std::string_view name) const;
-};
 
 // The configuration in force; never null after ensure_pipeline().
 const HotConfig& hot_config();
 // Creates the pipeline from the environment on first use.
 void ensure_pipeline();
-
-class BatchSpanProcessor {
- public:
-  explicit BatchSpanProcessor(TraceConfig config);
-  ~BatchSpanProcessor();
-  BatchSpanProcessor(const BatchSpanProcessor&) = delete;
-  BatchSpanProcessor& operator=(const BatchSpanProcessor&) = delete;
-
-  // Hands an ended record to the processor through the caller's lane.
-  void submit(SpanRecord* rec);
-  // Wakes the processor thread now instead of at the next interval.
-  void poke();
-  bool force_flush(std::chrono::milliseconds timeout);
-  void stop(std::chrono::milliseconds timeout);
-  TraceStats stats() const;
-  const TraceConfig& config() const { return config_; }
-
- private:
-  void run();
-  bool drain_lanes();  // returns true when a lane may still hold spans
-  void export_pending(bool ignore_backoff);
-  bool flushed_locked() const;
-  bool full() const;  // the processor holds as many spans or bytes as it may
-  void give_up();
-
-  TraceConfig config_;
-  std::vector<std::shared_ptr<SpanExporter>> exporters_;
-  std::thread thread_;
-
-  mutable std::mutex mu_;
-  std::condition_variable wake_cv_;
-  std::condition_variable flushed_cv_;
-  bool stopping_ = false;
-  std::chrono::steady_clock::time_point stop_deadline_{};
-  bool stopped_ = false;
-  int flush_waiters_ = 0;
-  std::atomic<bool> poked_{false};
-
-  // Processor thread only (published to flush waiters under mu_).
-  std::vector<SpanData> pending_;
-  std::vector<std::size_t> exported_upto_;  // per exporter, index into pending_
-  std::size_t tapped_upto_ = 0;             // index into pending_: spans the taps saw
-  std::vector<std::chrono::steady_clock::time_point> retry_at_;
-  std::vector<std::uint32_t> failures_;  // consecutive Retry answers, per exporter
-  std::size_t pending_bytes_ = 0;
-  bool at_bound_ = false;
-  std::uint64_t completed_generation_ = 0;            // bumped after each export pass
-  // Copies published under mu_ after each pass, for flush waiters.
-  std::unordered_map<Lane*, std::uint64_t> drained_snapshot_;
-  bool pending_empty_snapshot_ = true;
-
-  std::atomic<std::uint64_t> exported_{0};
-  std::atomic<std::uint64_t> lost_{0};
-  std::atomic<std::uint64_t> retries_{0};
-  std::atomic<std::uint64_t> pending_count_{0};
-  std::atomic<std::uint64_t> pending_bytes_out_{0};
-  std::atomic<std::uint64_t> queue_full_{0};
-};
-
 // The processor in force (never freed: a stale pointer stays valid).
 BatchSpanProcessor* current_processor();
-
-// Observers of ended spans, called on the processor thread after each export
-// pass with the spans new in it (the live event stream). A tap must not block.
-using SpanTap = std::function<void(std::span<const SpanData>)>;
-int add_span_tap(SpanTap tap);
-void remove_span_tap(int id);
 
 }  // namespace flockcpp::detail

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tracing/span_record.hpp"
+#include "flock/version.hpp"
 
 namespace flockcpp::detail {
 namespace {
@@ -31,7 +32,7 @@ std::vector<SpanAttribute> build_resource(const TraceConfig& config) {
   set("service.name", "unknown_service:" + executable_name());
   set("telemetry.sdk.name", std::string("flock"));
   set("telemetry.sdk.language", std::string("cpp"));
-  set("telemetry.sdk.version", std::string(kSdkVersion));
+  set("telemetry.sdk.version", std::string(flockcpp::kVersion));
   for (const auto& [k, v] : config.resource_attributes) set(k, v);
   // OTEL_SERVICE_NAME wins over service.name in OTEL_RESOURCE_ATTRIBUTES.
   if (!config.service_name.empty()) set("service.name", config.service_name);

@@ -8,7 +8,6 @@
 
 namespace flockcpp::detail {
 
-inline constexpr const char* kSdkVersion = "0.1.0";
 
 std::vector<SpanAttribute> build_resource(const TraceConfig& config);
 

@@ -173,7 +173,7 @@ test('flock CLI over a finished trace file', async (t) => {
     assert.match(miss.stderr, /\.flock\/traces\.duckdb/);
   });
 
-  await t.test('traces show: the seed-like tree (<- ROOT, indentation, [ERROR ...]) of the stored spans', async () => {
+  await t.test('traces show: the tree of the tracing guide (<- ROOT, indentation, [ERROR ...]) of the stored spans', async () => {
     for (const tr of traces) {
       const r = await flock(t, ['traces', 'show', tr.trace_id, db], 0);
       const lines = r.stdout.trimEnd().split('\n');
@@ -181,7 +181,7 @@ test('flock CLI over a finished trace file', async (t) => {
       assert.equal(lines.length, exp.length, `one line per span:\n${r.stdout}`);
       lines.forEach((line, i) => {
         const m = line.match(LINE);
-        assert.ok(m, `line ${i} has the seed's form: ${JSON.stringify(line)}`);
+        assert.ok(m, `line ${i} has the guide's form: ${JSON.stringify(line)}`);
         const e = exp[i];
         assert.equal(m[1], e.prefix, `line ${i} indentation: ${JSON.stringify(line)}`);
         assert.equal(m[2], e.name, `line ${i} name`);

@@ -316,7 +316,7 @@ test('every GET route of a running Flock answers 200 with the documented shape a
       r.body.rows.map(([name, n, errors]) => [name, Number(n), Number(errors)]),
       expected.map((e) => [e.name, Number(e.n), Number(e.errors)]),
     );
-    // The seed's JSON paths work through the route too.
+    // The guide's JSON paths work through the route too.
     const wf = await api(s.base, '/api/traces/query', {
       method: 'POST',
       json: { sql: "SELECT trace_id FROM spans WHERE json_extract(attributes, '$.flock.workflow') = 'true' ORDER BY trace_id" },

@@ -1,4 +1,4 @@
-// The environment of API.md §3: bad values warn and keep the default;
+// The environment of docs/configuration.md: bad values warn and keep the default;
 // FLOCK_TRACE_IGNORE / FLOCK_TRACE_SERVICES filter; OTEL_SDK_DISABLED and
 // FLOCK_AUTO_TRACE turn spans off.
 import test from 'node:test';

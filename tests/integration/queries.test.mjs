@@ -1,10 +1,10 @@
-// The seed's DuckDB queries (docs/unified-tracing.md), run by an independent
+// The DuckDB queries of docs/tracing-guide.md, run by an independent
 // client over a store written by real programs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { runIn, tempDir, allSpans, withDb } from './helpers.mjs';
 
-// Verbatim from the seed.
+// Verbatim from the guide.
 const SEED_FIND_ALL_WORKFLOWS = `
     SELECT
         trace_id,
@@ -67,14 +67,14 @@ async function buildStore(t) {
   return { tmp, runs };
 }
 
-test('the seed queries over several workflows', async (t) => {
+test('the tracing guide queries over several workflows', async (t) => {
   const { tmp, runs } = await buildStore(t);
   const spans = await allSpans(tmp.db);
   assert.equal(spans.length, runs.reduce((a, r) => a + r.ended, 0), 'every run appended its spans');
   const spansOf = (trace) => spans.filter((s) => s.trace_id === trace);
 
   await withDb(tmp.db, async (q) => {
-    // 1. As the seed writes it, DuckDB rejects it: a non-aggregated column
+    // 1. As the guide writes it, DuckDB rejects it: a non-aggregated column
     //    outside GROUP BY.
     await assert.rejects(q(SEED_FIND_ALL_WORKFLOWS), (e) => {
       assert.match(e.message, /Binder Error/);

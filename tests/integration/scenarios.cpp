@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-// --- API.md §1 types --------------------------------------------------------
+// --- the quick-start types (docs/tracing-guide.md) --------------------------------------------------------
 struct PizzaIdea { std::string description; };
 struct Pizza { std::string name; std::vector<std::string> toppings; int size_cm = 30; };
 FLOCK_TYPE(PizzaIdea, description)
@@ -160,7 +160,7 @@ void add_two_step_chain(flockcpp::Flock& flock, int sleep_ms) {
 
 // --- scenarios ---------------------------------------------------------------
 
-// API.md §1, as written there (plus the facts the test needs).
+// the quick start of docs/tracing-guide.md, as written there (plus the facts the test needs).
 int pizza() {
   std::string trace_id, span_id;
   std::size_t count = 0;
@@ -226,7 +226,7 @@ int chain() {
   return 0;
 }
 
-// The seed's nested example.
+// The guide's nested example.
 int nested() {
   {
     flockcpp::Flock flock;

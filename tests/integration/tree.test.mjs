@@ -1,5 +1,5 @@
 // The trace a real program writes: schema, tree shape, ids, attributes, for
-// the API.md §1 program, a chain with a fan-out, nested and untraced runs,
+// the quick-start program of docs/tracing-guide.md, a chain with a fan-out, nested and untraced runs,
 // custom components and FLOCK_AUTO_WORKFLOW_TRACE.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +30,7 @@ const EXPECTED_COLUMNS = [
 // One agent execution of a function engine: the hooks that run.
 const fnAgent = ['Agent.execute', ['OutputUtilityComponent.on_initialize', 'FunctionEngine.evaluate', 'OutputUtilityComponent.on_post_evaluate']];
 
-test('API.md §1 program: table spans exactly as API.md §4', async (t) => {
+test('the quick-start program: table spans exactly as docs/trace-store.md', async (t) => {
   const r = await runIn(t, ['pizza']);
   await withDb(r.db, async (q) => {
     const cols = await q('DESCRIBE spans');
@@ -48,7 +48,7 @@ test('API.md §1 program: table spans exactly as API.md §4', async (t) => {
   });
 });
 
-test('API.md §1 program: the seed hierarchy, ids, attributes, status', async (t) => {
+test('the quick-start program: the hierarchy of the tracing guide, ids, attributes, status', async (t) => {
   const r = await runIn(t, ['pizza']);
   const facts = r.lines.find((l) => l.trace_id);
   assert.equal(facts.pizzas, 1);
@@ -96,7 +96,7 @@ test('API.md §1 program: the seed hierarchy, ids, attributes, status', async (t
   // The input artifact is on the span.
   assert.match(JSON.stringify(exec.attributes), /something with truffles/);
 
-  // The seed's JSON paths, run by DuckDB.
+  // The guide's JSON paths, run by DuckDB.
   await withDb(r.db, async (q) => {
     const rows = await q(`SELECT span_id, json_extract_string(attributes, '$.workflow.name') AS wf,
                                  json_extract(attributes, '$.pipeline.version') AS v,

@@ -1,4 +1,4 @@
-// The typed client of the flock HTTP API (shared/API.md §5). Every request
+// The typed client of the flock HTTP API (docs/http-api.md). Every request
 // goes through request(), which adds `Authorization: Bearer <token>` when a
 // token is known (sessionStorage) and reports a 401 to the auth listeners so
 // the app can ask for the token.

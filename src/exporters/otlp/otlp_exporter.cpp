@@ -15,6 +15,8 @@
 #include "tracing/resource.hpp"
 #include "common/log.hpp"
 
+#include "flock/version.hpp"
+
 namespace flockcpp {
 
 using Clock = std::chrono::steady_clock;
@@ -120,7 +122,7 @@ OtlpSpanExporter::OtlpSpanExporter(OtlpExporterOptions options, const TraceConfi
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->resource.attributes = detail::build_resource(config);
-  impl_->resource.scope_version = detail::kSdkVersion;
+  impl_->resource.scope_version = flockcpp::kVersion;
   impl_->worker = std::thread([this] { impl_->run(); });
 }
 

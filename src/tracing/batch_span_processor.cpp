@@ -1,24 +1,14 @@
-#include "tracing/pipeline.hpp"
-
-#include <shared_mutex>
-
-#include <map>
-#include <set>
+#include "tracing/batch_span_processor.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
-#include <cstdlib>
+#include <type_traits>
+#include <variant>
 
-#include "flock/tracing.hpp"
-#include "tracing/exporter_factory.hpp"
-#include "tracing/signals.hpp"
 #include "common/log.hpp"
+#include "tracing/span_taps.hpp"
 
 namespace flockcpp::detail {
 namespace {
-
-std::atomic<const HotConfig*> g_hot{nullptr};
 
 std::size_t value_bytes(const RecordedValue& v) {
   return std::visit(
@@ -65,148 +55,8 @@ std::chrono::milliseconds retry_delay(std::uint32_t failures) {
   return std::min(std::chrono::milliseconds(50L << std::min<std::uint32_t>(failures, 6)),
                   std::chrono::milliseconds(2000));
 }
-}  // namespace
-
-std::atomic<int> g_tracing_state{kTracingUnknown};
-
-namespace {
-std::atomic<BatchSpanProcessor*> g_processor{nullptr};
-std::mutex g_configure_mu;
-
-// Configurations and processors replaced by configure() stay alive (and
-// reachable, so leak checkers agree) until exit: a thread on the hot path
-// may still be reading the pointer it loaded before the swap.
-struct Retired {
-  std::vector<std::unique_ptr<const HotConfig>> configs;
-  std::vector<std::unique_ptr<BatchSpanProcessor>> processors;
-};
-Retired& retired() {
-  static auto* r = new Retired();
-  return *r;
-}
-
-const HotConfig* make_hot(const TraceConfig& c, bool running) {
-  auto* h = new HotConfig();
-  retired().configs.emplace_back(h);
-  h->enabled = running && !c.sdk_disabled;
-  h->auto_trace = c.auto_trace;
-  h->limits = c.limits;
-  h->policy = c.queue_full_policy;
-  h->ignore.insert(c.ignore.begin(), c.ignore.end());
-  for (auto s : c.services) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    h->services.insert(s);
-  }
-  return h;
-}
-
-void flush_at_exit();
-
-void install(TraceConfig config) {
-  // Caller holds g_configure_mu.
-  static std::set<std::string> exit_flush_after;  // exporter kinds an exit flush was registered after
-  if (BatchSpanProcessor* old = g_processor.load()) old->stop(old->config().exit_grace);
-  set_lane_capacity(config.thread_queue_capacity);
-  bool running = !config.sdk_disabled;
-  const HotConfig* hot = make_hot(config, running);
-  BatchSpanProcessor* proc = nullptr;
-  if (running) {
-    // The exporters the configuration asks for (the DuckDB file, OTLP) come
-    // from the wiring layer: tracing knows only the SpanExporter interface.
-    for (auto& e : configured_exporters(config)) {
-      config.exporters.push_back(std::move(e));
-      // Exit handlers run in reverse order: one registered after an
-      // exporter set up its libraries' statics (DuckDB, libcurl) runs before
-      // they are torn down.
-      std::string kind = config.exporters.back()->name();
-      kind = kind.substr(0, kind.find(':'));
-      if (exit_flush_after.insert(kind).second) std::atexit(flush_at_exit);
-    }
-    bool signals = config.handle_signals;
-    proc = new BatchSpanProcessor(std::move(config));
-    retired().processors.emplace_back(proc);  // kept until exit, see Retired
-    if (signals) install_signal_flush();
-  }
-  g_processor.store(proc, std::memory_order_release);
-  g_hot.store(hot, std::memory_order_release);
-  g_tracing_state.store(hot->enabled ? kTracingOn : kTracingOff, std::memory_order_release);
-  if (exit_flush_after.insert("").second) std::atexit(flush_at_exit);
-}
-
-void flush_at_exit() {
-  std::lock_guard lock(g_configure_mu);
-  if (BatchSpanProcessor* p = g_processor.load()) p->stop(p->config().exit_grace);
-}
 
 }  // namespace
-
-namespace {
-std::shared_mutex g_taps_mu;
-std::atomic<bool> g_taps_active{false};
-std::map<int, SpanTap>& taps() {
-  static auto* m = new std::map<int, SpanTap>();
-  return *m;
-}
-int g_next_tap = 0;
-
-void call_span_taps(std::span<const SpanData> spans) {
-  if (spans.empty() || !g_taps_active.load(std::memory_order_acquire)) return;
-  std::shared_lock lock(g_taps_mu);
-  for (auto& [id, tap] : taps()) {
-    try {
-      tap(spans);
-    } catch (const std::exception& e) {
-      detail::logf(LogLevel::Error, "span observer failed: %s", e.what());
-    }
-  }
-}
-}  // namespace
-
-int add_span_tap(SpanTap tap) {
-  std::unique_lock lock(g_taps_mu);
-  int id = ++g_next_tap;
-  taps()[id] = std::move(tap);
-  g_taps_active.store(true, std::memory_order_release);
-  return id;
-}
-
-void remove_span_tap(int id) {
-  std::unique_lock lock(g_taps_mu);
-  taps().erase(id);
-  g_taps_active.store(!taps().empty(), std::memory_order_release);
-}
-
-bool HotConfig::wants(std::string_view name) const {
-  if (!ignore.empty() && ignore.count(std::string(name)) != 0) return false;
-  if (!services.empty()) {
-    std::string service(name.substr(0, name.find('.')));
-    std::transform(service.begin(), service.end(), service.begin(),
-                   [](unsigned char ch) { return std::tolower(ch); });
-    if (services.count(service) == 0) return false;
-  }
-  return true;
-}
-
-void ensure_pipeline() {
-  if (g_hot.load(std::memory_order_acquire) != nullptr) [[likely]]
-    return;
-  std::lock_guard lock(g_configure_mu);
-  if (g_hot.load() != nullptr) return;
-  install(TraceConfig::from_env());
-}
-
-const HotConfig& hot_config() {
-  const HotConfig* h = g_hot.load(std::memory_order_acquire);
-  if (h == nullptr) [[unlikely]] {
-    ensure_pipeline();
-    h = g_hot.load(std::memory_order_acquire);
-  }
-  return *h;
-}
-
-BatchSpanProcessor* current_processor() { return g_processor.load(std::memory_order_acquire); }
-
-// ---------------------------------------------------------------------------
 
 BatchSpanProcessor::BatchSpanProcessor(TraceConfig config) : config_(std::move(config)) {
   exporters_ = config_.exporters;
@@ -479,42 +329,3 @@ TraceStats BatchSpanProcessor::stats() const {
 }
 
 }  // namespace flockcpp::detail
-
-// ---------------------------------------------------------------------------
-// Public configuration API.
-
-namespace flockcpp::tracing {
-
-void configure(TraceConfig config) {
-  std::lock_guard lock(detail::g_configure_mu);
-  detail::install(std::move(config));
-}
-
-TraceConfig current_config() {
-  detail::ensure_pipeline();
-  if (auto* p = detail::current_processor()) return p->config();
-  return TraceConfig::from_env();
-}
-
-bool force_flush(std::chrono::milliseconds timeout) {
-  detail::ensure_pipeline();
-  auto* p = detail::current_processor();
-  return p == nullptr || p->force_flush(timeout);
-}
-
-void shutdown(std::chrono::milliseconds timeout) {
-  std::lock_guard lock(detail::g_configure_mu);
-  if (auto* p = detail::g_processor.load()) p->stop(timeout);
-  detail::g_processor.store(nullptr);
-  TraceConfig off;
-  off.sdk_disabled = true;
-  detail::g_hot.store(detail::make_hot(off, false));
-  detail::g_tracing_state.store(detail::kTracingOff, std::memory_order_release);
-}
-
-TraceStats stats() {
-  auto* p = detail::current_processor();
-  return p ? p->stats() : TraceStats{};
-}
-
-}  // namespace flockcpp::tracing

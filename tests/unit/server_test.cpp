@@ -3,6 +3,8 @@
 // safe SQL route over a real store file.
 #include <gtest/gtest.h>
 
+#include "temp_folder.hpp"
+
 #include <filesystem>
 #include <atomic>
 #include <fstream>
@@ -27,13 +29,12 @@ namespace {
 class ServerTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("flock-server-" + std::to_string(::getpid()) + "-" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    folder_ = std::make_unique<testing_support::TempFolder>("flock-server");
+    dir_ = folder_->path();
     path_ = (dir_ / "traces.duckdb").string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { folder_.reset(); }
+  std::unique_ptr<testing_support::TempFolder> folder_;
 
   // Two traces: a workflow with a failing child, and a plain publish.
   void write_store() {

@@ -2,6 +2,8 @@
 // store is reachable (files, extensions, secrets, settings), and rows,
 // result bytes, memory and time are bounded.
 #include <gtest/gtest.h>
+
+#include "temp_folder.hpp"
 #include <unistd.h>
 
 #include <chrono>
@@ -27,9 +29,8 @@ namespace {
 class SqlSandboxTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("flock-sql-" + std::to_string(::getpid()) + "-" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    folder_ = std::make_unique<flockcpp::testing_support::TempFolder>("flock-sql");
+    dir_ = folder_->path();
     fs::create_directories(dir_ / "home");
     path_ = (dir_ / "traces.duckdb").string();
     // DuckDB would put downloaded extensions and secrets under $HOME.
@@ -49,7 +50,7 @@ class SqlSandboxTest : public testing::Test {
     ::setenv("HOME", old_home_.c_str(), 1);
     // A runaway query may still hold the file: wait for it before removing.
     wait_for_runaways(std::chrono::seconds(120));
-    fs::remove_all(dir_);
+    folder_.reset();
   }
 
   static bool wait_for_runaways(std::chrono::seconds at_most) {
@@ -71,6 +72,7 @@ class SqlSandboxTest : public testing::Test {
     return ErrorCode::FailedPrecondition;
   }
 
+  std::unique_ptr<flockcpp::testing_support::TempFolder> folder_;
   fs::path dir_;
   std::string path_;
   std::string old_home_;

@@ -1,6 +1,8 @@
 // The dashboard's static files: one test per way out of the web root that
 // an attacker tries, each refused whatever the decoding or link.
 #include <gtest/gtest.h>
+
+#include "temp_folder.hpp"
 #include <unistd.h>
 
 #include <filesystem>
@@ -17,9 +19,8 @@ namespace {
 class StaticFilesTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("flock-static-" + std::to_string(::getpid()) + "-" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    folder_ = std::make_unique<flockcpp::testing_support::TempFolder>("flock-static");
+    dir_ = folder_->path();
     fs::create_directories(dir_ / "web" / "assets");
     std::ofstream(dir_ / "web" / "index.html") << "<html>app</html>";
     std::ofstream(dir_ / "web" / "assets" / "a.js") << "js";
@@ -27,8 +28,9 @@ class StaticFilesTest : public testing::Test {
     fs::create_directories(dir_ / "outside");
     std::ofstream(dir_ / "outside" / "b.js") << "outside";
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { folder_.reset(); }
   StaticFiles files() const { return StaticFiles((dir_ / "web").string()); }
+  std::unique_ptr<flockcpp::testing_support::TempFolder> folder_;
   fs::path dir_;
 };
 

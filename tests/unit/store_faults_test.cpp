@@ -2,11 +2,13 @@
 // cannot use is kept aside under a unique name and a fresh one takes the
 // spans; a full disk is waited out without junk files or a line per retry.
 #include <gtest/gtest.h>
+
+#include "temp_folder.hpp"
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <cstdlib>
 #include <set>
 
 #include <flock/flock.hpp>
@@ -36,22 +38,18 @@ SpanData span(std::uint8_t id, std::size_t attribute_bytes = 0) {
 class StoreFaultsTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("flock-faults-" + std::to_string(::getpid()) + "-" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    folder_ = std::make_unique<flockcpp::testing_support::TempFolder>("flock-faults");
+    dir_ = folder_->path();
     path_ = (dir_ / "traces.duckdb").string();
   }
   void TearDown() override {
-    if (mounted_) run("umount -l '" + dir_.string() + "'");
-    fs::remove_all(dir_);
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+    folder_.reset();
   }
 
-  // <sys/mount.h> brings <fcntl.h>, whose struct flock the library's
-  // namespace cannot sit beside yet: mount with the command instead.
-  static bool run(const std::string& cmd) { return std::system((cmd + " 2>/dev/null").c_str()) == 0; }
   bool mount_tmpfs(const char* size) {
-    mounted_ = ::geteuid() == 0 && run("mount -t tmpfs -o size=" + std::string(size) + " tmpfs '" + dir_.string() + "'");
+    std::string options = std::string("size=") + size;
+    mounted_ = ::geteuid() == 0 && ::mount("tmpfs", dir_.c_str(), "tmpfs", 0, options.c_str()) == 0;
     return mounted_;
   }
 
@@ -72,6 +70,7 @@ class StoreFaultsTest : public testing::Test {
     return out;
   }
 
+  std::unique_ptr<flockcpp::testing_support::TempFolder> folder_;
   fs::path dir_;
   std::string path_;
   bool mounted_ = false;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "temp_folder.hpp"
+
 #include <filesystem>
 #include <fstream>
 
@@ -18,13 +20,12 @@ namespace {
 class TraceStoreTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("flock-store-" + std::to_string(::getpid()) + "-" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    folder_ = std::make_unique<testing_support::TempFolder>("flock-store");
+    dir_ = folder_->path();
     path_ = (dir_ / ".flock" / "traces.duckdb").string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { folder_.reset(); }
+  std::unique_ptr<testing_support::TempFolder> folder_;
 
   static SpanData span(std::uint8_t trace, std::uint8_t id, std::uint8_t parent, std::string name,
                        std::int64_t start_ns) {

@@ -212,15 +212,27 @@ class HeldExporter : public SpanExporter {
   std::atomic<bool> held_{true};
   std::atomic<std::size_t> count_{0};
 };
-}  // namespace
 
-TEST_F(Tracing, RetriedExportKeepsSpansUntilTheStoreIsFree) {
+// A pipeline whose only exporter is held until the test lets it go; tweak
+// sets what the test is about.
+template <class Tweak>
+std::shared_ptr<HeldExporter> configure_held(Tweak&& tweak) {
   auto held = std::make_shared<HeldExporter>();
   TraceConfig config;
   config.exporters = {held};
   config.flush_interval = std::chrono::milliseconds(5);
   config.handle_signals = false;
+  tweak(config);
   tracing::configure(config);
+  return held;
+}
+std::shared_ptr<HeldExporter> configure_held() {
+  return configure_held([](TraceConfig&) {});
+}
+}  // namespace
+
+TEST_F(Tracing, RetriedExportKeepsSpansUntilTheStoreIsFree) {
+  auto held = configure_held();
   for (int i = 0; i < 500; ++i) start_span("Test.queued").end();
   EXPECT_FALSE(tracing::force_flush(std::chrono::milliseconds(200)));  // cannot finish while held
   EXPECT_GT(tracing::stats().export_retries, 0u);
@@ -232,15 +244,11 @@ TEST_F(Tracing, RetriedExportKeepsSpansUntilTheStoreIsFree) {
 }
 
 TEST_F(Tracing, DropPolicyCountsWhatItDrops) {
-  auto held = std::make_shared<HeldExporter>();
-  TraceConfig config;
-  config.exporters = {held};
-  config.flush_interval = std::chrono::milliseconds(5);
-  config.handle_signals = false;
-  config.queue_full_policy = QueueFullPolicy::Drop;
-  config.thread_queue_capacity = 32;
-  config.max_pending_spans = 64;
-  tracing::configure(config);
+  auto held = configure_held([](TraceConfig& config) {
+    config.queue_full_policy = QueueFullPolicy::Drop;
+    config.thread_queue_capacity = 32;
+    config.max_pending_spans = 64;
+  });
   std::uint64_t dropped_before = tracing::stats().spans_dropped;
   std::thread([] {
     for (int i = 0; i < 2000; ++i) start_span("Test.flood").end();
@@ -258,15 +266,11 @@ TEST_F(Tracing, DropPolicyCountsWhatItDrops) {
 // bytes (FLOCK_TRACE_MAX_QUEUE_BYTES), not only in count: a few big spans
 // reach it long before the count bound.
 TEST_F(Tracing, HeldSpansAreBoundedInBytes) {
-  auto held = std::make_shared<HeldExporter>();
-  TraceConfig config;
-  config.exporters = {held};
-  config.flush_interval = std::chrono::milliseconds(5);
-  config.handle_signals = false;
-  config.queue_full_policy = QueueFullPolicy::Drop;
-  config.thread_queue_capacity = 256;
-  config.max_pending_bytes = 1u << 20;
-  tracing::configure(config);
+  auto held = configure_held([](TraceConfig& config) {
+    config.queue_full_policy = QueueFullPolicy::Drop;
+    config.thread_queue_capacity = 256;
+    config.max_pending_bytes = 1u << 20;
+  });
   const std::string payload(4096, 'p');
   std::uint64_t dropped_before = tracing::stats().spans_dropped;
   testing::internal::CaptureStderr();
@@ -299,12 +303,7 @@ TEST_F(Tracing, HeldSpansAreBoundedInBytes) {
 // Stopping with an exporter that cannot write waits for the grace, then
 // says how many spans were not written, instead of hanging at exit.
 TEST_F(Tracing, StoppingGivesUpAfterTheGraceAndSaysWhatWasLost) {
-  auto held = std::make_shared<HeldExporter>();
-  TraceConfig config;
-  config.exporters = {held};
-  config.flush_interval = std::chrono::milliseconds(5);
-  config.handle_signals = false;
-  tracing::configure(config);
+  auto held = configure_held();
   for (int i = 0; i < 100; ++i) start_span("Test.unwritten").end();
   testing::internal::CaptureStderr();
   auto started = std::chrono::steady_clock::now();

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "flock/error.hpp"
 #include "flock/json.hpp"
 #include "flock/llm.hpp"
 #include "flock/tracing.hpp"
@@ -50,10 +51,17 @@ struct ChatAnswer {
   int attempts = 0;
 };
 
-class ChatError : public std::runtime_error {
+// A model call that failed: an Error (Unavailable when the server could not
+// be reached or refused for now, FailedPrecondition for an answer that is
+// not a chat completion) with the HTTP status kept.
+class ChatError : public Error {
  public:
   ChatError(const std::string& what, long status, bool format_unsupported = false)
-      : std::runtime_error(what), status_(status), format_unsupported_(format_unsupported) {}
+      : Error(status == 0 || status == 408 || status == 429 || status >= 500 ? ErrorCode::Unavailable
+                                                                              : ErrorCode::FailedPrecondition,
+              what),
+        status_(status),
+        format_unsupported_(format_unsupported) {}
   long status() const { return status_; }  // 0: no HTTP answer
   // The server rejected response_format: ask again with a simpler one.
   bool format_unsupported() const { return format_unsupported_; }

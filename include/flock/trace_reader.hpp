@@ -38,17 +38,20 @@ struct QueryResult {
 
 // Filters of the trace list (GET /api/traces); unset fields do not filter.
 struct TraceFilter {
-  std::optional<std::string> workflow;
-  std::optional<std::string> service;
-  std::optional<std::string> operation;  // a span name ("Agent.execute") or its operation part ("execute")
-  std::optional<std::string> status;     // "ok" or "error"
-  std::optional<std::string> correlation_id;
-  std::optional<std::string> text;       // free text: trace id prefix, span name, attribute text
-  std::optional<std::string> tag;        // an artifact tag published in the trace
-  std::optional<double> min_duration_ms;
-  std::optional<double> max_duration_ms;
-  std::optional<std::int64_t> since_ns;
-  std::optional<std::int64_t> until_ns;
+  std::optional<std::string> workflow{};
+  std::optional<std::string> service{};
+  std::optional<std::string> operation{};  // a span name ("Agent.execute") or its operation part ("execute")
+  std::optional<std::string> status{};     // "ok" or "error"
+  std::optional<std::string> correlation_id{};
+  std::optional<std::string> text{};       // free text: trace id prefix, span name, attribute text
+  std::optional<std::string> tag{};        // an artifact tag published in the trace
+  std::optional<std::string> agent{};      // an agent (agent.name) that ran in the trace
+  std::optional<double> min_duration_ms{};
+  std::optional<double> max_duration_ms{};
+  std::optional<std::int64_t> since_ns{};
+  std::optional<std::int64_t> until_ns{};
+  std::string sort = "start_time";  // start_time, duration_ms, span_count or error_count
+  bool ascending = false;           // newest (largest) first by default
   std::int64_t limit = 50;
   std::int64_t offset = 0;
 };
@@ -73,8 +76,11 @@ class TraceStoreReader {
   QueryResult query(const std::string& sql) const;
 
   // The HTTP API's answers, as JSON (docs/http-api.md names the fields).
-  // {items: [{trace_id, root_name, workflow_name, start_time, duration_ms,
-  // span_count, error_count, services, correlation_ids}], total}
+  // {items: [{trace_id, root_name, workflow_name, start_time, end_time,
+  // duration_ms, span_count, error_count, status, services, agents,
+  // error_message, input_tokens, output_tokens, correlation_ids}], total},
+  // from table traces. Throws Error (InvalidArgument) for a sort column that
+  // is not one of the four.
   Json list_traces(const TraceFilter& filter = {}) const;
   // {trace_id, spans: [...]} with every column of the spans table; nullopt
   // when the store has no span of that trace.
@@ -85,10 +91,11 @@ class TraceStoreReader {
   Json service_stats() const;   // {services: [...]}: rate, errors and durations per service
   Json dependencies() const;    // {edges: [{parent, child, calls, errors}]}
   // One read-only SELECT, bounded by limits: {columns, rows, row_count,
-  // truncated}. Refusals are Error: InvalidArgument (not one SELECT),
-  // Forbidden (files, extensions, settings), Timeout, FailedPrecondition
-  // (DuckDB rejects it, or the result is too large), Unavailable (too many
-  // queries at once).
+  // truncated}. Refusals are Error: InvalidArgument (a NUL byte, or over
+  // 64 KiB of text), Forbidden (not a SELECT, or files, extensions or
+  // settings), FailedPrecondition (several statements, SQL DuckDB rejects, a
+  // result too large, out of memory), Timeout, Unavailable (too many queries
+  // at once, or the file held by another process).
   Json run_sql(const std::string& sql, const SqlLimits& limits = {}) const;
   // Deletes every span and leaves a file no bigger than a fresh store.
   ClearResult clear() const;

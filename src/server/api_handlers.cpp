@@ -121,6 +121,13 @@ Response ApiHandlers::list_traces(const Request& req) const {
   f.correlation_id = text_param(req, "correlation_id");
   f.text = text_param(req, "q");
   f.tag = text_param(req, "tag");
+  f.agent = text_param(req, "agent");
+  if (auto sort = text_param(req, "sort")) f.sort = *sort;
+  if (auto order = text_param(req, "order")) {
+    std::string o = lower(*order);
+    if (o != "asc" && o != "desc") throw Error(ErrorCode::InvalidArgument, "order must be asc or desc, got '" + *order + "'");
+    f.ascending = o == "asc";
+  }
   if (auto status = text_param(req, "status")) {
     std::string s = lower(*status);
     if (s == "error") {

@@ -81,6 +81,10 @@ DuckDatabase::DuckDatabase(const std::string& path, const Options& options) {
   set("extension_directory", kNoDirectory);
   set("allow_persistent_secrets", "false");
   set("secret_directory", kNoDirectory);
+  // Files in DuckDB 1.4's own storage format (readable by DuckDB 1.4 and
+  // later clients): the v1.0-compatible default converts every index at each
+  // checkpoint.
+  set("storage_compatibility_version", "latest");
   set("lock_configuration", "true");
   char* error = nullptr;
   duckdb_state st = duckdb_open_ext(path.c_str(), &db_, config, &error);

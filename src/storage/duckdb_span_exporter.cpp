@@ -1,16 +1,23 @@
 #include "storage/duckdb_span_exporter.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <vector>
 
+#include "flock/tracing.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
 #include "storage/span_json.hpp"
 #include "storage/span_row.hpp"
 #include "storage/store_file.hpp"
 #include "storage/store_recovery.hpp"
+#include "storage/trace_summaries.hpp"
+#include "tracing/env_util.hpp"
 #include "tracing/resource.hpp"
 #include "common/log.hpp"
 
@@ -24,17 +31,37 @@ struct Unusable {
   std::string reason;
 };
 
+// The writer holds the file open across flushes (no checkpoint per flush)
+// and lets go at most `hold` after it opened it, staying away for `gap`, so
+// another process can open the file in between; closing checkpoints.
+constexpr auto kDefaultHold = std::chrono::milliseconds(1000);
+constexpr auto kDefaultGap = std::chrono::milliseconds(200);
+
 class DuckDbSpanExporter : public SpanExporter {
  public:
   DuckDbSpanExporter(std::string path, std::optional<double> ttl_days, const TraceConfig& config)
       : path_(std::move(path)), ttl_days_(ttl_days) {
     StoreFile::at(path_).mark_writer();
     append_attributes_json(resource_json_, build_resource(config));
+    read_env_ms("FLOCK_TRACE_HOLD_MS", hold_, 10, 60'000);
+    read_env_ms("FLOCK_TRACE_RELEASE_GAP_MS", gap_, 0, 10'000);
+    releaser_ = std::thread([this] { release_when_due(); });
   }
+
+  ~DuckDbSpanExporter() override { stop_releaser(); }
 
   std::string name() const override { return "duckdb:" + path_; }
 
+  void shutdown() override {
+    stop_releaser();
+    std::lock_guard lock(mu_);
+    close_lease();
+  }
+
   ExportResult export_batch(std::span<const SpanData> spans) override {
+    std::lock_guard lock(mu_);
+    // Just let go for outside readers: stay away a little while.
+    if (!lease_ && std::chrono::steady_clock::now() < reopen_after_ && !spans.empty()) return ExportResult::Retry;
     // An unusable file is moved aside at most once per file: a fresh store
     // that fails the same way is the machine's fault, not the file's.
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -81,29 +108,105 @@ class DuckDbSpanExporter : public SpanExporter {
     return fs::exists(path_, ec);
   }
 
+  // Opens the file (or keeps it open) and writes the batch: its spans and
+  // the summaries of their traces in one transaction.
   void write(std::span<const SpanData> spans) {
-    std::error_code ec;
-    fs::path p(path_);
-    if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-    bool created = !exists();
-    auto lease = StoreFile::at(path_).share(true);
-    DuckConnection con(lease.db());
-    if (!checked_) {
-      if (auto why = schema_mismatch(con)) throw Unusable{*why};
-      ensure_schema(con);
-      checked_ = true;
-      fresh_ = created;
+    if (!lease_) {
+      std::error_code ec;
+      fs::path p(path_);
+      if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+      bool created = !exists();
+      lease_.emplace(StoreFile::at(path_).share(true));
+      con_.emplace(lease_->db());
+      opened_at_ = std::chrono::steady_clock::now();
+      cv_.notify_all();
+      if (!checked_) {
+        if (auto why = schema_mismatch(*con_)) throw Unusable{*why};
+        ensure_schema(*con_);
+        checked_ = true;
+        fresh_ = created;
+      }
     }
+    DuckConnection& con = *con_;
     if (ttl_days_) {
       apply_ttl(con);
       ttl_days_.reset();  // once, at start
     }
-    if (!spans.empty() && !append(con, spans)) {
-      // A row the primary key refuses (a batch written before a failure was
-      // reported): insert what is new and skip what is there.
-      insert_or_ignore(con, spans);
+    if (spans.empty()) return;
+    con.execute("BEGIN TRANSACTION");
+    try {
+      std::span<const SpanData> fresh = without_stored(con, spans);
+      append(con, "spans", fresh);
+      merge_summaries(con, summarize(fresh));
+      con.execute("COMMIT");
+    } catch (...) {
+      try {
+        con.execute("ROLLBACK");
+      } catch (const DuckDbError&) {
+      }
+      throw;
     }
     fresh_ = false;
+  }
+
+  // The spans of `spans` the store does not hold yet. A span is written
+  // once (each batch commits whole), but a sender may repeat one (an OTLP
+  // client retrying after a lost answer), which the primary key would refuse
+  // along with the whole batch: repeats within the batch, and spans already
+  // stored with the same end times, are left out first. Spans are appended
+  // in about the order they end, so DuckDB's zone maps on end_time confine
+  // the look-up to the store's tail.
+  std::span<const SpanData> without_stored(DuckConnection& con, std::span<const SpanData> spans) {
+    std::int64_t lo = spans.front().end_ns, hi = spans.front().end_ns;
+    for (const SpanData& s : spans) {
+      lo = std::min(lo, s.end_ns);
+      hi = std::max(hi, s.end_ns);
+    }
+    JsonTable stored = con.query_table("SELECT span_id FROM spans WHERE end_time BETWEEN ? AND ?", {lo, hi});
+    seen_.clear();
+    for (const Json& row : stored.rows) seen_.insert(row[0].get<std::string>());
+    std::size_t kept = 0;
+    for (const SpanData& s : spans) {
+      if (seen_.insert(to_hex(s.span_id)).second) ++kept;
+    }
+    if (kept == spans.size()) return spans;
+    // Rare: copy the new ones out.
+    unique_.clear();
+    seen_.clear();
+    for (const Json& row : stored.rows) seen_.insert(row[0].get<std::string>());
+    for (const SpanData& s : spans) {
+      if (seen_.insert(to_hex(s.span_id)).second) unique_.push_back(s);
+    }
+    return unique_;
+  }
+
+  void close_lease() {
+    con_.reset();
+    lease_.reset();
+  }
+
+  // Lets go of the file `hold` after opening it (the close checkpoints).
+  void release_when_due() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      if (!lease_) {
+        cv_.wait(lock);
+        continue;
+      }
+      auto due = opened_at_ + hold_;
+      if (cv_.wait_until(lock, due, [&] { return stopping_ || !lease_; })) continue;
+      close_lease();
+      reopen_after_ = std::chrono::steady_clock::now() + gap_;
+    }
+  }
+
+  void stop_releaser() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (releaser_.joinable()) releaser_.join();
   }
 
   // Prints one line when the writer's state changes, not one per retry.
@@ -128,6 +231,7 @@ class DuckDbSpanExporter : public SpanExporter {
   // Closes this process's instance of the file (DuckDB may have invalidated
   // it after a failed write) so the next attempt opens it afresh.
   void release_instance() {
+    close_lease();
     auto no_users = StoreFile::at(path_).exclusive();
     checked_ = false;
   }
@@ -158,20 +262,34 @@ class DuckDbSpanExporter : public SpanExporter {
                    .count();
     // ttl_days is at most 36500 (config.cpp): the product fits in int64.
     auto cutoff = now - static_cast<std::int64_t>(*ttl_days_ * 86400.0 * 1e9);
-    std::int64_t n = con.query_int("SELECT count(*) FROM spans WHERE start_time < " + std::to_string(cutoff));
-    if (n > 0) {
-      con.execute("DELETE FROM spans WHERE start_time < " + std::to_string(cutoff));
-      detail::logf(LogLevel::Info, "FLOCK_TRACE_TTL_DAYS removed %lld spans older than %g days",
-                   static_cast<long long>(n), *ttl_days_);
+    std::string where = "start_time < " + std::to_string(cutoff);
+    std::int64_t n = con.query_int("SELECT count(*) FROM spans WHERE " + where);
+    if (n == 0) return;
+    // The traces that lose spans are summed again from what is left, in the
+    // same transaction.
+    con.execute("BEGIN TRANSACTION");
+    try {
+      rebuild_summaries(con, where);
+      con.execute("COMMIT");
+    } catch (...) {
+      try {
+        con.execute("ROLLBACK");
+      } catch (const DuckDbError&) {
+      }
+      throw;
     }
+    detail::logf(LogLevel::Info, "FLOCK_TRACE_TTL_DAYS removed %lld spans older than %g days", static_cast<long long>(n),
+                 *ttl_days_);
   }
 
-  bool append_into(DuckConnection& con, const char* table, std::span<const SpanData> spans) {
+  void append(DuckConnection& con, const char* table, std::span<const SpanData> spans) {
     duckdb_appender app = nullptr;
     if (duckdb_appender_create(con.get(), nullptr, table, &app) != DuckDBSuccess) {
-      std::string e = app ? duckdb_appender_error(app) : "cannot create appender";
+      duckdb_error_data e = duckdb_appender_error_data(app);
+      std::string msg = duckdb_error_data_message(e);
+      duckdb_destroy_error_data(&e);
       duckdb_appender_destroy(&app);
-      throw DuckDbError(e);
+      throw DuckDbError(msg);
     }
     for (const char* col : kSpanRowColumns) duckdb_appender_add_column(app, col);
     std::string error;
@@ -193,23 +311,25 @@ class DuckDbSpanExporter : public SpanExporter {
       ok = false;
     }
     duckdb_appender_destroy(&app);
-    if (!ok && type != DUCKDB_ERROR_CONSTRAINT) throw DuckDbError(error, type);
-    return ok;
-  }
-
-  bool append(DuckConnection& con, std::span<const SpanData> spans) { return append_into(con, "spans", spans); }
-
-  void insert_or_ignore(DuckConnection& con, std::span<const SpanData> spans) {
-    con.execute("CREATE OR REPLACE TEMP TABLE spans_incoming AS SELECT * FROM spans LIMIT 0");
-    if (!append_into(con, "spans_incoming", spans)) throw DuckDbError("cannot stage spans");
-    con.execute("INSERT OR IGNORE INTO spans SELECT * FROM spans_incoming");
-    con.execute("DROP TABLE spans_incoming");
+    if (!ok) throw DuckDbError(error, type);
   }
 
   std::string path_;
   std::optional<double> ttl_days_;
+  std::chrono::milliseconds hold_ = kDefaultHold;
+  std::chrono::milliseconds gap_ = kDefaultGap;
+  std::mutex mu_;  // the lease and everything written under it
+  std::condition_variable cv_;
+  std::optional<StoreFile::Lease> lease_;
+  std::optional<DuckConnection> con_;  // on lease_'s instance
+  std::chrono::steady_clock::time_point opened_at_{};
+  std::chrono::steady_clock::time_point reopen_after_{};
+  bool stopping_ = false;
+  std::thread releaser_;
   std::string resource_json_;
   SpanRow row_;           // reused between rows: no allocation per span once warm
+  std::unordered_set<std::string> seen_;  // span ids, while a batch is checked
+  std::vector<SpanData> unique_;          // a batch without its repeats (rare)
   bool checked_ = false;  // the open file's schema was checked
   bool fresh_ = false;    // the open file was created by this writer and holds nothing yet
   State state_ = State::Writing;

@@ -6,6 +6,7 @@
 namespace flockcpp::detail {
 
 namespace {
+
 // The columns of table spans, in order, with DuckDB's type names.
 constexpr std::pair<const char*, const char*> kColumns[] = {
     {"trace_id", "VARCHAR"},     {"span_id", "VARCHAR"},     {"parent_id", "VARCHAR"},
@@ -14,6 +15,76 @@ constexpr std::pair<const char*, const char*> kColumns[] = {
     {"duration_ms", "DOUBLE"},   {"status_code", "VARCHAR"}, {"status_description", "VARCHAR"},
     {"attributes", "JSON"},      {"events", "JSON"},         {"links", "JSON"},
     {"resource", "JSON"},        {"created_at", "TIMESTAMP"}};
+
+// The primary key is the only index: DuckDB's zone maps serve time ranges
+// (spans are appended in about the order they end) and table traces serves
+// listings, while every ART index costs on each append and checkpoint in
+// proportion to the store (docs/trace-store.md has the figures).
+constexpr const char* kSpansTable = R"sql(
+CREATE TABLE IF NOT EXISTS spans (
+  trace_id VARCHAR NOT NULL,
+  span_id VARCHAR PRIMARY KEY,
+  parent_id VARCHAR,
+  name VARCHAR NOT NULL,
+  service VARCHAR,
+  operation VARCHAR,
+  kind VARCHAR,
+  start_time BIGINT NOT NULL,
+  end_time BIGINT NOT NULL,
+  duration_ms DOUBLE NOT NULL,
+  status_code VARCHAR NOT NULL,
+  status_description VARCHAR,
+  attributes JSON,
+  events JSON,
+  links JSON,
+  resource JSON,
+  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+))sql";
+
+// One row per trace, kept by the writer in the transaction of its spans.
+// The columns after output_tokens are what merging a late span needs.
+constexpr const char* kTracesTable = R"sql(
+CREATE TABLE IF NOT EXISTS traces (
+  trace_id VARCHAR PRIMARY KEY,
+  root_name VARCHAR,
+  workflow_name VARCHAR,
+  start_time BIGINT NOT NULL,
+  end_time BIGINT NOT NULL,
+  duration_ms DOUBLE NOT NULL,
+  span_count BIGINT NOT NULL,
+  error_count BIGINT NOT NULL,
+  status VARCHAR NOT NULL,
+  services JSON,
+  agents JSON,
+  error_message VARCHAR,
+  input_tokens BIGINT NOT NULL,
+  output_tokens BIGINT NOT NULL,
+  correlation_ids JSON,
+  tags JSON,
+  has_root BOOLEAN NOT NULL,
+  workflow_start BIGINT,
+  first_error_time BIGINT
+))sql";
+
+// One row per workflow span, with the size of its whole trace.
+constexpr const char* kWorkflowsView = R"sql(
+CREATE OR REPLACE VIEW workflows AS
+SELECT w.trace_id,
+       json_extract_string(w.attributes, '$.workflow.name') AS workflow_name,
+       w.start_time,
+       w.end_time,
+       w.duration_ms,
+       t.span_count,
+       w.status_code AS status
+FROM spans w JOIN traces t USING (trace_id)
+WHERE json_extract(w.attributes, '$.flock.workflow') = 'true')sql";
+
+bool has_table(DuckConnection& con, const char* name) {
+  return con.query_int(std::string("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND "
+                                   "table_name = '") +
+                       name + "'") > 0;
+}
+
 }  // namespace
 
 std::optional<std::string> schema_mismatch(DuckConnection& con) {
@@ -38,43 +109,65 @@ std::optional<std::string> schema_mismatch(DuckConnection& con) {
   return std::nullopt;
 }
 
+const char* traces_from_spans_sql() {
+  // The same summary the writer keeps, computed from the spans themselves:
+  // used to migrate a store and after TTL deletes part of a trace.
+  return R"sql(
+SELECT trace_id,
+       coalesce(min_by(name, start_time) FILTER (WHERE parent_id IS NULL), min_by(name, start_time)) AS root_name,
+       min_by(json_extract_string(attributes, '$.workflow.name'), start_time)
+           FILTER (WHERE json_extract_string(attributes, '$.flock.workflow') = 'true') AS workflow_name,
+       min(start_time) AS start_time,
+       max(end_time) AS end_time,
+       (max(end_time) - min(start_time)) / 1e6 AS duration_ms,
+       count(*) AS span_count,
+       count(*) FILTER (WHERE status_code = 'ERROR') AS error_count,
+       CASE WHEN count(*) FILTER (WHERE status_code = 'ERROR') > 0 THEN 'ERROR' ELSE 'OK' END AS status,
+       to_json(coalesce(list(DISTINCT service ORDER BY service) FILTER (WHERE service IS NOT NULL), [])) AS services,
+       to_json(coalesce(list(DISTINCT json_extract_string(attributes, '$.agent.name')
+                             ORDER BY json_extract_string(attributes, '$.agent.name'))
+                        FILTER (WHERE json_extract_string(attributes, '$.agent.name') IS NOT NULL), [])) AS agents,
+       min_by(status_description, start_time) FILTER (WHERE status_code = 'ERROR') AS error_message,
+       coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.input_tokens') AS BIGINT)), 0)
+           AS input_tokens,
+       coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.output_tokens') AS BIGINT)), 0)
+           AS output_tokens,
+       to_json(coalesce(list(DISTINCT json_extract_string(attributes, '$.correlation_id')
+                             ORDER BY json_extract_string(attributes, '$.correlation_id'))
+                        FILTER (WHERE json_extract_string(attributes, '$.correlation_id') IS NOT NULL), []))
+           AS correlation_ids,
+       to_json(coalesce(list_sort(list_distinct(flatten(list(json_extract_string(attributes, '$.artifact.tags[*]'))
+                                                       FILTER (WHERE json_extract(attributes, '$.artifact.tags')
+                                                               IS NOT NULL)))), [])) AS tags,
+       bool_or(parent_id IS NULL) AS has_root,
+       min(start_time) FILTER (WHERE json_extract_string(attributes, '$.flock.workflow') = 'true') AS workflow_start,
+       min(start_time) FILTER (WHERE status_code = 'ERROR') AS first_error_time
+FROM spans
+)sql";
+}
+
 void ensure_schema(DuckConnection& con) {
-  con.execute(R"sql(
-CREATE TABLE IF NOT EXISTS spans (
-  trace_id VARCHAR NOT NULL,
-  span_id VARCHAR PRIMARY KEY,
-  parent_id VARCHAR,
-  name VARCHAR NOT NULL,
-  service VARCHAR,
-  operation VARCHAR,
-  kind VARCHAR,
-  start_time BIGINT NOT NULL,
-  end_time BIGINT NOT NULL,
-  duration_ms DOUBLE NOT NULL,
-  status_code VARCHAR NOT NULL,
-  status_description VARCHAR,
-  attributes JSON,
-  events JSON,
-  links JSON,
-  resource JSON,
-  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
-))sql");
-  // Point lookups of one trace, time-ordered listings, name filters.
-  con.execute("CREATE INDEX IF NOT EXISTS idx_spans_trace_id ON spans (trace_id)");
-  con.execute("CREATE INDEX IF NOT EXISTS idx_spans_start_time ON spans (start_time)");
-  con.execute("CREATE INDEX IF NOT EXISTS idx_spans_name ON spans (name)");
-  // One row per workflow span, with the size of its whole trace.
-  con.execute(R"sql(
-CREATE VIEW IF NOT EXISTS workflows AS
-SELECT w.trace_id,
-       json_extract_string(w.attributes, '$.workflow.name') AS workflow_name,
-       w.start_time,
-       w.end_time,
-       w.duration_ms,
-       (SELECT count(*) FROM spans s WHERE s.trace_id = w.trace_id) AS span_count,
-       w.status_code AS status
-FROM spans w
-WHERE json_extract(w.attributes, '$.flock.workflow') = 'true')sql");
+  bool had_traces = has_table(con, "traces");
+  con.execute("BEGIN TRANSACTION");
+  try {
+    con.execute(kSpansTable);
+    // Stores of earlier versions had three more indexes on spans.
+    con.execute("DROP INDEX IF EXISTS idx_spans_trace_id");
+    con.execute("DROP INDEX IF EXISTS idx_spans_start_time");
+    con.execute("DROP INDEX IF EXISTS idx_spans_name");
+    con.execute(kTracesTable);
+    if (!had_traces) {
+      con.execute(std::string("INSERT INTO traces ") + traces_from_spans_sql() + " GROUP BY trace_id");
+    }
+    con.execute(kWorkflowsView);
+    con.execute("COMMIT");
+  } catch (...) {
+    try {
+      con.execute("ROLLBACK");
+    } catch (const DuckDbError&) {
+    }
+    throw;
+  }
 }
 
 }  // namespace flockcpp::detail

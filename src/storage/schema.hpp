@@ -1,5 +1,6 @@
-// The trace store's schema (docs/trace-store.md): table spans, its indexes, and the
-// workflows view.
+// The trace store's schema (docs/trace-store.md): table spans, table traces
+// (one row per trace), the workflows view, and the migration of stores of
+// earlier versions.
 #pragma once
 #include <optional>
 #include <string>
@@ -8,7 +9,11 @@
 
 namespace flockcpp::detail {
 
+// Creates what is missing and migrates an earlier store, in one transaction.
 void ensure_schema(DuckConnection& con);
+
+// SELECT ... FROM spans computing traces' rows (append WHERE/GROUP BY trace_id).
+const char* traces_from_spans_sql();
 
 // Why an existing database cannot take spans (a `spans` table with other
 // columns, or a `spans` that is not a table), or nullopt when it can.

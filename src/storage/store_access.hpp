@@ -15,8 +15,12 @@ inline constexpr const char* kWorkflowName = "json_extract_string(attributes, '$
 inline constexpr const char* kIsWorkflow = "json_extract_string(attributes, '$.flock.workflow') = 'true'";
 inline constexpr const char* kCorrelationId = "json_extract_string(attributes, '$.correlation_id')";
 
-inline bool missing_table(const std::string& message) {
-  return message.find("Table with name spans does not exist") != std::string::npos;
+// A store whose tables are not created yet (a writer has just made the
+// file) reads as empty.
+inline bool missing_table(const DuckDbError& e) {
+  const std::string what = e.what();
+  return e.type() == DUCKDB_ERROR_CATALOG && what.find("Table with name") != std::string::npos &&
+         what.find("does not exist") != std::string::npos;
 }
 
 // Runs fn on a connection to the store; an absent store (or one without its
@@ -30,7 +34,7 @@ Json with_store(const std::string& path, Json empty, F&& fn) {
   try {
     return fn(con);
   } catch (const DuckDbError& e) {
-    if (missing_table(e.what())) return empty;
+    if (missing_table(e)) return empty;
     throw;
   }
 }

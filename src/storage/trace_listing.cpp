@@ -1,7 +1,10 @@
 // Trace summaries (GET /api/traces, `flock traces list`) and one trace's
 // spans (GET /api/traces/{id}).
 #include <map>
+#include <string>
+#include <vector>
 
+#include "flock/error.hpp"
 #include "flock/trace_reader.hpp"
 #include "storage/store_access.hpp"
 #include "storage/trace_store_queries.hpp"
@@ -37,121 +40,96 @@ Json TraceStoreReader::list_traces(const TraceFilter& f) const {
 
 namespace detail {
 
+namespace {
+
+// Columns of table traces a listing shows.
+constexpr const char* kListColumns =
+    "trace_id, root_name, workflow_name, start_time, end_time, duration_ms, span_count, error_count, status, "
+    "services, agents, error_message, input_tokens, output_tokens, correlation_ids";
+
+std::string json_list_has(const char* column) {
+  return std::string("list_contains(from_json(") + column + ", '[\"VARCHAR\"]'), ?)";
+}
+
+}  // namespace
+
+// The page reads table traces only, so it costs what the page costs; filters
+// that look inside spans (operation, free text) narrow it with a span scan.
 Json list_traces(DuckConnection& con, const TraceFilter& f) {
-  {
-    std::vector<SqlParam> params;
-    // Span-level filters that need the JSON attributes narrow the traces first.
-    std::string prefilter;
-    auto restrict_to = [&](const std::string& cond) {
-      prefilter += " AND trace_id IN (SELECT trace_id FROM spans WHERE " + cond + ")";
-    };
-    if (f.workflow) {
-      restrict_to(std::string(kIsWorkflow) + " AND " + kWorkflowName + " = ?");
-      params.emplace_back(*f.workflow);
-    }
-    if (f.correlation_id) {
-      restrict_to(std::string(kCorrelationId) + " = ?");
-      params.emplace_back(*f.correlation_id);
-    }
-    if (f.tag) {
-      restrict_to("list_contains(json_extract_string(attributes, '$.artifact.tags[*]'), ?)");
-      params.emplace_back(*f.tag);
-    }
-    if (f.text) {
-      // Names, and any attribute text (agent names, input and output values).
-      restrict_to("trace_id LIKE ? ESCAPE '\\' OR name ILIKE ? ESCAPE '\\' OR CAST(attributes AS VARCHAR) ILIKE ? "
-                  "ESCAPE '\\'");
-      std::string pattern = "%" + like_escape(*f.text) + "%";
-      params.emplace_back(like_escape(*f.text) + "%");
-      params.emplace_back(pattern);
-      params.emplace_back(pattern);
-    }
-    std::string having;
-    auto cond = [&](const std::string& c) { having += " AND " + c; };
-    if (f.service) {
-      cond("list_contains(services, ?)");
-      params.emplace_back(*f.service);
-    }
-    if (f.operation) {
-      cond("trace_id IN (SELECT trace_id FROM spans WHERE name = ? OR operation = ?)");
-      params.emplace_back(*f.operation);
-      params.emplace_back(*f.operation);
-    }
-    if (f.status) cond(*f.status == "error" ? "error_count > 0" : "error_count = 0");
-    if (f.min_duration_ms) {
-      cond("duration_ms >= ?");
-      params.emplace_back(*f.min_duration_ms);
-    }
-    if (f.max_duration_ms) {
-      cond("duration_ms <= ?");
-      params.emplace_back(*f.max_duration_ms);
-    }
-    if (f.since_ns) {
-      cond("start_time >= ?");
-      params.emplace_back(*f.since_ns);
-    }
-    if (f.until_ns) {
-      cond("start_time <= ?");
-      params.emplace_back(*f.until_ns);
-    }
-    params.emplace_back(f.limit);
-    params.emplace_back(f.offset);
-    // Phase 1: the page, from plain columns only.
-    std::string sql =
-        "WITH t AS (SELECT trace_id, min(start_time) AS start_time, (max(end_time) - min(start_time)) / 1e6 AS "
-        "duration_ms, count(*) AS span_count, count(*) FILTER (WHERE status_code = 'ERROR') AS error_count, "
-        "coalesce(min_by(name, start_time) FILTER (WHERE parent_id IS NULL), min_by(name, start_time)) AS "
-        "root_name, list(DISTINCT service ORDER BY service) FILTER (WHERE service IS NOT NULL) AS services "
-        "FROM spans WHERE true" +
-        prefilter +
-        " GROUP BY trace_id) SELECT trace_id, root_name, start_time, duration_ms, span_count, error_count, "
-        "to_json(coalesce(services, [])) AS services, count(*) OVER () AS total FROM t WHERE true" +
-        having + " ORDER BY start_time DESC, trace_id LIMIT ? OFFSET ?";
-    Json rows = con.query_objects(sql, params);
-    Json out{{"items", Json::array()}, {"total", 0}};
-    if (rows.empty()) {
-      // total still counts matches when the page is past the end.
-      if (f.offset > 0) {
-        params[params.size() - 2] = std::int64_t{1};
-        params.back() = std::int64_t{0};
-        Json first = con.query_objects(sql, params);
-        if (!first.empty()) out["total"] = first[0]["total"];
-      }
-      return out;
-    }
-    out["total"] = rows[0]["total"];
-    // Phase 2: workflow names and correlation ids of the page's traces only.
-    std::string ids;
-    std::vector<SqlParam> id_params;
-    for (auto& r : rows) {
-      ids += ids.empty() ? "?" : ",?";
-      id_params.emplace_back(r["trace_id"].get<std::string>());
-    }
-    Json extra = con.query_objects(
-        "SELECT trace_id, min_by(" + std::string(kWorkflowName) + ", start_time) FILTER (WHERE " + kIsWorkflow +
-            ") AS workflow_name, to_json(coalesce(list(DISTINCT " + kCorrelationId + " ORDER BY " + kCorrelationId +
-            ") FILTER (WHERE " + kCorrelationId + " IS NOT NULL), [])) AS correlation_ids FROM spans WHERE trace_id IN (" +
-            ids + ") GROUP BY trace_id",
-        id_params);
-    std::map<std::string, Json> by_id;
-    for (auto& e : extra) by_id[e["trace_id"].get<std::string>()] = e;
-    const Json none = Json::object();
-    for (auto& r : rows) {
-      auto found = by_id.find(r["trace_id"].get<std::string>());
-      const Json& e = found == by_id.end() ? none : found->second;
-      Json item{{"trace_id", r["trace_id"]},
-                {"root_name", r["root_name"]},
-                {"workflow_name", e.value("workflow_name", Json(nullptr))},
-                {"start_time", r["start_time"]},
-                {"duration_ms", r["duration_ms"]},
-                {"span_count", r["span_count"]},
-                {"error_count", r["error_count"]},
-                {"services", r["services"]},
-                {"correlation_ids", e.value("correlation_ids", Json::array())}};
-      out["items"].push_back(std::move(item));
-    }
-    return out;
+  if (f.sort != "start_time" && f.sort != "duration_ms" && f.sort != "span_count" && f.sort != "error_count") {
+    throw Error(ErrorCode::InvalidArgument,
+                "sort must be start_time, duration_ms, span_count or error_count, got '" + f.sort + "'");
   }
+  std::vector<SqlParam> params;
+  std::string where = " WHERE true";
+  auto cond = [&](const std::string& c) { where += " AND (" + c + ")"; };
+  if (f.workflow) {
+    // The trace's own workflow, or one nested in it.
+    cond("workflow_name = ? OR trace_id IN (SELECT trace_id FROM spans WHERE " + std::string(kIsWorkflow) + " AND " +
+         kWorkflowName + " = ?)");
+    params.emplace_back(*f.workflow);
+    params.emplace_back(*f.workflow);
+  }
+  if (f.service) {
+    cond(json_list_has("services"));
+    params.emplace_back(*f.service);
+  }
+  if (f.agent) {
+    cond(json_list_has("agents"));
+    params.emplace_back(*f.agent);
+  }
+  if (f.correlation_id) {
+    cond(json_list_has("correlation_ids"));
+    params.emplace_back(*f.correlation_id);
+  }
+  if (f.tag) {
+    cond(json_list_has("tags"));
+    params.emplace_back(*f.tag);
+  }
+  if (f.operation) {
+    cond("trace_id IN (SELECT trace_id FROM spans WHERE name = ? OR operation = ?)");
+    params.emplace_back(*f.operation);
+    params.emplace_back(*f.operation);
+  }
+  if (f.text) {
+    // The trace's own text (id prefix, names, agents, the error message),
+    // then its spans' names, attributes (inputs, outputs) and errors.
+    std::string pattern = "%" + like_escape(*f.text) + "%";
+    cond("trace_id LIKE ? ESCAPE '\\' OR root_name ILIKE ? ESCAPE '\\' OR workflow_name ILIKE ? ESCAPE '\\' OR "
+         "error_message ILIKE ? ESCAPE '\\' OR CAST(agents AS VARCHAR) ILIKE ? ESCAPE '\\' OR trace_id IN (SELECT "
+         "trace_id FROM spans WHERE name ILIKE ? ESCAPE '\\' OR status_description ILIKE ? ESCAPE '\\' OR "
+         "CAST(attributes AS VARCHAR) ILIKE ? ESCAPE '\\')");
+    params.emplace_back(like_escape(*f.text) + "%");
+    for (int i = 0; i < 7; ++i) params.emplace_back(pattern);
+  }
+  if (f.status) cond(*f.status == "error" ? "status = 'ERROR'" : "status = 'OK'");
+  if (f.min_duration_ms) {
+    cond("duration_ms >= ?");
+    params.emplace_back(*f.min_duration_ms);
+  }
+  if (f.max_duration_ms) {
+    cond("duration_ms <= ?");
+    params.emplace_back(*f.max_duration_ms);
+  }
+  if (f.since_ns) {
+    cond("start_time >= ?");
+    params.emplace_back(*f.since_ns);
+  }
+  if (f.until_ns) {
+    cond("start_time <= ?");
+    params.emplace_back(*f.until_ns);
+  }
+  Json out{{"items", Json::array()}, {"total", 0}};
+  Json total = con.query_table("SELECT count(*) FROM traces" + where, params).rows;
+  out["total"] = total.empty() ? Json(0) : total[0][0];
+  std::string order = f.sort + (f.ascending ? " ASC" : " DESC") + ", trace_id" + (f.ascending ? " ASC" : " DESC");
+  params.emplace_back(f.limit);
+  params.emplace_back(f.offset);
+  Json rows = con.query_objects(std::string("SELECT ") + kListColumns + " FROM traces" + where + " ORDER BY " + order +
+                                    " LIMIT ? OFFSET ?",
+                                params);
+  for (auto& r : rows) out["items"].push_back(std::move(r));
+  return out;
 }
 
 namespace {
@@ -162,9 +140,13 @@ constexpr const char* kSpanColumns =
 }
 
 Json trace_spans(DuckConnection& con, const std::string& trace_id) {
+  // The trace's time range from its summary lets DuckDB skip every row group
+  // outside it (zone maps on start_time); spans has no index on trace_id.
+  JsonTable range = con.query_table("SELECT start_time, end_time FROM traces WHERE trace_id = ?", {trace_id});
+  if (range.rows.empty()) return Json::array();
   return con.query_objects(std::string("SELECT ") + kSpanColumns +
-                               " FROM spans WHERE trace_id = ? ORDER BY start_time, span_id",
-                           {trace_id});
+                               " FROM spans WHERE trace_id = ? AND start_time BETWEEN ? AND ? ORDER BY start_time, span_id",
+                           {trace_id, range.rows[0][0].get<std::int64_t>(), range.rows[0][1].get<std::int64_t>()});
 }
 
 }  // namespace detail

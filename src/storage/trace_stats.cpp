@@ -34,8 +34,8 @@ Json TraceStoreReader::stats() const {
              {"oldest_trace", nullptr}, {"newest_trace", nullptr}, {"database_size_mb", 0.0}};
   Json out = detail::with_store(path_, empty, [&](DuckConnection& con) {
     Json row = con.query_objects(
-        "SELECT count(*) AS total_spans, count(DISTINCT trace_id) AS total_traces, count(DISTINCT service) AS "
-        "services_count, min(start_time) AS oldest, max(start_time) AS newest FROM spans")[0];
+        "SELECT (SELECT count(*) FROM spans) AS total_spans, count(*) AS total_traces, (SELECT count(DISTINCT "
+        "service) FROM spans) AS services_count, min(start_time) AS oldest, max(start_time) AS newest FROM traces")[0];
     Json o = empty;
     o["total_spans"] = row["total_spans"];
     o["total_traces"] = row["total_traces"];

@@ -131,7 +131,8 @@ test('every GET route of a running Flock answers 200 with the documented shape a
     for (const [i, item] of body.items.entries()) {
       assert.deepEqual(
         Object.keys(item).sort(),
-        ['correlation_ids', 'duration_ms', 'error_count', 'root_name', 'services', 'span_count', 'start_time', 'trace_id', 'workflow_name'],
+        ['agents', 'correlation_ids', 'duration_ms', 'end_time', 'error_count', 'error_message', 'input_tokens', 'output_tokens',
+          'root_name', 'services', 'span_count', 'start_time', 'status', 'trace_id', 'workflow_name'],
       );
       assert.match(item.trace_id, HEX32);
       assertSummary(item, traces[i], `item ${i}`);
@@ -221,10 +222,11 @@ test('every GET route of a running Flock answers 200 with the documented shape a
     assert.equal(body.services_count, new Set(spans.map((x) => x.service).filter((x) => x !== null)).size);
     const iso = (ns) => new Date(Number(ns / 1000000n)).toISOString().slice(0, 23);
     const minStart = spans.reduce((m, x) => (x.start_time < m ? x.start_time : m), spans[0].start_time);
-    const maxStart = spans.reduce((m, x) => (x.start_time > m ? x.start_time : m), spans[0].start_time);
+    // The newest trace is the one that started last (its first span's start).
+    const maxStart = traces.reduce((m, x) => (x.start_time > m ? x.start_time : m), traces[0].start_time);
     assert.match(body.oldest_trace, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     assert.equal(body.oldest_trace.slice(0, 23), iso(minStart), 'oldest_trace = the earliest start');
-    assert.equal(body.newest_trace.slice(0, 23), iso(maxStart), 'newest_trace = the latest start');
+    assert.equal(body.newest_trace.slice(0, 23), iso(maxStart), 'newest_trace = the start of the trace that began last');
     assert.equal(typeof body.database_size_mb, 'number');
     assert.ok(body.database_size_mb > 0 && body.database_size_mb < 1000, `database_size_mb ${body.database_size_mb}`);
   });

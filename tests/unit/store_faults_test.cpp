@@ -106,7 +106,7 @@ TEST_F(StoreFaultsTest, ATruncatedStoreIsKeptAsideAndANewStoreTakesTheSpans) {
   auto size = fs::file_size(path_);
   fs::resize_file(path_, size / 2);
   auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
-  std::vector<SpanData> next{span(1)};
+  std::vector<SpanData> next{span(250)};  // a span the store does not hold
   testing::internal::CaptureStderr();
   ExportResult r = exporter->export_batch(next);
   std::string err = testing::internal::GetCapturedStderr();

@@ -144,10 +144,14 @@ TEST_F(TraceStoreTest, TtlDeletesOldSpansAtStart) {
 TEST_F(TraceStoreTest, ClearTracesDeletesAndShrinks) {
   std::uintmax_t fresh_size;
   {
+    // A new store, closed (the writer holds the file until it lets go).
     auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
     std::vector<SpanData> none;
     ASSERT_EQ(exporter->export_batch(none), ExportResult::Success);
-    fresh_size = fs::file_size(path_);
+  }
+  fresh_size = fs::file_size(path_);
+  {
+    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
     std::vector<SpanData> batch;
     for (int i = 0; i < 20000; ++i) {
       SpanData s = span(static_cast<std::uint8_t>(i % 200), 0, 0, "Agent.execute", i);

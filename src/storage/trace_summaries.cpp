@@ -1,0 +1,205 @@
+#include "storage/trace_summaries.hpp"
+
+#include <variant>
+
+#include "storage/schema.hpp"
+#include "storage/span_json.hpp"
+
+namespace flockcpp::detail {
+
+namespace {
+
+const RecordedValue* find(const SpanData& s, std::string_view key) {
+  for (const auto& a : s.attributes) {
+    if (a.key == key) return &a.value;
+  }
+  return nullptr;
+}
+
+const std::string* text(const SpanData& s, std::string_view key) {
+  const RecordedValue* v = find(s, key);
+  return v != nullptr ? std::get_if<std::string>(v) : nullptr;
+}
+
+std::int64_t integer(const SpanData& s, std::string_view key) {
+  const RecordedValue* v = find(s, key);
+  if (v == nullptr) return 0;
+  if (auto* i = std::get_if<std::int64_t>(v)) return *i;
+  if (auto* d = std::get_if<double>(v)) return static_cast<std::int64_t>(*d);
+  return 0;
+}
+
+std::string json_list(const std::set<std::string>& items) {
+  std::string out = "[";
+  for (const auto& i : items) {
+    if (out.size() > 1) out += ',';
+    append_json_string(out, i);
+  }
+  out += ']';
+  return out;
+}
+
+std::string hex(const std::uint8_t* p, std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(2 * n, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = digits[p[i] >> 4];
+    out[2 * i + 1] = digits[p[i] & 15];
+  }
+  return out;
+}
+
+// Merging a batch's row into the row already there: sums add up, lists
+// unite, and the earliest root, workflow and error win.
+constexpr const char* kMerge = R"sql(
+INSERT INTO traces SELECT * FROM traces_incoming
+ON CONFLICT (trace_id) DO UPDATE SET
+  root_name = CASE WHEN traces.has_root THEN traces.root_name
+                   WHEN EXCLUDED.has_root OR EXCLUDED.start_time < traces.start_time THEN EXCLUDED.root_name
+                   ELSE traces.root_name END,
+  workflow_name = CASE WHEN EXCLUDED.workflow_start IS NOT NULL
+                            AND (traces.workflow_start IS NULL OR EXCLUDED.workflow_start < traces.workflow_start)
+                       THEN EXCLUDED.workflow_name ELSE traces.workflow_name END,
+  start_time = least(traces.start_time, EXCLUDED.start_time),
+  end_time = greatest(traces.end_time, EXCLUDED.end_time),
+  duration_ms = (greatest(traces.end_time, EXCLUDED.end_time) - least(traces.start_time, EXCLUDED.start_time)) / 1e6,
+  span_count = traces.span_count + EXCLUDED.span_count,
+  error_count = traces.error_count + EXCLUDED.error_count,
+  status = CASE WHEN traces.error_count + EXCLUDED.error_count > 0 THEN 'ERROR' ELSE 'OK' END,
+  services = to_json(list_sort(list_distinct(list_concat(from_json(traces.services, '["VARCHAR"]'),
+                                                         from_json(EXCLUDED.services, '["VARCHAR"]'))))),
+  agents = to_json(list_sort(list_distinct(list_concat(from_json(traces.agents, '["VARCHAR"]'),
+                                                       from_json(EXCLUDED.agents, '["VARCHAR"]'))))),
+  error_message = CASE WHEN EXCLUDED.first_error_time IS NOT NULL
+                            AND (traces.first_error_time IS NULL OR EXCLUDED.first_error_time < traces.first_error_time)
+                       THEN EXCLUDED.error_message ELSE traces.error_message END,
+  input_tokens = traces.input_tokens + EXCLUDED.input_tokens,
+  output_tokens = traces.output_tokens + EXCLUDED.output_tokens,
+  correlation_ids = to_json(list_sort(list_distinct(list_concat(from_json(traces.correlation_ids, '["VARCHAR"]'),
+                                                                from_json(EXCLUDED.correlation_ids, '["VARCHAR"]'))))),
+  tags = to_json(list_sort(list_distinct(list_concat(from_json(traces.tags, '["VARCHAR"]'),
+                                                     from_json(EXCLUDED.tags, '["VARCHAR"]'))))),
+  has_root = traces.has_root OR EXCLUDED.has_root,
+  workflow_start = least(traces.workflow_start, EXCLUDED.workflow_start),
+  first_error_time = least(traces.first_error_time, EXCLUDED.first_error_time)
+)sql";
+
+}  // namespace
+
+void TraceSummary::add(const SpanData& s) {
+  bool first = span_count == 0;
+  ++span_count;
+  start_time = first ? s.start_ns : std::min(start_time, s.start_ns);
+  end_time = first ? s.end_ns : std::max(end_time, s.end_ns);
+  bool root = is_zero(s.parent_span_id);
+  // The parentless span names the trace; without one (a remote parent), the
+  // earliest span does.
+  if ((root && (!has_root || s.start_ns < root_start)) || (!has_root && !root && (first || s.start_ns < root_start))) {
+    root_name = valid_utf8(s.name);
+    root_start = s.start_ns;
+    has_root = has_root || root;
+  }
+  const RecordedValue* wf = find(s, "flock.workflow");
+  const std::string* wf_name = text(s, "workflow.name");
+  if (wf != nullptr && std::holds_alternative<bool>(*wf) && std::get<bool>(*wf) && wf_name != nullptr &&
+      (!workflow_start || s.start_ns < *workflow_start)) {
+    workflow_name = valid_utf8(*wf_name);
+    workflow_start = s.start_ns;
+  }
+  services.insert(valid_utf8(s.name.substr(0, s.name.find('.'))));
+  if (const std::string* agent = text(s, "agent.name")) agents.insert(valid_utf8(*agent));
+  if (const std::string* cid = text(s, "correlation_id")) correlation_ids.insert(valid_utf8(*cid));
+  if (const RecordedValue* t = find(s, "artifact.tags")) {
+    if (auto* list = std::get_if<std::vector<std::string>>(t)) {
+      for (const auto& tag : *list) tags.insert(valid_utf8(tag));
+    }
+  }
+  if (s.status == StatusCode::Error) {
+    ++error_count;
+    if (!first_error_time || s.start_ns < *first_error_time) {
+      first_error_time = s.start_ns;
+      error_message = valid_utf8(s.status_description);
+    }
+  }
+  input_tokens += integer(s, "gen_ai.usage.input_tokens");
+  output_tokens += integer(s, "gen_ai.usage.output_tokens");
+}
+
+std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans) {
+  std::map<std::string, TraceSummary> out;
+  for (const SpanData& s : spans) out[hex(s.trace_id.data(), s.trace_id.size())].add(s);
+  return out;
+}
+
+void merge_summaries(DuckConnection& con, const std::map<std::string, TraceSummary>& summaries) {
+  if (summaries.empty()) return;
+  con.execute("CREATE OR REPLACE TEMP TABLE traces_incoming AS SELECT * FROM traces LIMIT 0");
+  duckdb_appender app = nullptr;
+  if (duckdb_appender_create_ext(con.get(), "temp", "main", "traces_incoming", &app) != DuckDBSuccess) {
+    duckdb_error_data e = duckdb_appender_error_data(app);
+    std::string msg = duckdb_error_data_message(e);
+    duckdb_destroy_error_data(&e);
+    duckdb_appender_destroy(&app);
+    throw DuckDbError("cannot stage trace summaries: " + msg);
+  }
+  auto str = [&](const std::string& v) { duckdb_append_varchar_length(app, v.data(), v.size()); };
+  auto opt_str = [&](const std::optional<std::string>& v) {
+    if (v) {
+      str(*v);
+    } else {
+      duckdb_append_null(app);
+    }
+  };
+  auto opt_int = [&](const std::optional<std::int64_t>& v) {
+    if (v) {
+      duckdb_append_int64(app, *v);
+    } else {
+      duckdb_append_null(app);
+    }
+  };
+  for (const auto& [id, t] : summaries) {
+    str(id);
+    str(t.root_name);
+    opt_str(t.workflow_name);
+    duckdb_append_int64(app, t.start_time);
+    duckdb_append_int64(app, t.end_time);
+    duckdb_append_double(app, static_cast<double>(t.end_time - t.start_time) / 1e6);
+    duckdb_append_int64(app, t.span_count);
+    duckdb_append_int64(app, t.error_count);
+    duckdb_append_varchar(app, t.error_count > 0 ? "ERROR" : "OK");
+    str(json_list(t.services));
+    str(json_list(t.agents));
+    opt_str(t.error_message);
+    duckdb_append_int64(app, t.input_tokens);
+    duckdb_append_int64(app, t.output_tokens);
+    str(json_list(t.correlation_ids));
+    str(json_list(t.tags));
+    duckdb_append_bool(app, t.has_root);
+    opt_int(t.workflow_start);
+    opt_int(t.first_error_time);
+    duckdb_appender_end_row(app);
+  }
+  bool ok = duckdb_appender_close(app) == DuckDBSuccess;
+  std::string msg;
+  if (!ok) {
+    duckdb_error_data e = duckdb_appender_error_data(app);
+    msg = duckdb_error_data_message(e);
+    duckdb_destroy_error_data(&e);
+  }
+  duckdb_appender_destroy(&app);
+  if (!ok) throw DuckDbError("cannot stage trace summaries: " + msg);
+  con.execute(kMerge);
+  con.execute("DROP TABLE traces_incoming");
+}
+
+void rebuild_summaries(DuckConnection& con, const std::string& where_spans) {
+  con.execute("CREATE OR REPLACE TEMP TABLE traces_touched AS SELECT DISTINCT trace_id FROM spans WHERE " +
+              where_spans);
+  con.execute("DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM traces_touched)");
+  con.execute("DELETE FROM spans WHERE " + where_spans);
+  con.execute(std::string("INSERT INTO traces ") + traces_from_spans_sql() +
+              " WHERE trace_id IN (SELECT trace_id FROM traces_touched) GROUP BY trace_id");
+  con.execute("DROP TABLE traces_touched");
+}
+
+}  // namespace flockcpp::detail

@@ -1,0 +1,47 @@
+// Table traces kept by the writer: one batch of spans folded into a row per
+// trace (in C++, on the writer's thread), then merged into the table in the
+// transaction of the spans, so traces always agrees with spans.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+
+#include "flock/span_data.hpp"
+#include "storage/duckdb_handle.hpp"
+
+namespace flockcpp::detail {
+
+// What one batch says about one trace.
+struct TraceSummary {
+  std::string root_name;
+  bool has_root = false;
+  std::int64_t root_start = 0;  // of root_name's span
+  std::optional<std::string> workflow_name;
+  std::optional<std::int64_t> workflow_start;
+  std::int64_t start_time = 0;
+  std::int64_t end_time = 0;
+  std::int64_t span_count = 0;
+  std::int64_t error_count = 0;
+  std::set<std::string> services, agents, correlation_ids, tags;
+  std::optional<std::string> error_message;
+  std::optional<std::int64_t> first_error_time;
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+
+  void add(const SpanData& span);
+};
+
+// Folds spans into one summary per trace id (hex).
+std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans);
+
+// Merges the summaries into table traces (inside the caller's transaction).
+void merge_summaries(DuckConnection& con, const std::map<std::string, TraceSummary>& summaries);
+
+// Recomputes the rows of these traces from table spans (after TTL deleted
+// some of their spans); a trace with no span left loses its row.
+void rebuild_summaries(DuckConnection& con, const std::string& where_spans);
+
+}  // namespace flockcpp::detail

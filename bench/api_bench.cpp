@@ -15,6 +15,7 @@
 
 #include <flock/flock.hpp>
 
+#include "common.hpp"
 #include "http_get.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
@@ -27,38 +28,6 @@ using flockcpp::TraceFilter;
 using flockcpp::TraceStoreReader;
 
 namespace {
-
-constexpr int kSpansPerTrace = 12;
-
-// Twelve spans per trace: a workflow root and eleven children, 1% errors,
-// attributes shaped like the library's (nested JSON).
-void generate(const std::string& path, std::int64_t spans) {
-  DuckDatabase db(path);
-  DuckConnection con(db);
-  flockcpp::detail::ensure_schema(con);
-  con.execute(
-      "INSERT INTO spans (trace_id, span_id, parent_id, name, service, operation, kind, start_time, end_time, "
-      "duration_ms, status_code, status_description, attributes, events, links, resource) "
-      "SELECT md5('t' || (i // 12)::VARCHAR), substr(md5('s' || i::VARCHAR), 1, 16), "
-      "CASE WHEN i % 12 = 0 THEN NULL ELSE substr(md5('s' || (i - i % 12)::VARCHAR), 1, 16) END, "
-      "n, split_part(n, '.', 1), nullif(split_part(n, '.', 2), ''), 'INTERNAL', st, st + d * 1000000, d, "
-      "CASE WHEN i % 100 = 7 THEN 'ERROR' ELSE 'OK' END, CASE WHEN i % 100 = 7 THEN 'boom' END, "
-      "CASE WHEN i % 12 = 0 THEN json_object('flock', json_object('workflow', true), 'workflow', "
-      "json_object('name', 'wf_' || ((i // 12) % 5)::VARCHAR)) ELSE json_object('agent', json_object('name', "
-      "'agent_' || (i % 7)::VARCHAR), 'correlation_id', 'corr-' || (i // 12)::VARCHAR, 'input', "
-      "json_object('value', '{\"dish\":\"risotto\",\"guests\":4}')) END, '[]', '[]', "
-      "'{\"service\":{\"name\":\"bench\"}}' "
-      "FROM (SELECT range AS i, "
-      "['pipeline', 'Flock.publish', 'Agent.execute', 'OutputUtilityComponent.on_initialize', "
-      "'FunctionEngine.evaluate', 'OutputUtilityComponent.on_post_evaluate', 'Agent.execute', "
-      "'FunctionEngine.evaluate', 'Agent.execute', 'FunctionEngine.evaluate', 'Flock.run_until_idle', "
-      "'Flock.shutdown'][range % 12 + 1] AS n, "
-      "1700000000000000000 + (range // 12) * 50000000 + (range % 12) * 100000 AS st, "
-      "CASE WHEN range % 12 = 0 THEN 40.0 ELSE (range % 9) + 0.5 END AS d "
-      "FROM range(" +
-      std::to_string(spans) + "))");
-  con.execute("CHECKPOINT");
-}
 
 struct Percentiles {
   double p50 = 0;
@@ -97,9 +66,9 @@ int main() {
   std::string path = (dir / "traces.duckdb").string();
 
   auto t0 = std::chrono::steady_clock::now();
-  generate(path, spans);
+  flock_bench::generate_store(path, spans);
   double gen_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::int64_t traces = (spans + kSpansPerTrace - 1) / kSpansPerTrace;
+  std::int64_t traces = (spans + flock_bench::kSpansPerTrace - 1) / flock_bench::kSpansPerTrace;
   std::printf("store: %lld spans in %lld traces, %.1f MB, generated in %.1f s\n", static_cast<long long>(spans),
               static_cast<long long>(traces), static_cast<double>(fs::file_size(path)) / 1048576.0, gen_s);
 

@@ -14,6 +14,7 @@
 #include <flock/tracing.hpp>
 
 #include "common.hpp"
+#include "realistic.hpp"
 #include "loopback_collector.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
@@ -26,57 +27,6 @@
 namespace flock_bench {
 namespace {
 
-// What an Agent.execute span carries (see src/core/agent_run.cpp).
-struct Realistic {
-  std::string agent_name = "pizza_master";
-  std::string correlation_id = "3f2c9a4e-7b1d-4c8e-9a5f-2d6b8e1c0a47";
-  std::string input_type = "PizzaIdea";
-  std::string artifact_id = "a81bc81b-dead-4e5d-abff-90865d1e13b1";
-  std::string produced_by = "external";
-  std::shared_ptr<const flockcpp::Json> input_value = std::make_shared<const flockcpp::Json>(flockcpp::Json{
-      {"description", "something with truffles, wild mushrooms and a little too much parmesan"},
-      {"budget", 24.5},
-      {"toppings", {"truffle", "mozzarella", "porcini"}},
-      {"size_cm", 30}});
-  std::string output_type = "Pizza";
-};
-
-const Realistic& realistic() {
-  static const Realistic r;
-  return r;
-}
-
-void fill(flockcpp::Span& span, const Realistic& r) {
-  span.set_attribute("agent.name", r.agent_name);
-  span.set_attribute("correlation_id", r.correlation_id);
-  span.set_attribute("input.type", r.input_type);
-  span.set_attribute("input.artifact_id", r.artifact_id);
-  span.set_attribute("input.produced_by", r.produced_by);
-  flockcpp::detail::set_json_attribute(span, "input.value", r.input_value);
-  span.set_attribute("output.count", 1);
-  span.set_attribute("output.type", r.output_type);
-  span.set_status(flockcpp::StatusCode::Ok);
-}
-
-// The same span as the exporter receives it.
-flockcpp::SpanData make_span_data(const Realistic& r) {
-  flockcpp::SpanData s;
-  s.trace_id = flockcpp::detail::new_trace_id();
-  s.span_id = flockcpp::detail::new_span_id();
-  s.name = "Agent.execute";
-  s.start_ns = flockcpp::detail::now_ns();
-  s.end_ns = s.start_ns + 1500;
-  s.status = flockcpp::StatusCode::Ok;
-  s.attributes = {{"agent.name", r.agent_name},
-                  {"correlation_id", r.correlation_id},
-                  {"input.type", r.input_type},
-                  {"input.artifact_id", r.artifact_id},
-                  {"input.produced_by", r.produced_by},
-                  {"input.value", r.input_value},
-                  {"output.count", std::int64_t{1}},
-                  {"output.type", r.output_type}};
-  return s;
-}
 
 // Baseline: one DuckDB session (same options as the exporter: threads = 1),
 // ensure_schema, one appender, format_row + append_row per span, close.

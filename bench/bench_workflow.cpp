@@ -10,47 +10,11 @@
 #include <flock/flock.hpp>
 
 #include "common.hpp"
+#include "realistic.hpp"
 
-struct BenchIdea {
-  std::string text;
-  int n = 0;
-};
-struct BenchDraft {
-  std::string text;
-  int n = 0;
-};
-struct BenchDish {
-  std::string text;
-  int n = 0;
-};
-FLOCK_TYPE(BenchIdea, text, n)
-FLOCK_TYPE(BenchDraft, text, n)
-FLOCK_TYPE(BenchDish, text, n)
 
 namespace flock_bench {
 namespace {
-
-std::unique_ptr<flockcpp::Flock> make_flock() {
-  auto f = std::make_unique<flockcpp::Flock>("");
-  f->agent("drafter")
-      .description("turns an idea into a draft")
-      .consumes<BenchIdea>()
-      .publishes<BenchDraft>()
-      .with_engine(flockcpp::function_engine([](const BenchIdea& i) { return BenchDraft{i.text + " (draft)", i.n}; }));
-  f->agent("finisher")
-      .description("turns a draft into a dish")
-      .consumes<BenchDraft>()
-      .publishes<BenchDish>()
-      .with_engine(flockcpp::function_engine([](const BenchDraft& d) { return BenchDish{d.text + " (done)", d.n}; }));
-  return f;
-}
-
-void one_workflow(flockcpp::Flock& f, int n) {
-  auto run = f.traced_run("bench_workflow");
-  run.set_attribute("bench.n", n);
-  f.publish(BenchIdea{"truffle pizza", n});
-  f.run_until_idle();
-}
 
 void run_workflows(benchmark::State& state, bool traced) {
   const int m = static_cast<int>(state.range(0));
@@ -58,7 +22,7 @@ void run_workflows(benchmark::State& state, bool traced) {
   flockcpp::TraceConfig config = file_config(path);
   if (!traced) config.sdk_disabled = true;
   flockcpp::tracing::configure(config);
-  auto f = make_flock();
+  auto f = make_two_agent_flock();
   one_workflow(*f, -1);  // warm-up: worker threads, lanes, record pools
   flockcpp::tracing::force_flush();
   flockcpp::TraceStats before = flockcpp::tracing::stats();
@@ -67,8 +31,8 @@ void run_workflows(benchmark::State& state, bool traced) {
     if (!flockcpp::tracing::force_flush()) state.SkipWithError("force_flush timed out");
   }
   flockcpp::TraceStats after = flockcpp::tracing::stats();
-  auto dishes = f->store().get_by_type<BenchDish>().size();
-  if (dishes != static_cast<std::size_t>(m) * state.iterations() + 1) state.SkipWithError("workflows lost outputs");
+  auto made = dishes(*f);
+  if (made != static_cast<std::size_t>(m) * state.iterations() + 1) state.SkipWithError("workflows lost outputs");
   state.counters["workflows"] = m;
   if (traced) {
     std::uint64_t ended = after.spans_ended - before.spans_ended;

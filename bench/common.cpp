@@ -43,6 +43,39 @@ void cleanup_temp() {
   fs::remove_all(temp_dir(), ec);
 }
 
+// Twelve spans per trace: a workflow root and eleven children, 1% errors,
+// attributes shaped like the library's (nested JSON).
+void generate_store(const std::string& path, std::int64_t spans) {
+  flockcpp::detail::DuckDatabase db(path);
+  flockcpp::detail::DuckConnection con(db);
+  flockcpp::detail::ensure_schema(con);
+  con.execute(
+      "INSERT INTO spans (trace_id, span_id, parent_id, name, service, operation, kind, start_time, end_time, "
+      "duration_ms, status_code, status_description, attributes, events, links, resource) "
+      "SELECT md5('t' || (i // 12)::VARCHAR), substr(md5('s' || i::VARCHAR), 1, 16), "
+      "CASE WHEN i % 12 = 0 THEN NULL ELSE substr(md5('s' || (i - i % 12)::VARCHAR), 1, 16) END, "
+      "n, split_part(n, '.', 1), nullif(split_part(n, '.', 2), ''), 'INTERNAL', st, st + d * 1000000, d, "
+      "CASE WHEN i % 100 = 7 THEN 'ERROR' ELSE 'OK' END, CASE WHEN i % 100 = 7 THEN 'boom' END, "
+      "CASE WHEN i % 12 = 0 THEN json_object('flock', json_object('workflow', true), 'workflow', "
+      "json_object('name', 'wf_' || ((i // 12) % 5)::VARCHAR)) ELSE json_object('agent', json_object('name', "
+      "'agent_' || (i % 7)::VARCHAR), 'correlation_id', 'corr-' || (i // 12)::VARCHAR, 'input', "
+      "json_object('value', '{\"dish\":\"risotto\",\"guests\":4}')) END, '[]', '[]', "
+      "'{\"service\":{\"name\":\"bench\"}}' "
+      "FROM (SELECT range AS i, "
+      "['pipeline', 'Flock.publish', 'Agent.execute', 'OutputUtilityComponent.on_initialize', "
+      "'FunctionEngine.evaluate', 'OutputUtilityComponent.on_post_evaluate', 'Agent.execute', "
+      "'FunctionEngine.evaluate', 'Agent.execute', 'FunctionEngine.evaluate', 'Flock.run_until_idle', "
+      "'Flock.shutdown'][range % 12 + 1] AS n, "
+      "1700000000000000000 + (range // 12) * 50000000 + (range % 12) * 100000 AS st, "
+      "CASE WHEN range % 12 = 0 THEN 40.0 ELSE (range % 9) + 0.5 END AS d "
+      "FROM range(" +
+      std::to_string(spans) + "))");
+  // Their summaries, as the writer would have kept them.
+  con.execute(std::string("INSERT INTO traces ") + flockcpp::detail::traces_from_spans_sql() + " GROUP BY trace_id");
+  con.execute("CHECKPOINT");
+}
+
+
 std::int64_t count_rows(const std::string& path) {
   try {
     auto lease = flockcpp::detail::StoreFile::at(path).share(false);

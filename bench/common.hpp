@@ -22,6 +22,12 @@ void cleanup_temp();
 // between flushes). -1 when the file cannot be read.
 std::int64_t count_rows(const std::string& path);
 
+// A store of `spans` synthetic spans, kSpansPerTrace to a trace (a workflow
+// root and eleven children, 1% errors, attributes shaped like the
+// library's), with table traces filled as the writer would.
+inline constexpr int kSpansPerTrace = 12;
+void generate_store(const std::string& path, std::int64_t spans);
+
 // A TraceConfig writing to path (defaults otherwise, not the environment).
 flockcpp::TraceConfig file_config(const std::string& path);
 

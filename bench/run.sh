@@ -3,6 +3,7 @@
 #   bench/run.sh                      # span/store/workflow benchmarks: 5 repetitions, medians, ratio table
 #   REPS=9 bench/run.sh               # more repetitions
 #   bench/run.sh --benchmark_filter=Span   # extra Google Benchmark flags
+#   bench/run.sh targets              # the trace store's targets table (--spans, --big, --workflows, --api-runs)
 #   bench/run.sh api                  # HTTP API: trace routes over 1,000,000 spans vs the same queries on DuckDB
 #   FLOCK_BENCH_SPANS=200000 FLOCK_BENCH_RUNS=20 bench/run.sh api
 # Environment: BUILD_DIR (default build-bench), REPS (default 5),
@@ -25,6 +26,11 @@ else
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DFLOCK_BUILD_BENCH=ON -DFLOCK_BUILD_WEB=OFF >/dev/null
 fi
 
+if [ "${1:-}" = "targets" ]; then
+  shift
+  cmake --build "$BUILD_DIR" --target flock_targets_bench
+  exec "$BUILD_DIR/bench/flock_targets_bench" "$@"
+fi
 if [ "${1:-}" = "api" ]; then
   cmake --build "$BUILD_DIR" --target flock_api_bench
   exec "$BUILD_DIR/bench/flock_api_bench"

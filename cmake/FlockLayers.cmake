@@ -43,6 +43,10 @@ function(flock_layer name)
   add_library(flock_${name} OBJECT ${sources})
   target_include_directories(flock_${name} PRIVATE "${tree}")
   target_link_libraries(flock_${name} PRIVATE nlohmann_json::nlohmann_json Threads::Threads ${L_LINK})
-  target_compile_options(flock_${name} PRIVATE ${FLOCK_WARNINGS})
+  # initial-exec: the library's thread_locals (the current span, the lane)
+  # are read on the span hot path, and the default model for a shared
+  # library calls __tls_get_addr on each read. libflock is linked, not
+  # dlopen()ed late, so its TLS fits in the static block.
+  target_compile_options(flock_${name} PRIVATE ${FLOCK_WARNINGS} -ftls-model=initial-exec)
   set_target_properties(flock_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 endfunction()

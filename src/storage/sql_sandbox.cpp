@@ -128,7 +128,10 @@ std::string bounded_statement(duckdb_connection con, const std::string& sql, std
   std::vector<std::string> names;
   std::vector<bool> native;
   for (idx_t c = 0; c < n; ++c) {
-    names.emplace_back(duckdb_prepared_statement_column_name(stmt, c));
+    // The name is the caller's to free.
+    const char* name = duckdb_prepared_statement_column_name(stmt, c);
+    names.emplace_back(name != nullptr ? name : "");
+    duckdb_free(const_cast<char*>(name));
     native.push_back(is_native_column_type(duckdb_prepared_statement_column_type(stmt, c)));
   }
   duckdb_destroy_prepare(&stmt);

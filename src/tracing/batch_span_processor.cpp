@@ -1,6 +1,7 @@
 #include "tracing/batch_span_processor.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <type_traits>
 #include <variant>
 
@@ -71,30 +72,35 @@ BatchSpanProcessor::~BatchSpanProcessor() { stop(std::chrono::seconds(30)); }
 
 void BatchSpanProcessor::submit(SpanRecord* rec) {
   Lane& lane = this_thread_lane();
-  auto& ring = lane.ring;
-  if (!ring.try_enqueue(rec)) {
+  if (!lane.ring.try_push(*rec)) {
     poke();
     if (config_.queue_full_policy == QueueFullPolicy::Drop) {
       lane.dropped.fetch_add(1, std::memory_order_relaxed);
       recycle(rec);
       return;
     }
-    // Wait policy: block this producer until the processor makes room. A
+    // Wait policy: this producer waits until the processor makes room. A
     // stopped processor never drains, so give up after it stops.
-    while (!ring.wait_enqueue_timed(rec, std::chrono::milliseconds(100))) {
-      poke();
-      std::lock_guard lock(mu_);
-      if (stopped_) {
-        lane.dropped.fetch_add(1, std::memory_order_relaxed);
-        recycle(rec);
-        return;
+    for (int spins = 0; !lane.ring.try_push(*rec); ++spins) {
+      if (spins % 64 == 63) {
+        poke();
+        std::lock_guard lock(mu_);
+        if (stopped_) {
+          lane.dropped.fetch_add(1, std::memory_order_relaxed);
+          recycle(rec);
+          return;
+        }
       }
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
   }
+  // The span is in the ring: its record goes straight back to this
+  // thread's pool.
+  recycle(rec);
   std::uint64_t n = lane.ended.load(std::memory_order_relaxed) + 1;
   lane.ended.store(n, std::memory_order_release);
   // Every 256 spans, wake the processor early if this lane is half full.
-  if ((n & 255) == 0 && ring.size_approx() * 2 >= ring.max_capacity()) poke();
+  if ((n & 255) == 0 && lane.ring.half_full()) poke();
 }
 
 void BatchSpanProcessor::poke() {
@@ -105,33 +111,22 @@ void BatchSpanProcessor::poke() {
 
 bool BatchSpanProcessor::drain_lanes() {
   bool more = false;
-  SpanRecord* rec = nullptr;
   const std::uint32_t limit = config_.limits.attribute_value_length;
   for (Lane* lane : all_lanes()) {
     std::uint64_t count = 0;
-    // Records that live in this lane go back in one chain (one atomic
-    // operation per drain, not per span); strays one by one.
-    SpanRecord* head = nullptr;
-    SpanRecord* tail = nullptr;
-    while (!full()) {
-      if (!lane->ring.try_dequeue(rec)) break;
-      SpanData& copied = pending_.emplace_back();
-      copy_to(*rec, copied, limit);
-      pending_bytes_ += approx_bytes(copied);
-      ++count;
-      if (rec->home != lane) {
-        recycle(rec);
-        continue;
+    while (!full() && !lane->ring.empty()) {
+      SpanData& span = pending_.emplace_back();
+      if (!lane->ring.try_pop(span, limit)) {
+        pending_.pop_back();
+        break;
       }
-      rec->next_free = head;
-      head = rec;
-      if (tail == nullptr) tail = rec;
+      pending_bytes_ += approx_bytes(span);
+      ++count;
     }
-    if (head != nullptr) recycle_chain(head, tail);
     // Counted per lane, not per processor: a reconfigured pipeline goes on
     // where the previous one stopped.
     if (count > 0) lane->drained.fetch_add(count, std::memory_order_relaxed);
-    if (full() && lane->ring.size_approx() > 0) more = true;
+    if (full() && !lane->ring.empty()) more = true;
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
   pending_bytes_out_.store(pending_bytes_, std::memory_order_relaxed);
@@ -204,7 +199,7 @@ void BatchSpanProcessor::give_up() {
   for (std::size_t i = 0; i < exporters_.size(); ++i) {
     std::size_t left = pending_.size() - exported_upto_[i];
     for (Lane* lane : all_lanes()) {
-      left += lane->ring.size_approx();
+      left += lane->ended.load(std::memory_order_acquire) - lane->drained.load(std::memory_order_acquire);
     }
     if (left == 0) continue;
     lost_.fetch_add(left, std::memory_order_relaxed);

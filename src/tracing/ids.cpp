@@ -1,4 +1,5 @@
 #include "tracing/ids.hpp"
+#include "tracing/span_clock.hpp"
 
 #include <chrono>
 #include <cstring>
@@ -59,9 +60,6 @@ SpanId new_span_id() {
   return id;
 }
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t now_ns() { return span_clock_ns(); }
 
 }  // namespace flockcpp::detail

@@ -10,7 +10,7 @@ struct LaneRegistry {
   std::mutex mu;
   std::vector<Lane*> lanes;  // all, for the processor
   std::vector<Lane*> idle;   // released by exited threads
-  std::size_t capacity = 8192;
+  std::size_t capacity_bytes = 8192 * 256;
 };
 
 LaneRegistry& registry() {
@@ -29,7 +29,7 @@ Lane* acquire_lane() {
     r.idle.pop_back();
     return lane;
   }
-  auto* lane = new Lane(r.capacity);
+  auto* lane = new Lane(r.capacity_bytes);
   r.lanes.push_back(lane);
   return lane;
 }
@@ -57,15 +57,6 @@ Lane& acquire_lane_slow() {
   return *t_lane;
 }
 
-void prefetch_for_write(const SpanRecord* r) {
-  const char* p = reinterpret_cast<const char*>(r);
-  for (std::size_t off = 0; off < sizeof(SpanRecord); off += 64) __builtin_prefetch(p + off, 1, 3);
-  if (const SpanAttribute* a = r->attributes.begin(); a != nullptr) {
-    const char* q = reinterpret_cast<const char*>(a);
-    for (std::size_t off = 0; off < 2 * sizeof(SpanAttribute); off += 64) __builtin_prefetch(q + off, 1, 3);
-  }
-}
-
 }  // namespace
 
 Lane& this_thread_lane() {
@@ -91,10 +82,6 @@ SpanRecord* acquire_record() {
   if (!lane.free_local.empty()) {
     rec = lane.free_local.back();
     lane.free_local.pop_back();
-    // The records come back from the processor thread, so their cache lines
-    // sit on the other core. Ask for the next one's lines (for writing) now,
-    // while this span does its work, instead of stalling on them later.
-    if (!lane.free_local.empty()) prefetch_for_write(lane.free_local.back());
     rec->reset();
   } else {
     rec = new SpanRecord();
@@ -115,24 +102,16 @@ void recycle(SpanRecord* rec) {
   } while (!home->returned.compare_exchange_weak(head, rec, std::memory_order_release, std::memory_order_relaxed));
 }
 
-void recycle_chain(SpanRecord* head, SpanRecord* tail) {
-  Lane* home = head->home;
-  SpanRecord* old = home->returned.load(std::memory_order_relaxed);
-  do {
-    tail->next_free = old;
-  } while (!home->returned.compare_exchange_weak(old, head, std::memory_order_release, std::memory_order_relaxed));
-}
-
 std::vector<Lane*> all_lanes() {
   auto& r = registry();
   std::lock_guard lock(r.mu);
   return r.lanes;
 }
 
-void set_lane_capacity(std::size_t capacity) {
+void set_lane_capacity(std::size_t spans) {
   auto& r = registry();
   std::lock_guard lock(r.mu);
-  r.capacity = capacity < 16 ? 16 : capacity;
+  r.capacity_bytes = (spans < 16 ? 16 : spans) * 256;
 }
 
 }  // namespace flockcpp::detail

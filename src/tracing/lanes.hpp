@@ -1,6 +1,7 @@
 // Per-thread span lanes. Each thread that ends spans owns a lane: a bounded
-// single-producer/single-consumer ring to the processor thread and a pool of
-// recycled records. No lock is shared by producing threads on the hot path;
+// single-producer/single-consumer byte ring to the processor thread (each
+// ended span serialised into it) and a pool of recycled records, which stay
+// on their thread. No lock is shared by producing threads on the hot path;
 // lanes outlive their threads and are adopted by the next new thread.
 #pragma once
 #include <atomic>
@@ -9,15 +10,14 @@
 #include <memory>
 #include <vector>
 
-#include <readerwriterqueue/readerwritercircularbuffer.h>
-
 #include "tracing/span_record.hpp"
+#include "tracing/span_ring.hpp"
 
 namespace flockcpp::detail {
 
 struct Lane {
-  explicit Lane(std::size_t capacity) : ring(capacity) {}
-  moodycamel::BlockingReaderWriterCircularBuffer<SpanRecord*> ring;  // owner -> processor
+  explicit Lane(std::size_t capacity_bytes) : ring(capacity_bytes) {}
+  SpanRing ring;                                                       // owner -> processor
   std::vector<SpanRecord*> free_local;                                 // owner only
   std::atomic<SpanRecord*> returned{nullptr};                          // anyone -> owner (LIFO stack)
   std::atomic<std::uint64_t> ended{0};                                 // written by the owner only
@@ -32,13 +32,11 @@ Lane& this_thread_lane();
 SpanRecord* acquire_record();
 // Gives a record back to its home pool, from any thread.
 void recycle(SpanRecord* rec);
-// Gives back a chain head..tail (linked by next_free) whose records share a
-// home lane, with one atomic operation.
-void recycle_chain(SpanRecord* head, SpanRecord* tail);
 
 // Every lane ever created (lanes are never freed).
 std::vector<Lane*> all_lanes();
-// Capacity for lanes created from now on.
-void set_lane_capacity(std::size_t capacity);
+// Capacity for lanes created from now on, in spans (the ring holds about
+// 256 bytes a span).
+void set_lane_capacity(std::size_t spans);
 
 }  // namespace flockcpp::detail

@@ -78,8 +78,8 @@ void assign_value(RecordedValue& dst, const AttributeValue& v);
 // returns true when it cut.
 bool truncate_value(std::string& s, std::uint32_t limit);
 
-// Copies the live part of a record into exporter-owned data, rendering
-// JSON-valued attributes as text cut at the value length limit.
-void copy_to(const SpanRecord& rec, SpanData& out, std::uint32_t value_length_limit);
+// JSON documents (artifact payloads) become text on the processor thread,
+// under the same length limit as any other string.
+void render_json_values(std::vector<SpanAttribute>& attributes, std::uint32_t limit, std::uint32_t& truncated);
 
 }  // namespace flockcpp::detail

@@ -1,0 +1,467 @@
+// flock_targets_bench: the trace store's targets, each line against a
+// baseline measured in the same run, printed as one table (bench/run.sh
+// targets). Sizes are options so a quick run is possible:
+//   flock_targets_bench [--spans N (1000000)] [--big N (10000000)]
+//                       [--workflows N (20000)] [--api-runs N (40)]
+// Internal modes (the program starts itself): --reader FILE MS, --memory FILE N.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <flock/flock.hpp>
+
+#include "common.hpp"
+#include "http_get.hpp"
+#include "realistic.hpp"
+#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb_span_exporter.hpp"
+#include "storage/schema.hpp"
+#include "storage/span_json.hpp"
+#include "storage/span_row.hpp"
+#include "storage/store_file.hpp"
+#include "storage/trace_store_queries.hpp"
+#include "tracing/resource.hpp"
+
+namespace fs = std::filesystem;
+using flock_bench::realistic;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  if (v.empty()) return 0;
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+struct Row {
+  std::string measure, baseline, value, target, verdict;
+};
+std::vector<Row> g_rows;
+
+void row(std::string measure, std::string baseline, std::string value, std::string target, bool met) {
+  g_rows.push_back({std::move(measure), std::move(baseline), std::move(value), std::move(target), met ? "met" : "NOT MET"});
+  std::printf("  -> %s: %s\n", g_rows.back().measure.c_str(), g_rows.back().value.c_str());
+  std::fflush(stdout);
+}
+
+std::string fmt(const char* f, double a, double b = 0, double c = 0) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, f, a, b, c);
+  return buf;
+}
+
+flockcpp::TraceConfig quiet_file_config(const std::string& path) {
+  flockcpp::TraceConfig c = flock_bench::file_config(path);
+  c.handle_signals = false;
+  return c;
+}
+
+std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
+
+long peak_rss_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+long context_switches() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_nvcsw + u.ru_nivcsw;
+}
+
+// ---- 1, 2: the span itself ----------------------------------------------
+
+struct Fake {
+  std::int64_t start = 0, end = 0;
+  std::int64_t a = 0;
+  double b = 0;
+};
+
+void span_cost() {
+  constexpr int kN = 2'000'000;
+  std::vector<double> base, span, off;
+  flockcpp::TraceConfig c;  // no exporter: the cost of the span alone
+  c.handle_signals = false;
+  for (int rep = 0; rep < 5; ++rep) {
+    volatile std::int64_t sink = 0;
+    auto t0 = Clock::now();
+    for (int i = 0; i < kN; ++i) {
+      Fake f;
+      f.start = Clock::now().time_since_epoch().count();
+      f.a = i;
+      f.b = 0.5;
+      f.end = Clock::now().time_since_epoch().count();
+      sink = sink + f.end - f.start + f.a;
+    }
+    base.push_back(ms_since(t0) * 1e6 / kN);
+    flockcpp::tracing::configure(c);
+    // Chunks below the lane's capacity, each timed on its own; the flush
+    // between them (so no chunk waits for room) is not part of the time.
+    double total = 0;
+    for (int i = 0; i < kN;) {
+      auto c0 = Clock::now();
+      for (int end = std::min(kN, i + 4096); i < end; ++i) {
+        flockcpp::Span s = flockcpp::start_span("Bench.span");
+        s.set_attribute("bench.i", static_cast<std::int64_t>(i));
+        s.set_attribute("bench.x", 0.5);
+      }
+      total += ms_since(c0);
+      flockcpp::tracing::force_flush();
+    }
+    span.push_back(total * 1e6 / kN);
+    flockcpp::TraceConfig offc;
+    offc.sdk_disabled = true;
+    offc.handle_signals = false;
+    flockcpp::tracing::configure(offc);
+    t0 = Clock::now();
+    for (int i = 0; i < kN; ++i) {
+      flockcpp::Span s = flockcpp::start_span("Bench.span");
+      s.set_attribute("bench.i", static_cast<std::int64_t>(i));
+    }
+    off.push_back(ms_since(t0) * 1e6 / kN);
+  }
+  double b = median(base), s = median(span), o = median(off);
+  flockcpp::TraceStats st = flockcpp::tracing::stats();
+  row("span start+end, 2 attributes, 1 thread", fmt("two clock reads + stores: %.1f ns", b),
+      fmt("%.0f ns = %.1fx", s, s / b), "<= 150 ns; <= 2.5x", s <= 150 && s / b <= 2.5 && st.spans_lost == 0);
+  row("tracing disabled", "-", fmt("%.1f ns", o), "<= 5 ns", o <= 5);
+}
+
+// ---- 3, 5, 6, 11: a million spans into the file -------------------------
+
+void bare_appender(const std::string& path, const std::vector<flockcpp::SpanData>& spans, double& ms) {
+  std::string resource;
+  flockcpp::detail::append_attributes_json(resource, flockcpp::detail::build_resource(flockcpp::TraceConfig{}));
+  auto t0 = Clock::now();
+  {
+    flockcpp::detail::DuckDatabase db(path);
+    flockcpp::detail::DuckConnection con(db);
+    flockcpp::detail::ensure_schema(con);
+    duckdb_appender app = nullptr;
+    duckdb_appender_create(con.get(), nullptr, "spans", &app);
+    for (const char* col : flockcpp::detail::kSpanRowColumns) duckdb_appender_add_column(app, col);
+    flockcpp::detail::SpanRow row;
+    std::string error;
+    for (const auto& s : spans) {
+      flockcpp::detail::format_row(s, row);
+      flockcpp::detail::append_row(app, row, resource, error);
+    }
+    duckdb_appender_close(app);
+    duckdb_appender_destroy(&app);
+  }  // the close checkpoints: part of the time
+  ms = ms_since(t0);
+}
+
+// Another process that opens the file read-only again and again while the
+// program writes, holding it 50 ms each time; prints each wait in ms.
+int reader_mode(const std::string& path, int for_ms) {
+  auto end = Clock::now() + std::chrono::milliseconds(for_ms);
+  while (Clock::now() < end) {
+    auto t0 = Clock::now();
+    for (;;) {
+      try {
+        flockcpp::detail::DuckDatabase::Options o;
+        o.read_only = true;
+        flockcpp::detail::DuckDatabase db(path, o);
+        double waited = ms_since(t0);
+        flockcpp::detail::DuckConnection con(db);
+        (void)con.query_int("SELECT count(*) FROM spans");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::printf("%.1f\n", waited);
+        std::fflush(stdout);
+        break;
+      } catch (const std::exception&) {
+        if (Clock::now() > end) return 0;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  return 0;
+}
+
+double pipeline_run(const std::string& path, std::size_t n, std::vector<double>* reader_waits) {
+  flockcpp::tracing::configure(quiet_file_config(path));
+  FILE* reader = nullptr;
+  if (reader_waits != nullptr) {
+    std::string cmd = self_exe() + " --reader " + path + " 600000";
+    reader = popen(cmd.c_str(), "r");
+  }
+  auto t0 = Clock::now();
+  const auto& r = realistic();
+  for (std::size_t k = 0; k < n; ++k) {
+    flockcpp::Span span = flockcpp::start_span("Agent.execute");
+    flock_bench::fill(span, r);
+  }
+  flockcpp::tracing::force_flush(std::chrono::minutes(10));
+  double ms = ms_since(t0);
+  flockcpp::tracing::shutdown();
+  if (reader != nullptr) {
+    // The reader ends by itself when it cannot open within its time: stop it.
+    std::system(("pkill -f -- '--reader " + path + "'").c_str());
+    char line[64];
+    while (std::fgets(line, sizeof line, reader) != nullptr) reader_waits->push_back(std::atof(line));
+    pclose(reader);
+  }
+  return ms;
+}
+
+// The program's peak memory while an outside reader holds the file for the
+// whole run: the queue bound (bytes) must hold.
+int memory_mode(const std::string& path, std::size_t n) {
+  {
+    flockcpp::detail::DuckDatabase db(path);
+    flockcpp::detail::DuckConnection con(db);
+    flockcpp::detail::ensure_schema(con);
+  }
+  std::string cmd = "exec " + self_exe() + " --hold " + path;
+  FILE* holder = popen(cmd.c_str(), "r");
+  char line[32];
+  if (holder == nullptr || std::fgets(line, sizeof line, holder) == nullptr) return 1;  // "holding"
+  flockcpp::TraceConfig c = quiet_file_config(path);
+  c.queue_full_policy = flockcpp::QueueFullPolicy::Drop;
+  flockcpp::tracing::configure(c);
+  long before = peak_rss_kb();
+  const auto& r = realistic();
+  for (std::size_t k = 0; k < n; ++k) {
+    flockcpp::Span span = flockcpp::start_span("Agent.execute");
+    flock_bench::fill(span, r);
+  }
+  flockcpp::TraceStats st = flockcpp::tracing::stats();
+  std::printf("%ld %ld %llu %llu\n", before, peak_rss_kb(), static_cast<unsigned long long>(st.max_pending_bytes),
+              static_cast<unsigned long long>(st.spans_dropped));
+  std::fflush(stdout);
+  std::system(("pkill -f -- '--hold " + path + "'").c_str());
+  pclose(holder);
+  std::_Exit(0);  // the writer never got the file: nothing to wait for
+}
+
+int hold_mode(const std::string& path) {
+  flockcpp::detail::DuckDatabase::Options o;
+  o.read_only = true;
+  flockcpp::detail::DuckDatabase db(path, o);
+  std::printf("holding\n");
+  std::fflush(stdout);
+  std::this_thread::sleep_for(std::chrono::minutes(10));
+  return 0;
+}
+
+void file_targets(std::size_t n) {
+  std::printf("\n[file] %zu realistic spans through the pipeline, and a bare appender writing the same rows\n", n);
+  std::vector<flockcpp::SpanData> spans;
+  spans.reserve(n);
+  for (std::size_t k = 0; k < n; ++k) spans.push_back(flock_bench::make_span_data(realistic()));
+  std::string bare_path = flock_bench::temp_trace_path("bare");
+  double bare_ms = 0;
+  bare_appender(bare_path, spans, bare_ms);
+  spans.clear();
+  spans.shrink_to_fit();
+  std::string path = flock_bench::temp_trace_path("pipeline");
+  std::vector<double> waits;
+  double ms = pipeline_run(path, n, &waits);
+  flockcpp::detail::StoreFile::close_all_idle();
+  std::int64_t rows = flock_bench::count_rows(path);
+  double per_s = static_cast<double>(n) / (ms / 1000.0), bare_per_s = static_cast<double>(n) / (bare_ms / 1000.0);
+  row("spans into the file, realistic attributes", fmt("bare appender, file open: %.0f spans/s", bare_per_s),
+      fmt("%.0f spans/s = %.2fx, %.0f lost", per_s, per_s / bare_per_s, static_cast<double>(n) - static_cast<double>(rows)),
+      ">= 0.8x, 0 lost", per_s / bare_per_s >= 0.8 && rows == static_cast<std::int64_t>(n));
+  double worst = waits.empty() ? -1 : *std::max_element(waits.begin(), waits.end());
+  row("an outside reader opening the file during the run", "-",
+      fmt("%.0f opens, longest wait %.0f ms", static_cast<double>(waits.size()), worst), "within 1 s, every time",
+      !waits.empty() && worst <= 1000);
+  double bytes = static_cast<double>(fs::file_size(path)) / static_cast<double>(std::max<std::int64_t>(rows, 1));
+  double bare_bytes = static_cast<double>(fs::file_size(bare_path)) / static_cast<double>(n);
+  row("bytes per span in the file", fmt("bare appender's file: %.0f B", bare_bytes), fmt("%.0f B", bytes), "<= 200 B",
+      bytes <= 200);
+  flock_bench::remove_trace_file(path);
+  flock_bench::remove_trace_file(bare_path);
+
+  std::string mem_path = flock_bench::temp_trace_path("memory");
+  FILE* p = popen((self_exe() + " --memory " + mem_path + " " + std::to_string(n)).c_str(), "r");
+  long before = 0, peak = 0;
+  unsigned long long bound = 0, dropped = 0;
+  if (p != nullptr && std::fscanf(p, "%ld %ld %llu %llu", &before, &peak, &bound, &dropped) == 4) {
+    double grown_mb = static_cast<double>(peak - before) / 1024.0;
+    row("memory while a reader holds the file", fmt("queue bound %.0f MB", static_cast<double>(bound) / 1048576.0),
+        fmt("peak grew %.0f MB (%.0f spans dropped by policy)", grown_mb, static_cast<double>(dropped)),
+        "within the byte bound", grown_mb * 1048576.0 <= static_cast<double>(bound) * 1.25);
+  }
+  if (p != nullptr) pclose(p);
+  flock_bench::remove_trace_file(mem_path);
+}
+
+// ---- 4: flush time does not grow with the store --------------------------
+
+// One flush cycle as the pipeline runs it: the writer opens the file,
+// writes two batches of 4096 spans while it holds it, and lets go (the close
+// checkpoints). Milliseconds per batch, the cycle's open and checkpoint
+// shared between its two batches; the median of six cycles.
+double flush_ms_at(std::int64_t stored) {
+  std::string path = flock_bench::temp_trace_path("flush");
+  if (stored > 0) flock_bench::generate_store(path, stored);
+  flockcpp::detail::StoreFile::close_all_idle();
+  std::vector<double> per_batch;
+  for (int cycle = 0; cycle < 7; ++cycle) {
+    std::vector<std::vector<flockcpp::SpanData>> batches(2);
+    for (auto& b : batches) {
+      for (int k = 0; k < 4096; ++k) b.push_back(flock_bench::make_span_data(realistic()));
+    }
+    auto t0 = Clock::now();
+    {
+      auto exporter = flockcpp::detail::make_duckdb_span_exporter(path, std::nullopt, flockcpp::TraceConfig{});
+      for (auto& b : batches) {
+        while (exporter->export_batch(b) == flockcpp::ExportResult::Retry) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      }
+    }
+    if (cycle > 0) per_batch.push_back(ms_since(t0) / 2);  // the first warms the page cache
+  }
+  flock_bench::remove_trace_file(path);
+  return median(per_batch);
+}
+
+void flush_targets(std::int64_t big) {
+  std::printf("\n[flush] 4096-span flushes into a store of 100,000 and of %lld spans\n", static_cast<long long>(big));
+  double small = flush_ms_at(100'000);
+  double large = flush_ms_at(big);
+  row(fmt("flush time at %.0fM spans in the store", static_cast<double>(big) / 1e6), fmt("at 100K: %.1f ms", small),
+      fmt("%.1f ms = %.2fx", large, large / small), "<= 1.5x", large / small <= 1.5);
+}
+
+// ---- 7, 8: workflows ------------------------------------------------------
+
+double workflows(int m, bool traced, double& switches) {
+  std::string path = flock_bench::temp_trace_path("workflows");
+  flockcpp::TraceConfig c = quiet_file_config(path);
+  if (!traced) c.sdk_disabled = true;
+  flockcpp::tracing::configure(c);
+  auto f = flock_bench::make_two_agent_flock();
+  flock_bench::one_workflow(*f, -1);
+  flockcpp::tracing::force_flush();
+  long cs0 = context_switches();
+  auto t0 = Clock::now();
+  for (int k = 0; k < m; ++k) flock_bench::one_workflow(*f, k);
+  flockcpp::tracing::force_flush(std::chrono::minutes(10));
+  double ms = ms_since(t0);
+  switches = static_cast<double>(context_switches() - cs0) / m;
+  if (flock_bench::dishes(*f) != static_cast<std::size_t>(m) + 1) std::printf("  workflows lost outputs!\n");
+  f.reset();
+  flockcpp::tracing::shutdown();
+  flock_bench::remove_trace_file(path);
+  return m / (ms / 1000.0);
+}
+
+void workflow_targets(int m) {
+  std::printf("\n[workflows] %d two-agent workflows, traced into the file and untraced\n", m);
+  double cs_off = 0, cs_on = 0;
+  double off = workflows(m, false, cs_off);
+  double on = workflows(m, true, cs_on);
+  row("traced 2-agent workflows/s, file on", fmt("untraced: %.0f/s", off), fmt("%.0f/s = %.2fx", on, on / off),
+      ">= 0.5x and >= 5,000/s", on / off >= 0.5 && on >= 5000);
+  row("context switches per untraced workflow", "-", fmt("%.1f (traced: %.1f)", cs_off, cs_on), "halved (from 4.9)",
+      cs_off <= 2.45);
+}
+
+// ---- 9, 10: the trace list over the HTTP API ----------------------------
+
+void api_target(std::int64_t spans, int runs, double target_ms) {
+  std::string path = flock_bench::temp_trace_path("api");
+  flock_bench::generate_store(path, spans);
+  std::vector<double> direct, http;
+  {
+    flockcpp::detail::DuckDatabase db(path);
+    flockcpp::detail::DuckConnection con(db);
+    flockcpp::TraceFilter page;
+    for (int i = -1; i < runs; ++i) {
+      auto t0 = Clock::now();
+      (void)flockcpp::detail::list_traces(con, page);
+      if (i >= 0) direct.push_back(ms_since(t0));
+    }
+  }
+  flockcpp::ServeOptions o;
+  o.port = 0;
+  o.dashboard = false;
+  o.print_url = false;
+  flockcpp::DashboardServer server(path, o);
+  int port = server.start();
+  for (int i = -1; i < runs; ++i) {
+    int status = 0;
+    auto t0 = Clock::now();
+    (void)flock_bench::http_get(port, "/api/traces?limit=50", status);
+    if (i >= 0) http.push_back(ms_since(t0));
+  }
+  server.stop();
+  double p95 = quantile(http, 0.95), d95 = quantile(direct, 0.95);
+  row(fmt("GET /api/traces?limit=50 over %.0fM spans", static_cast<double>(spans) / 1e6),
+      fmt("direct DuckDB p95 %.1f ms", d95), fmt("p95 %.1f ms (p50 %.1f)", p95, quantile(http, 0.5)),
+      fmt("p95 <= %.0f ms", target_ms), p95 <= target_ms);
+  flock_bench::remove_trace_file(path);
+}
+
+long arg(int argc, char** argv, const char* name, long fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == name) return std::atol(argv[i + 1]);
+  }
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 4 && std::string(argv[1]) == "--reader") return reader_mode(argv[2], std::atoi(argv[3]));
+  if (argc >= 4 && std::string(argv[1]) == "--memory") return memory_mode(argv[2], std::stoul(argv[3]));
+  if (argc >= 3 && std::string(argv[1]) == "--hold") return hold_mode(argv[2]);
+  flockcpp::set_diagnostic_sink({});  // the table is the output
+  const auto spans = static_cast<std::size_t>(arg(argc, argv, "--spans", 1'000'000));
+  const long big = arg(argc, argv, "--big", 10'000'000);
+  const int wf = static_cast<int>(arg(argc, argv, "--workflows", 20'000));
+  const int runs = static_cast<int>(arg(argc, argv, "--api-runs", 40));
+
+  // --only span|file|flush|workflows|api runs one group.
+  std::string only;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--only") only = argv[i + 1];
+  }
+  auto want = [&](const char* group) { return only.empty() || only == group; };
+  if (want("span")) {
+    std::printf("[span] start+end cost, 5 runs of 2M, medians\n");
+    span_cost();
+  }
+  if (want("file")) file_targets(spans);
+  if (want("flush")) flush_targets(big);
+  if (want("workflows")) workflow_targets(wf);
+  if (want("api")) {
+    std::printf("\n[api] the trace list over the HTTP API\n");
+    api_target(static_cast<std::int64_t>(spans), runs, 20);
+    api_target(big, runs, 40);
+  }
+
+  std::printf("\n%-48s | %-36s | %-40s | %-22s | %s\n", "measure", "baseline (same run)", "result", "target", "");
+  std::printf("%s\n", std::string(170, '-').c_str());
+  for (const auto& r : g_rows) {
+    std::printf("%-48s | %-36s | %-40s | %-22s | %s\n", r.measure.c_str(), r.baseline.c_str(), r.value.c_str(),
+                r.target.c_str(), r.verdict.c_str());
+  }
+  flock_bench::cleanup_temp();
+  return 0;
+}

@@ -151,6 +151,47 @@ test('GET /api/traces: every filter, and limit/offset/total, against the file', 
     else assert.deepEqual(ids(old.body.items), [], 'until=1600: a time before every trace matches none');
   });
 
+  await t.test('agent: traces in which that agent ran', async () => {
+    // Every run has the chef; only the burnt toast run fails at the sommelier.
+    const agentsOf = (tr) => new Set(tr.spans.map((x) => x.attributes?.agent?.name).filter(Boolean));
+    for (const agent of ['chef', 'sommelier', 'critic']) {
+      await expectIds(`agent=${agent}`, all.filter((tr) => agentsOf(tr).has(agent)));
+    }
+    await expectIds('agent=nobody', []);
+    const body = await list('');
+    for (const item of body.items) {
+      const tr = all.find((x) => x.trace_id === item.trace_id);
+      assert.deepEqual(item.agents, [...agentsOf(tr)].sort(), 'agents lists every agent of the trace, sorted');
+    }
+  });
+
+  await t.test('sort and order: each of the four columns, both ways; anything else is 400', async () => {
+    for (const col of ['start_time', 'duration_ms', 'span_count', 'error_count']) {
+      for (const order of ['asc', 'desc']) {
+        const body = await list(`sort=${col}&order=${order}`);
+        const values = body.items.map((x) => Number(x[col]));
+        const sorted = [...values].sort((a, b) => (order === 'asc' ? a - b : b - a));
+        assert.deepEqual(values, sorted, `sort=${col}&order=${order}`);
+        assert.equal(body.total, 4);
+        assert.equal(body.items.length, 4);
+      }
+    }
+    for (const bad of ['sort=name', 'sort=start_time;DROP', 'order=up', 'sort=', 'order=ASC']) {
+      const r = await api(s.base, `/api/traces?${bad}`);
+      if (bad === 'sort=' || bad === 'order=ASC') {
+        assert.equal(r.status, 200, `${bad}: an empty sort is the default; ASC is asc`);
+      } else {
+        assert.equal(r.status, 400, `${bad}: ${r.status}`);
+        assert.match(r.body.error, /sort|order/);
+      }
+    }
+  });
+
+  await t.test('q also finds error messages', async () => {
+    const failing = all.filter((x) => x.error_count > 0);
+    await expectIds('q=cellar%20is%20LOCKED', failing);
+  });
+
   await t.test('limit / offset / total: pages cover the list once, total counts every match', async () => {
     const seen = [];
     for (let off = 0; off < 4; off++) {

@@ -89,7 +89,15 @@ class TraceStoreReader {
   Json stats() const;           // {total_spans, total_traces, services_count, oldest_trace, newest_trace, database_size_mb}
   Json workflow_stats() const;  // {workflows: [...]}
   Json service_stats() const;   // {services: [...]}: rate, errors and durations per service
-  Json dependencies() const;    // {edges: [{parent, child, calls, errors}]}
+  // {agents: [{agent_name, runs, errors, error_rate, avg_ms, p50_ms, p95_ms,
+  // p99_ms, max_ms, input_tokens, output_tokens}]} from Agent.execute spans.
+  Json agent_stats() const;
+  // {agents: [{name, consumes, publishes, runs, last_seen}]}: the agents as
+  // the spans record them (a store read without the program that wrote it).
+  Json agents_seen() const;
+  // {edges: [{parent, child, calls, errors}], by}: calls between agents
+  // (hooks folded into their agent; the default), services, or operations.
+  Json dependencies(const std::string& by = "agent") const;
   // One read-only SELECT, bounded by limits: {columns, rows, row_count,
   // truncated}. Refusals are Error: InvalidArgument (a NUL byte, or over
   // 64 KiB of text), Forbidden (not a SELECT, or files, extensions or

@@ -1,6 +1,7 @@
 #include "server/api_handlers.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/flock_access.hpp"
 #include "flock/error.hpp"
@@ -29,6 +30,12 @@ Json artifact_json(const Artifact& a, bool with_payload) {
 }
 
 Response ApiHandlers::agents() const {
+  // Over a trace file alone the agents are what its spans recorded.
+  if (flock_ == nullptr) {
+    Json seen = store_.agents_seen();
+    seen["source"] = "spans";
+    return json_response(200, seen);
+  }
   Json list = Json::array();
   if (flock_ != nullptr) {
     for (const auto& a : orchestrator_of(*flock_).agents()) {
@@ -40,7 +47,7 @@ Response ApiHandlers::agents() const {
                           {"prevent_self_trigger", a.prevent_self_trigger}});
     }
   }
-  return json_response(200, Json{{"agents", std::move(list)}});
+  return json_response(200, Json{{"agents", std::move(list)}, {"source", "flock"}});
 }
 
 Response ApiHandlers::artifact_types() const {
@@ -185,7 +192,45 @@ Response ApiHandlers::events() const {
 Response ApiHandlers::services() const { return json_response(200, store_.services()); }
 Response ApiHandlers::workflow_stats() const { return json_response(200, store_.workflow_stats()); }
 Response ApiHandlers::service_stats() const { return json_response(200, store_.service_stats()); }
-Response ApiHandlers::dependencies() const { return json_response(200, store_.dependencies()); }
+Response ApiHandlers::dependencies(const Request& req) const {
+  return json_response(200, store_.dependencies(text_param(req, "by").value_or("agent")));
+}
+
+Response ApiHandlers::agent_stats() const { return json_response(200, store_.agent_stats()); }
+
+Response ApiHandlers::config() const {
+  // The tracing settings in force in this process, and the store it serves.
+  TraceConfig c = tracing::current_config();
+  std::error_code ec;
+  double bytes = 0;
+  bool exists = std::filesystem::exists(store_.path(), ec);
+  if (exists) bytes = static_cast<double>(std::filesystem::file_size(store_.path(), ec));
+  Json otlp = nullptr;
+  if (c.otlp) {
+    otlp = Json{{"endpoint", c.otlp->endpoint},
+                {"protocol", c.otlp->protocol == OtlpProtocol::HttpJson ? "http/json" : "http/protobuf"}};
+  }
+  return json_response(
+      200, Json{{"version", flockcpp::kVersion},
+                {"live", flock_ != nullptr},
+                {"store", Json{{"path", store_.path()}, {"exists", exists}, {"size_mb", bytes / 1048576.0}}},
+                {"tracing", Json{{"sdk_disabled", c.sdk_disabled},
+                                 {"auto_trace", c.auto_trace},
+                                 {"trace_file", c.trace_file},
+                                 {"services", c.services},
+                                 {"ignore", c.ignore},
+                                 {"ttl_days", c.ttl_days ? Json(*c.ttl_days) : Json(nullptr)},
+                                 {"auto_workflow_trace", c.auto_workflow_trace},
+                                 {"service_name", c.service_name},
+                                 {"flush_ms", c.flush_interval.count()},
+                                 {"queue_policy", c.queue_full_policy == QueueFullPolicy::Drop ? "drop" : "wait"},
+                                 {"max_queue_bytes", c.max_pending_bytes},
+                                 {"exit_grace_ms", c.exit_grace.count()},
+                                 {"otlp", otlp}}},
+                {"server", Json{{"dashboard", options_.dashboard},
+                                {"query_row_limit", options_.query_row_limit},
+                                {"query_timeout_ms", options_.query_timeout.count()}}}});
+}
 
 Response ApiHandlers::stats() const {
   Json stats = store_.stats();

@@ -39,7 +39,9 @@ class ApiHandlers {
   Response stats() const;
   Response workflow_stats() const;
   Response service_stats() const;
-  Response dependencies() const;
+  Response dependencies(const Request& req) const;
+  Response agent_stats() const;
+  Response config() const;
   Response query(const Request& req) const;
   Response clear(const Request& req) const;
   Response events() const;

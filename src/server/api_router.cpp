@@ -34,7 +34,9 @@ ApiRouter::ApiRouter(Flock* flock, std::string trace_store, ServeOptions options
       {"POST", "/api/traces/clear", with_req(&ApiHandlers::clear)},
       {"GET", "/api/workflows/stats", plain(&ApiHandlers::workflow_stats)},
       {"GET", "/api/services/stats", plain(&ApiHandlers::service_stats)},
-      {"GET", "/api/dependencies", plain(&ApiHandlers::dependencies)},
+      {"GET", "/api/dependencies", with_req(&ApiHandlers::dependencies)},
+      {"GET", "/api/agents/stats", plain(&ApiHandlers::agent_stats)},
+      {"GET", "/api/config", plain(&ApiHandlers::config)},
       {"GET", "/api/events", plain(&ApiHandlers::events)},
   };
 }

@@ -1,8 +1,13 @@
 // Totals and statistics of a trace store: services and operations, store
 // totals, per-workflow and per-service figures, and the call graph.
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <string>
+#include <utility>
 #include <filesystem>
 
+#include "flock/error.hpp"
 #include "flock/trace_reader.hpp"
 #include "storage/store_access.hpp"
 
@@ -53,7 +58,8 @@ constexpr const char* kDurationStats =
     "count(*) FILTER (WHERE status_code = 'ERROR') AS errors, "
     "round(count(*) FILTER (WHERE status_code = 'ERROR') / count(*), 4) AS error_rate, "
     "round(avg(duration_ms), 3) AS avg_ms, round(quantile_cont(duration_ms, 0.5), 3) AS p50_ms, "
-    "round(quantile_cont(duration_ms, 0.95), 3) AS p95_ms, round(max(duration_ms), 3) AS max_ms";
+    "round(quantile_cont(duration_ms, 0.95), 3) AS p95_ms, round(quantile_cont(duration_ms, 0.99), 3) AS p99_ms, "
+    "round(max(duration_ms), 3) AS max_ms";
 }
 
 Json TraceStoreReader::workflow_stats() const {
@@ -82,10 +88,115 @@ Json TraceStoreReader::service_stats() const {
   });
 }
 
-Json TraceStoreReader::dependencies() const {
-  return detail::with_store(path_, Json{{"edges", Json::array()}}, [&](DuckConnection& con) {
-    // An agent's execution is named by its agent; any other span by its service.
-    auto who = [](const char* t) {
+Json TraceStoreReader::agent_stats() const {
+  // Runs are the agents' Agent.execute spans; tokens are summed over every
+  // span of an agent that records gen_ai.usage (its model calls).
+  return detail::with_store(path_, Json{{"agents", Json::array()}}, [&](DuckConnection& con) {
+    return Json{{"agents",
+                 con.query_objects(
+                     "WITH runs AS (SELECT json_extract_string(attributes, '$.agent.name') AS agent_name, duration_ms, "
+                     "status_code FROM spans WHERE name = 'Agent.execute'), tokens AS (SELECT "
+                     "json_extract_string(attributes, '$.agent.name') AS agent_name, "
+                     "sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.input_tokens') AS BIGINT)) AS i, "
+                     "sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.output_tokens') AS BIGINT)) AS o "
+                     "FROM spans WHERE json_extract(attributes, '$.gen_ai.usage') IS NOT NULL GROUP BY 1) "
+                     "SELECT agent_name, count(*) AS runs, " +
+                     std::string(kDurationStats) +
+                     ", coalesce(any_value(tokens.i), 0) AS input_tokens, coalesce(any_value(tokens.o), 0) AS "
+                     "output_tokens FROM runs LEFT JOIN tokens USING (agent_name) WHERE agent_name IS NOT NULL "
+                     "GROUP BY agent_name ORDER BY runs DESC, agent_name")}};
+  });
+}
+
+Json TraceStoreReader::agents_seen() const {
+  // What the spans tell of each agent: the types it consumed and published.
+  return detail::with_store(path_, Json{{"agents", Json::array()}}, [&](DuckConnection& con) {
+    return Json{{"agents",
+                 con.query_objects(
+                     "SELECT json_extract_string(attributes, '$.agent.name') AS name, "
+                     "to_json(coalesce(list(DISTINCT json_extract_string(attributes, '$.input.type') ORDER BY "
+                     "json_extract_string(attributes, '$.input.type')) FILTER (WHERE "
+                     "json_extract_string(attributes, '$.input.type') IS NOT NULL), [])) AS consumes, "
+                     "to_json(list_sort(list_distinct(flatten(list(CASE WHEN json_type(attributes, '$.output.type') = "
+                     "'ARRAY' THEN json_extract_string(attributes, '$.output.type[*]') WHEN "
+                     "json_extract_string(attributes, '$.output.type') IS NOT NULL THEN "
+                     "[json_extract_string(attributes, '$.output.type')] ELSE [] END))))) AS publishes, "
+                     "count(*) AS runs, max(end_time) AS last_seen FROM spans WHERE name = 'Agent.execute' AND "
+                     "json_extract_string(attributes, '$.agent.name') IS NOT NULL GROUP BY 1 ORDER BY 1")}};
+  });
+}
+
+namespace {
+
+// Edges between agents: each agent execution is charged to the nearest
+// enclosing agent execution, else to its workflow (or the trace's root), so
+// hook and engine spans vanish and a chain of agents reads as one.
+Json agent_edges(DuckConnection& con) {
+  detail::JsonTable rows = con.query_table(
+      "WITH recent AS (SELECT trace_id FROM traces ORDER BY start_time DESC LIMIT 5000) "
+      "SELECT span_id, parent_id, name, status_code, json_extract_string(attributes, '$.agent.name') AS agent, "
+      "json_extract_string(attributes, '$.workflow.name') AS workflow FROM spans WHERE trace_id IN "
+      "(SELECT trace_id FROM recent)");
+  struct Node {
+    std::string parent;
+    std::string label;  // an agent, a workflow or a root; empty for any other span
+    bool agent = false;
+    bool error = false;
+  };
+  std::map<std::string, Node> nodes;
+  for (const Json& r : rows.rows) {
+    Node n;
+    n.parent = r[1].is_string() ? r[1].get<std::string>() : "";
+    bool is_agent = r[2] == "Agent.execute" && r[4].is_string();
+    n.agent = is_agent;
+    n.error = r[3] == "ERROR";
+    if (is_agent) {
+      n.label = r[4].get<std::string>();
+    } else if (r[5].is_string()) {
+      n.label = r[5].get<std::string>();
+    } else if (n.parent.empty()) {
+      n.label = r[2].get<std::string>();
+    }
+    nodes.emplace(r[0].get<std::string>(), std::move(n));
+  }
+  std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> edges;
+  for (const auto& [id, n] : nodes) {
+    if (!n.agent) continue;
+    std::string caller = "external";
+    std::string at = n.parent;
+    for (int depth = 0; !at.empty() && depth < 10000; ++depth) {
+      auto it = nodes.find(at);
+      if (it == nodes.end()) break;
+      if (!it->second.label.empty()) {
+        caller = it->second.label;
+        break;
+      }
+      at = it->second.parent;
+    }
+    auto& e = edges[{caller, n.label}];
+    ++e.first;
+    if (n.error) ++e.second;
+  }
+  Json out = Json::array();
+  for (const auto& [key, counts] : edges) {
+    out.push_back(Json{{"parent", key.first}, {"child", key.second}, {"calls", counts.first}, {"errors", counts.second}});
+  }
+  std::sort(out.begin(), out.end(), [](const Json& a, const Json& b) { return a["calls"] > b["calls"]; });
+  return out;
+}
+
+}  // namespace
+
+Json TraceStoreReader::dependencies(const std::string& by) const {
+  if (by != "agent" && by != "service" && by != "operation") {
+    throw Error(ErrorCode::InvalidArgument, "by must be agent, service or operation, got '" + by + "'");
+  }
+  return detail::with_store(path_, Json{{"edges", Json::array()}, {"by", by}}, [&](DuckConnection& con) {
+    if (by == "agent") return Json{{"edges", agent_edges(con)}, {"by", by}};
+    // By service, an agent's execution is named by its agent; by operation,
+    // every span by its full name.
+    auto who = [&](const char* t) {
+      if (by == "operation") return std::string(t) + ".name";
       return std::string("CASE WHEN ") + t + ".name = 'Agent.execute' THEN coalesce(json_extract_string(" + t +
              ".attributes, '$.agent.name'), " + t + ".service) ELSE " + t + ".service END";
     };
@@ -95,7 +206,8 @@ Json TraceStoreReader::dependencies() const {
                                             " AS child, c.status_code AS status FROM spans c JOIN spans p ON "
                                             "c.parent_id = p.span_id AND c.trace_id = p.trace_id) WHERE parent IS "
                                             "NOT NULL AND child IS NOT NULL AND parent <> child GROUP BY 1, 2 "
-                                            "ORDER BY calls DESC, parent, child")}};
+                                            "ORDER BY calls DESC, parent, child")},
+                {"by", by}};
   });
 }
 

@@ -256,8 +256,17 @@ test('flock CLI over a finished trace file', async (t) => {
     const q = await api(d.base, '/api/traces/query', { method: 'POST', json: { sql: 'SELECT count(*) AS n FROM spans' } });
     assert.equal(q.status, 200);
     assert.equal(Number(q.body.rows[0][0]), spans.length);
-    // No blackboard: no agents, no artifacts, no publishing.
-    assert.deepEqual(await getJson(d.base, '/api/agents'), { agents: [] });
+    // No blackboard: the agents are what the spans recorded; no artifacts,
+    // no publishing.
+    const agents = await getJson(d.base, '/api/agents');
+    assert.equal(agents.source, 'spans');
+    const execs = spans.filter((x) => x.name === 'Agent.execute');
+    assert.deepEqual(agents.agents.map((a) => a.name), [...new Set(execs.map((x) => x.attributes.agent.name))].sort());
+    for (const a of agents.agents) {
+      const mine = execs.filter((x) => x.attributes.agent.name === a.name);
+      assert.equal(a.runs, mine.length, `${a.name}.runs`);
+      assert.deepEqual(a.consumes, [...new Set(mine.map((x) => x.attributes.input.type))].sort(), `${a.name}.consumes`);
+    }
     assert.deepEqual(await getJson(d.base, '/api/artifacts'), { items: [], total: 0 });
     assertError(
       await api(d.base, '/api/artifacts', { method: 'POST', json: { type: 'Order', payload: { dish: 'soup', guests: 1 } } }),

@@ -33,7 +33,8 @@ test('every GET route of a running Flock answers 200 with the documented shape a
 
   await t.test('GET /api/agents: the three agents as registered', async () => {
     const body = await getJson(s.base, '/api/agents');
-    assert.deepEqual(Object.keys(body), ['agents']);
+    assert.deepEqual(Object.keys(body).sort(), ['agents', 'source']);
+    assert.equal(body.source, 'flock', 'a running Flock lists its registered agents');
     const byName = new Map(body.agents.map((a) => [a.name, a]));
     assert.deepEqual([...byName.keys()].sort(), ['chef', 'critic', 'sommelier']);
     for (const a of body.agents) {
@@ -271,9 +272,68 @@ test('every GET route of a running Flock answers 200 with the documented shape a
     assert.equal(agent.errors, 1);
   });
 
-  await t.test('GET /api/dependencies: parent -> child edges computed from the file', async () => {
+  await t.test('GET /api/agents/stats: runs, errors and durations per agent from its Agent.execute spans', async () => {
+    const body = await getJson(s.base, '/api/agents/stats');
+    const runs = spans.filter((x) => x.name === 'Agent.execute');
+    const names = [...new Set(runs.map((x) => x.attributes.agent.name))].sort();
+    assert.deepEqual(body.agents.map((a) => a.agent_name).sort(), names);
+    for (const a of body.agents) {
+      const mine = runs.filter((x) => x.attributes.agent.name === a.agent_name);
+      assert.equal(a.runs, mine.length, `${a.agent_name}.runs`);
+      assert.equal(a.errors, mine.filter((x) => x.status_code === 'ERROR').length, `${a.agent_name}.errors`);
+      const max = Math.max(...mine.map((x) => x.duration_ms));
+      assert.ok(Math.abs(a.max_ms - max) < 1e-3, `${a.agent_name}.max_ms`);
+      assert.ok(a.p50_ms <= a.p95_ms && a.p95_ms <= a.p99_ms && a.p99_ms <= a.max_ms + 1e-9, `${a.agent_name} percentiles in order`);
+      assert.equal(a.input_tokens, 0);
+      assert.equal(a.output_tokens, 0);
+    }
+    assert.equal(body.agents.find((a) => a.agent_name === 'sommelier').errors, 1, 'the cellar was locked once');
+  });
+
+  await t.test('GET /api/config: the settings in force and the store served', async () => {
+    const body = await getJson(s.base, '/api/config');
+    assert.equal(body.live, true);
+    assert.equal(body.store.path, s.db);
+    assert.equal(body.store.exists, true);
+    assert.ok(body.store.size_mb > 0);
+    assert.equal(body.tracing.trace_file, true);
+    assert.equal(body.tracing.queue_policy, 'wait');
+    assert.equal(typeof body.version, 'string');
+  });
+
+  await t.test('GET /api/dependencies?by=agent (the default): calls between agents, hooks folded in', async () => {
     const body = await getJson(s.base, '/api/dependencies');
-    assert.deepEqual(Object.keys(body), ['edges']);
+    assert.equal(body.by, 'agent');
+    // Independent computation: each Agent.execute is charged to its nearest
+    // enclosing agent execution, else its workflow, else the trace's root.
+    const byId = new Map(spans.map((x) => [x.span_id, x]));
+    const label = (x) => (x.name === 'Agent.execute' ? x.attributes?.agent?.name
+      : x.attributes?.workflow?.name ?? (x.parent_id === null ? x.name : undefined));
+    const edges = new Map();
+    for (const c of spans.filter((x) => x.name === 'Agent.execute')) {
+      let caller = 'external';
+      for (let p = byId.get(c.parent_id); p; p = byId.get(p.parent_id)) {
+        if (label(p)) {
+          caller = label(p);
+          break;
+        }
+      }
+      const k = `${caller} -> ${label(c)}`;
+      const e = edges.get(k) ?? { calls: 0, errors: 0 };
+      e.calls++;
+      if (c.status_code === 'ERROR') e.errors++;
+      edges.set(k, e);
+    }
+    const got = new Map(body.edges.map((e) => [`${e.parent} -> ${e.child}`, e]));
+    assert.deepEqual([...got.keys()].sort(), [...edges.keys()].sort());
+    for (const [k, e] of edges) assert.deepEqual({ calls: got.get(k).calls, errors: got.get(k).errors }, e, k);
+    assert.ok(got.has('dinner_service -> chef'), 'the workflow calls the chef');
+    assert.ok(![...got.keys()].some((k) => k.includes('FunctionEngine')), 'no hook or engine node');
+  });
+
+  await t.test('GET /api/dependencies?by=service: parent -> child edges computed from the file', async () => {
+    const body = await getJson(s.base, '/api/dependencies?by=service');
+    assert.deepEqual(Object.keys(body).sort(), ['by', 'edges']);
     // Independent computation: an Agent.execute span is named by its agent,
     // any other span by its service; self edges are left out.
     const byId = new Map(spans.map((x) => [x.span_id, x]));

@@ -42,7 +42,11 @@ class DuckDbSpanExporter : public SpanExporter {
   DuckDbSpanExporter(std::string path, std::optional<double> ttl_days, const TraceConfig& config)
       : path_(std::move(path)), ttl_days_(ttl_days) {
     StoreFile::at(path_).mark_writer();
-    append_attributes_json(resource_json_, build_resource(config));
+    auto resource = build_resource(config);
+    append_attributes_json(resource_json_, resource);
+    for (const auto& a : resource) {
+      if (a.key == "service.name" && std::holds_alternative<std::string>(a.value)) service_name_ = std::get<std::string>(a.value);
+    }
     read_env_ms("FLOCK_TRACE_HOLD_MS", hold_, 10, 60'000);
     read_env_ms("FLOCK_TRACE_RELEASE_GAP_MS", gap_, 0, 10'000);
     releaser_ = std::thread([this] { release_when_due(); });
@@ -137,7 +141,7 @@ class DuckDbSpanExporter : public SpanExporter {
     try {
       std::span<const SpanData> fresh = without_stored(con, spans);
       append(con, "spans", fresh);
-      merge_summaries(con, summarize(fresh));
+      merge_summaries(con, summarize(fresh, service_name_));
       con.execute("COMMIT");
     } catch (...) {
       try {
@@ -327,6 +331,7 @@ class DuckDbSpanExporter : public SpanExporter {
   bool stopping_ = false;
   std::thread releaser_;
   std::string resource_json_;
+  std::string service_name_;  // the resource's service.name, for table traces
   SpanRow row_;           // reused between rows: no allocation per span once warm
   std::unordered_set<std::string> seen_;  // span ids, while a batch is checked
   std::vector<SpanData> unique_;          // a batch without its repeats (rare)

@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS traces (
   tags JSON,
   has_root BOOLEAN NOT NULL,
   workflow_start BIGINT,
-  first_error_time BIGINT
+  first_error_time BIGINT,
+  service_names JSON
 ))sql";
 
 // One row per workflow span, with the size of its whole trace.
@@ -141,7 +142,11 @@ SELECT trace_id,
                                                                IS NOT NULL)))), [])) AS tags,
        bool_or(parent_id IS NULL) AS has_root,
        min(start_time) FILTER (WHERE json_extract_string(attributes, '$.flock.workflow') = 'true') AS workflow_start,
-       min(start_time) FILTER (WHERE status_code = 'ERROR') AS first_error_time
+       min(start_time) FILTER (WHERE status_code = 'ERROR') AS first_error_time,
+       to_json(coalesce(list(DISTINCT json_extract_string(resource, '$.service.name')
+                             ORDER BY json_extract_string(resource, '$.service.name'))
+                        FILTER (WHERE json_extract_string(resource, '$.service.name') IS NOT NULL), []))
+           AS service_names
 FROM spans
 )sql";
 }
@@ -155,6 +160,14 @@ void ensure_schema(DuckConnection& con) {
     con.execute("DROP INDEX IF EXISTS idx_spans_trace_id");
     con.execute("DROP INDEX IF EXISTS idx_spans_start_time");
     con.execute("DROP INDEX IF EXISTS idx_spans_name");
+    // traces holds only what spans imply: a table of another shape (an
+    // earlier version's) is built again from the spans.
+    if (had_traces && con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' "
+                                    "AND table_name = 'traces' AND column_name = 'service_names'") == 0) {
+      con.execute("DROP VIEW IF EXISTS workflows");
+      con.execute("DROP TABLE traces");
+      had_traces = false;
+    }
     con.execute(kTracesTable);
     if (!had_traces) {
       con.execute(std::string("INSERT INTO traces ") + traces_from_spans_sql() + " GROUP BY trace_id");

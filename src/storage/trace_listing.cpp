@@ -45,7 +45,7 @@ namespace {
 // Columns of table traces a listing shows.
 constexpr const char* kListColumns =
     "trace_id, root_name, workflow_name, start_time, end_time, duration_ms, span_count, error_count, status, "
-    "services, agents, error_message, input_tokens, output_tokens, correlation_ids";
+    "services, agents, error_message, input_tokens, output_tokens, correlation_ids, service_names";
 
 std::string json_list_has(const char* column) {
   return std::string("list_contains(from_json(") + column + ", '[\"VARCHAR\"]'), ?)";
@@ -71,7 +71,10 @@ Json list_traces(DuckConnection& con, const TraceFilter& f) {
     params.emplace_back(*f.workflow);
   }
   if (f.service) {
-    cond(json_list_has("services"));
+    // A span's service (Agent, LLMEngine, a workflow) or the program's
+    // service.name (OTEL_SERVICE_NAME).
+    cond(json_list_has("services") + " OR " + json_list_has("service_names"));
+    params.emplace_back(*f.service);
     params.emplace_back(*f.service);
   }
   if (f.agent) {

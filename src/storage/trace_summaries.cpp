@@ -81,7 +81,9 @@ ON CONFLICT (trace_id) DO UPDATE SET
                                                      from_json(EXCLUDED.tags, '["VARCHAR"]'))))),
   has_root = traces.has_root OR EXCLUDED.has_root,
   workflow_start = least(traces.workflow_start, EXCLUDED.workflow_start),
-  first_error_time = least(traces.first_error_time, EXCLUDED.first_error_time)
+  first_error_time = least(traces.first_error_time, EXCLUDED.first_error_time),
+  service_names = to_json(list_sort(list_distinct(list_concat(from_json(traces.service_names, '["VARCHAR"]'),
+                                                              from_json(EXCLUDED.service_names, '["VARCHAR"]')))))
 )sql";
 
 }  // namespace
@@ -125,9 +127,13 @@ void TraceSummary::add(const SpanData& s) {
   output_tokens += integer(s, "gen_ai.usage.output_tokens");
 }
 
-std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans) {
+std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans, const std::string& service_name) {
   std::map<std::string, TraceSummary> out;
-  for (const SpanData& s : spans) out[hex(s.trace_id.data(), s.trace_id.size())].add(s);
+  for (const SpanData& s : spans) {
+    TraceSummary& t = out[hex(s.trace_id.data(), s.trace_id.size())];
+    t.add(s);
+    if (!service_name.empty()) t.service_names.insert(valid_utf8(service_name));
+  }
   return out;
 }
 
@@ -177,6 +183,7 @@ void merge_summaries(DuckConnection& con, const std::map<std::string, TraceSumma
     duckdb_append_bool(app, t.has_root);
     opt_int(t.workflow_start);
     opt_int(t.first_error_time);
+    str(json_list(t.service_names));
     duckdb_appender_end_row(app);
   }
   bool ok = duckdb_appender_close(app) == DuckDBSuccess;

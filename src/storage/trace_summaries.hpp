@@ -26,6 +26,7 @@ struct TraceSummary {
   std::int64_t span_count = 0;
   std::int64_t error_count = 0;
   std::set<std::string> services, agents, correlation_ids, tags;
+  std::set<std::string> service_names;  // the resources' service.name
   std::optional<std::string> error_message;
   std::optional<std::int64_t> first_error_time;
   std::int64_t input_tokens = 0;
@@ -34,8 +35,9 @@ struct TraceSummary {
   void add(const SpanData& span);
 };
 
-// Folds spans into one summary per trace id (hex).
-std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans);
+// Folds spans into one summary per trace id (hex); service_name is the
+// service.name of the resource they were recorded under.
+std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans, const std::string& service_name);
 
 // Merges the summaries into table traces (inside the caller's transaction).
 void merge_summaries(DuckConnection& con, const std::map<std::string, TraceSummary>& summaries);

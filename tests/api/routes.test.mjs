@@ -133,7 +133,7 @@ test('every GET route of a running Flock answers 200 with the documented shape a
       assert.deepEqual(
         Object.keys(item).sort(),
         ['agents', 'correlation_ids', 'duration_ms', 'end_time', 'error_count', 'error_message', 'input_tokens', 'output_tokens',
-          'root_name', 'services', 'span_count', 'start_time', 'status', 'trace_id', 'workflow_name'],
+          'root_name', 'service_names', 'services', 'span_count', 'start_time', 'status', 'trace_id', 'workflow_name'],
       );
       assert.match(item.trace_id, HEX32);
       assertSummary(item, traces[i], `item ${i}`);

@@ -17,7 +17,8 @@ async function expectedFromSpans(db) {
               json_extract_string(attributes, '$.flock.workflow') AS wf,
               json_extract_string(attributes, '$.workflow.name') AS wf_name,
               TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.input_tokens') AS BIGINT) AS in_tok,
-              TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.output_tokens') AS BIGINT) AS out_tok
+              TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.output_tokens') AS BIGINT) AS out_tok,
+              json_extract_string(resource, '$.service.name') AS service_name
        FROM spans ORDER BY start_time, span_id`));
   const byTrace = new Map();
   for (const s of spans) {
@@ -45,6 +46,7 @@ async function expectedFromSpans(db) {
       error_message: errors.length ? first(errors).status_description : null,
       input_tokens: list.reduce((n, s) => n + (s.in_tok ?? 0n), 0n),
       output_tokens: list.reduce((n, s) => n + (s.out_tok ?? 0n), 0n),
+      service_names: [...new Set(list.map((s) => s.service_name).filter((x) => x !== null))].sort(),
     });
   }
   return out;
@@ -54,13 +56,15 @@ async function assertAgrees(db, what) {
   const expected = await expectedFromSpans(db);
   const rows = await withDb(db, (q) =>
     q(`SELECT trace_id, root_name, workflow_name, start_time, end_time, duration_ms, span_count, error_count, status,
-              services::VARCHAR AS services, agents::VARCHAR AS agents, error_message, input_tokens, output_tokens
+              services::VARCHAR AS services, agents::VARCHAR AS agents, error_message, input_tokens, output_tokens,
+              service_names::VARCHAR AS service_names
        FROM traces ORDER BY trace_id`));
   assert.equal(rows.length, expected.size, `${what}: one row per trace (${rows.length} rows, ${expected.size} traces)`);
   for (const r of rows) {
     const e = expected.get(r.trace_id);
     assert.ok(e, `${what}: traces has ${r.trace_id}, spans does not`);
-    const got = { ...r, services: JSON.parse(r.services), agents: JSON.parse(r.agents) };
+    const got = { ...r, services: JSON.parse(r.services), agents: JSON.parse(r.agents),
+                  service_names: JSON.parse(r.service_names) };
     for (const k of Object.keys(e)) assert.deepEqual(got[k], e[k], `${what}: ${r.trace_id} ${k}`);
     assert.ok(Math.abs(r.duration_ms - Number(e.end_time - e.start_time) / 1e6) < 1e-6, `${what}: duration_ms`);
   }

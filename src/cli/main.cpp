@@ -27,7 +27,34 @@ int exit_code(ErrorCode code) { return code == ErrorCode::InvalidArgument ? 2 : 
 
 void require_store(const std::string& db) {
   std::error_code ec;
-  if (!std::filesystem::exists(db, ec)) throw Error(ErrorCode::NotFound, "no trace store at " + db);
+  if (!std::filesystem::exists(db, ec)) {
+    throw Error(ErrorCode::NotFound, "no trace store at " + db +
+                                         ": a program records one when run with FLOCK_TRACE_FILE=true "
+                                         "(FLOCK_TRACE_PATH picks the file), or give the store's path as DB");
+  }
+}
+
+// A trace id from a unique prefix of at least 6 hex digits, as git takes
+// commit ids; the full id is taken as it is.
+std::string resolve_trace_id(const std::string& db, std::string id) {
+  std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (id.size() < 6 || id.size() > 32 ||
+      !std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isxdigit(c) != 0; })) {
+    throw Error(ErrorCode::InvalidArgument,
+                "TRACE_ID must be 6 to 32 hex characters (a unique prefix is enough), got '" + id + "'");
+  }
+  if (id.size() == 32) return id;
+  Json r = flockcpp::TraceStoreReader(db).run_sql(
+      "SELECT trace_id FROM traces WHERE trace_id LIKE '" + id + "%' ORDER BY start_time DESC LIMIT 6");
+  const Json& rows = r["rows"];
+  if (rows.empty()) throw Error(ErrorCode::NotFound, "no trace starts with " + id + " in " + db);
+  if (rows.size() > 1) {
+    std::string some;
+    for (const auto& row : rows) some += "\n  " + row[0].get<std::string>();
+    throw Error(ErrorCode::InvalidArgument, "the prefix " + id + " is ambiguous; it starts " +
+                                                (rows.size() > 5 ? "these and more" : "these") + " traces:" + some);
+  }
+  return rows[0][0].get<std::string>();
 }
 
 bool use_color() {
@@ -51,9 +78,10 @@ flockcpp::QueryResult as_table(const Json& columns, const Json& rows) {
   return t;
 }
 
+// One format for every duration (the tree's too): two decimals.
 std::string ms(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, v >= 10 ? "%.0f" : "%.2f", v);
+  std::snprintf(buf, sizeof buf, "%.2f", v);
   return buf;
 }
 
@@ -79,11 +107,8 @@ int traces_list(const std::string& db, const std::string& workflow, int limit, b
 }
 
 int traces_show(const std::string& db, std::string trace_id, bool json) {
-  if (trace_id.size() != 32 || !std::all_of(trace_id.begin(), trace_id.end(), [](unsigned char c) { return std::isxdigit(c) != 0; })) {
-    throw Error(ErrorCode::InvalidArgument, "TRACE_ID must be 32 hex characters, got '" + trace_id + "'");
-  }
-  std::transform(trace_id.begin(), trace_id.end(), trace_id.begin(), [](unsigned char c) { return std::tolower(c); });
   require_store(db);
+  trace_id = resolve_trace_id(db, trace_id);
   if (json) {
     auto t = flockcpp::TraceStoreReader(db).trace_json(trace_id);
     if (!t) throw Error(ErrorCode::NotFound, "no trace " + trace_id + " in " + db);
@@ -167,7 +192,7 @@ int dashboard(const std::string& db, const std::string& host, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"flock: the dashboard and a terminal view of a Flock trace store"};
+  CLI::App app{"flock: the dashboard and a terminal view of a Flock trace store", "flock"};
   app.set_version_flag("--version", std::string("flock ") + flockcpp::kVersion);
   app.require_subcommand(1);
   std::string db = kDefaultDb;
@@ -192,7 +217,7 @@ int main(int argc, char** argv) {
   list->add_option("--limit", limit, "how many")->capture_default_str()->check(CLI::Range(1, 1000));
   list->add_flag("--json", json, "JSON instead of a table");
   auto* show = traces->add_subcommand("show", "one trace as an indented tree with durations");
-  show->add_option("TRACE_ID", trace_id, "32 hex characters")->required();
+  show->add_option("TRACE_ID", trace_id, "the trace id, or a unique prefix of at least 6 hex digits")->required();
   show->add_option("DB", db, "trace store")->capture_default_str();
   show->add_flag("--json", json, "every span as JSON");
   auto* query = traces->add_subcommand("query", "a read-only SQL query over the spans table");
@@ -205,6 +230,24 @@ int main(int argc, char** argv) {
   auto* clear = traces->add_subcommand("clear", "delete every span (the file shrinks)");
   clear->add_option("DB", db, "trace store")->capture_default_str();
 
+  // An unknown command is named as such (CLI11 would only say a subcommand
+  // is required).
+  auto known = [](const CLI::App* parent, const char* name) {
+    for (const CLI::App* sub : parent->get_subcommands({})) {
+      if (sub->get_name() == name) return true;
+    }
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !known(&app, argv[1])) {
+    std::cerr << "flock: unknown command '" << argv[1] << "' (commands: dashboard, traces; see flock --help)\n";
+    return 2;
+  }
+  if (argc > 2 && std::string(argv[1]) == "traces" && argv[2][0] != '-' &&
+      !known(traces, argv[2])) {
+    std::cerr << "flock: unknown command 'traces " << argv[2]
+              << "' (commands: traces list, show, query, stats, clear; see flock traces --help)\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

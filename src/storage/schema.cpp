@@ -1,5 +1,7 @@
 #include "storage/schema.hpp"
 
+#include "storage/store_access.hpp"
+
 #include <iterator>
 #include <utility>
 
@@ -149,6 +151,18 @@ SELECT trace_id,
            AS service_names
 FROM spans
 )sql";
+}
+
+void use_traces_of(DuckConnection& con) {
+  if (con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' AND "
+                    "table_name = 'traces' AND column_name = 'service_names'") > 0) {
+    return;
+  }
+  if (con.query_int("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND "
+                    "table_name = 'spans'") == 0) {
+    return;  // not a store yet: the queries read as empty
+  }
+  con.execute(std::string("CREATE OR REPLACE TEMP VIEW traces AS ") + traces_from_spans_sql() + " GROUP BY trace_id");
 }
 
 void ensure_schema(DuckConnection& con) {

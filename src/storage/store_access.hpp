@@ -25,12 +25,18 @@ inline bool missing_table(const DuckDbError& e) {
 
 // Runs fn on a connection to the store; an absent store (or one without its
 // table yet) gives `empty`.
+// A store written by an earlier version, and not opened by a writer since,
+// has no table traces of the current shape: this connection then reads a
+// view computed from its spans under the same name (slower, same answers).
+void use_traces_of(DuckConnection& con);
+
 template <class F>
 Json with_store(const std::string& path, Json empty, F&& fn) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return empty;
   auto lease = StoreFile::at(path).share(false, /*linger=*/true);
   DuckConnection con(lease.db());
+  use_traces_of(con);
   try {
     return fn(con);
   } catch (const DuckDbError& e) {

@@ -12,14 +12,21 @@ namespace flockcpp {
 
 namespace {
 
+// One format for every duration: milliseconds with two decimals.
 std::string format_ms(double ms) {
   char buf[32];
-  if (ms >= 10) {
-    std::snprintf(buf, sizeof buf, "%.0fms", ms);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2fms", ms);
-  }
+  std::snprintf(buf, sizeof buf, "%.2fms", ms);
   return buf;
+}
+
+// The agent an Agent.execute span ran ("" for any other span): five agent
+// executions side by side read apart only by it.
+std::string agent_of(const StoredSpan& s) {
+  if (s.name != "Agent.execute") return {};
+  Json attrs = Json::parse(s.attributes, nullptr, /*allow_exceptions=*/false);
+  if (!attrs.is_object() || !attrs.contains("agent") || !attrs["agent"].is_object()) return {};
+  const Json& agent = attrs["agent"];
+  return agent.contains("name") && agent["name"].is_string() ? agent["name"].get<std::string>() : std::string();
 }
 
 struct TreeWriter {
@@ -35,6 +42,7 @@ struct TreeWriter {
     if (color && root) out += "\033[1m";
     out += s.name;
     if (color && (error || root)) out += "\033[0m";
+    if (std::string agent = agent_of(s); !agent.empty()) out += " [" + agent + "]";
     out += " (" + format_ms(s.duration_ms) + ")";
     if (root) out += " <- ROOT";
     if (error) {

@@ -2,6 +2,7 @@
 // SIGTERM): every command, --json against the API of `flock dashboard` and
 // the file read with @duckdb/node-api, the tree of `traces show`, exit codes
 // 0/1/2, no colours when piped, and `flock dashboard` itself.
+import { withDbWritable } from '../support/node_harness.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -55,7 +56,8 @@ function expectedTree(spans) {
   }
   const out = [];
   const walk = (s, prefix, last, root) => {
-    out.push({ prefix: root ? '' : prefix + (last ? '└─ ' : '├─ '), name: s.name, ms: s.duration_ms, root, error: s.status_code === 'ERROR' ? s.status_description ?? '' : null });
+    out.push({ prefix: root ? '' : prefix + (last ? '└─ ' : '├─ '), name: s.name, ms: s.duration_ms, root, error: s.status_code === 'ERROR' ? s.status_description ?? '' : null,
+               agent: s.name === 'Agent.execute' ? s.attributes?.agent?.name ?? null : null });
     const next = root ? '' : prefix + (last ? '   ' : '│  ');
     const list = kids.get(s.span_id) ?? [];
     list.forEach((c, i) => walk(c, next, i === list.length - 1, false));
@@ -64,7 +66,9 @@ function expectedTree(spans) {
   return out;
 }
 
-const LINE = /^((?:│  |   )*(?:├─ |└─ )?)(\S+) \((\d+(?:\.\d+)?)ms\)( (?:<-|←) ROOT)?( \[ERROR(?:: (.*))?\])?$/;
+// One line of `traces show`: indentation, name, the agent of an agent
+// execution, the duration (always two decimals), the root marker, an error.
+const LINE = /^((?:│  |   )*(?:├─ |└─ )?)(\S+)(?: \[([^\]]+)\])? \((\d+\.\d\d)ms\)( (?:<-|←) ROOT)?( \[ERROR(?:: (.*))?\])?$/;
 
 test('flock CLI over a finished trace file', async (t) => {
   const tmp = await finishedStore(t, { runs: 4 });
@@ -131,10 +135,50 @@ test('flock CLI over a finished trace file', async (t) => {
     assert.match(r4.stderr, /Permission|disabled|not allowed/i);
     assert.doesNotMatch(r4.stdout + r4.stderr, /root:x:0:0/);
     const malformed = await cli(t, ['traces', 'show', 'xyz', db]);
-    assert.ok(malformed.code === 1 || malformed.code === 2, `a malformed id: exit ${malformed.code}`);
+    assert.equal(malformed.code, 2, `a malformed id: exit ${malformed.code}`);
     assert.match(malformed.stderr, /xyz|trace/i);
+    // No store: the message says how to get one.
+    const none = await flock(t, ['traces', 'list', path.join(tmp.dir, 'absent.duckdb')], 1);
+    assert.match(none.stderr, /FLOCK_TRACE_FILE=true/);
     // Nothing was deleted by the refused query.
     assert.equal((await storedSpans(db)).length, spans.length);
+  });
+
+  await t.test('traces show: a unique prefix of 6+ hex digits, as git takes ids; a short or ambiguous one is named', async () => {
+    const full = failing.trace_id;
+    for (const n of [6, 12, 31]) {
+      const r = await flock(t, ['traces', 'show', full.slice(0, n).toUpperCase(), db], 0);
+      assert.match(r.stdout, /\[ERROR: wine cellar is locked\]/, `a prefix of ${n}`);
+    }
+    const short = await flock(t, ['traces', 'show', full.slice(0, 5), db], 2);
+    assert.match(short.stderr, /6 to 32 hex/);
+    // Two traces that share a prefix (rows added to the file for this).
+    const twin = (c) => 'abcdef' + c.repeat(26);
+    await withDbWritable(db, async (q) => {
+      for (const c of ['1', '2']) {
+        await q(`INSERT INTO traces (trace_id, root_name, start_time, end_time, duration_ms, span_count, error_count, status,
+                   input_tokens, output_tokens, has_root) VALUES ('${twin(c)}', 'x', 1, 2, 0, 1, 0, 'OK', 0, 0, true)`);
+      }
+    });
+    const amb = await flock(t, ['traces', 'show', 'abcdef', db], 2);
+    assert.match(amb.stderr, /ambiguous/);
+    assert.match(amb.stderr, new RegExp(twin('1')));
+    assert.match(amb.stderr, new RegExp(twin('2')));
+    await withDbWritable(db, (q) => q("DELETE FROM traces WHERE trace_id LIKE 'abcdef%'"));
+    const none = await flock(t, ['traces', 'show', '0badc0ffee', db], 1);
+    assert.match(none.stderr, /no trace starts with 0badc0ffee/);
+  });
+
+  await t.test('an unknown command is named; --version; the usage line says flock, not a path', async () => {
+    for (const [args, word] of [[['trace', 'list'], "'trace'"], [['traces', 'lst'], "'traces lst'"]]) {
+      const r = await flock(t, args, 2);
+      assert.match(r.stderr, new RegExp(`unknown command ${word}`));
+    }
+    const v = await flock(t, ['--version'], 0);
+    assert.match(v.stdout, /^flock \d+\.\d+\.\d+\s*$/);
+    const help = await flock(t, ['--help'], 0);
+    assert.match(help.stdout, /Usage: flock /);
+    assert.doesNotMatch(help.stdout, /\//, 'no path in the usage line');
   });
 
   await t.test('traces list: a table of the traces, newest first; --json equal to the file', async () => {
@@ -185,18 +229,19 @@ test('flock CLI over a finished trace file', async (t) => {
         const e = exp[i];
         assert.equal(m[1], e.prefix, `line ${i} indentation: ${JSON.stringify(line)}`);
         assert.equal(m[2], e.name, `line ${i} name`);
-        assert.ok(Math.abs(Number(m[3]) - e.ms) <= (e.ms >= 10 ? 0.51 : 0.0051), `line ${i} duration ${m[3]} vs ${e.ms}`);
-        assert.equal(Boolean(m[4]), e.root, `line ${i}: ROOT marker only on the root`);
-        assert.equal(m[5] !== undefined, e.error !== null, `line ${i}: [ERROR] only on failed spans`);
-        if (e.error) assert.equal(m[6], e.error, `line ${i}: the error description`);
+        assert.equal(m[3] ?? null, e.agent, `line ${i} agent`);
+        assert.ok(Math.abs(Number(m[4]) - e.ms) <= 0.0051, `line ${i} duration ${m[4]} vs ${e.ms}`);
+        assert.equal(Boolean(m[5]), e.root, `line ${i}: ROOT marker only on the root`);
+        assert.equal(m[6] !== undefined, e.error !== null, `line ${i}: [ERROR] only on failed spans`);
+        if (e.error) assert.equal(m[7], e.error, `line ${i}: the error description`);
       });
     }
     const r = await flock(t, ['traces', 'show', failing.trace_id, db], 0);
     assert.match(r.stdout, /^dinner_service \(\d+(\.\d+)?ms\) (<-|←) ROOT$/m);
     assert.match(r.stdout, /^├─ Flock\.publish \(/m);
-    assert.match(r.stdout, /^│  └─ Agent\.execute \(/m);
+    assert.match(r.stdout, /^│  └─ Agent\.execute \[chef\] \(/m);
     assert.match(r.stdout, /^└─ Flock\.run_until_idle \(/m);
-    assert.match(r.stdout, /Agent\.execute \([\d.]+ms\) \[ERROR: wine cellar is locked\]/);
+    assert.match(r.stdout, /Agent\.execute \[sommelier\] \([\d.]+ms\) \[ERROR: wine cellar is locked\]/);
     assert.match(r.stdout, /FunctionEngine\.evaluate \([\d.]+ms\) \[ERROR: wine cellar is locked\]/);
   });
 

@@ -30,7 +30,7 @@ test('POST /api/traces/clear: deleted_count = the spans stored, then every list 
   assert.equal(after.newest_trace, null);
   assert.deepEqual(await getJson(s.base, '/api/traces/services'), { services: [], operations: [] });
   assert.deepEqual(await getJson(s.base, '/api/workflows/stats'), { workflows: [] });
-  assert.deepEqual(await getJson(s.base, '/api/dependencies'), { edges: [] });
+  assert.deepEqual(await getJson(s.base, '/api/dependencies'), { by: 'agent', edges: [] });
   assert.equal((await storedSpans(s.db)).length, 0, 'the file is empty');
   // The blackboard is not the trace store: the artifacts stay.
   assert.ok((await getJson(s.base, '/api/artifacts')).total > 0);

@@ -206,10 +206,10 @@ TEST(TraceTree, RendersTheSeedsHierarchy) {
   };
   std::string tree = render_trace_tree(spans, false);
   EXPECT_EQ(tree,
-            "pizza_workflow (5319ms) <- ROOT\n"
+            "pizza_workflow (5319.00ms) <- ROOT\n"
             "├─ Flock.publish (3.00ms)\n"
-            "│  └─ Agent.execute (5218ms) [ERROR: boom]\n"
+            "│  └─ Agent.execute (5218.00ms) [ERROR: boom]\n"
             "│     └─ FunctionEngine.evaluate (0.15ms)\n"
-            "└─ Flock.run_until_idle (5268ms)\n"
+            "└─ Flock.run_until_idle (5268.00ms)\n"
             "   └─ Flock.shutdown (0.17ms)\n");
 }

@@ -7,6 +7,7 @@
 
 #include "flock/artifact.hpp"
 #include "flock/component.hpp"
+#include "flock/tool.hpp"
 #include "flock/types.hpp"
 
 namespace flockcpp {
@@ -44,6 +45,9 @@ class AgentBuilder {
   }
   AgentBuilder& with_engine(EnginePtr engine);
   AgentBuilder& with_component(ComponentPtr component);
+  // A function the agent's model may call (the LLM engine); see tool().
+  // A second tool of the same name throws std::invalid_argument.
+  AgentBuilder& with_tool(Tool tool);
   AgentBuilder& max_concurrency(int n);
   AgentBuilder& prevent_self_trigger(bool on = true);
 

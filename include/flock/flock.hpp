@@ -17,6 +17,7 @@
 #include "flock/server.hpp"
 #include "flock/span_data.hpp"
 #include "flock/span_exporter.hpp"
+#include "flock/tool.hpp"
 #include "flock/trace_config.hpp"
 #include "flock/trace_reader.hpp"
 #include "flock/tracing.hpp"

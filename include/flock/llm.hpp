@@ -2,8 +2,8 @@
 // artifact(s) by asking a model through an OpenAI-compatible
 // /v1/chat/completions endpoint (OpenAI, vLLM, Ollama, llama.cpp server,
 // LiteLLM). Its spans read LLMEngine.evaluate, with children
-// LLMEngine.fetch_conversation_context and LLMEngine.call_model (OpenTelemetry
-// GenAI attributes).
+// LLMEngine.fetch_conversation_context, LLMEngine.call_model (OpenTelemetry
+// GenAI attributes) and Tool.execute (one per tool call, see with_tool).
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -25,7 +25,9 @@ struct LlmOptions {
   bool use_context = true;                    // earlier artifacts of the same correlation id go into the prompt
   std::size_t max_context_artifacts = 20;
   bool stream = false;                        // stream: true; tokens go to the dashboard's live events
-  std::optional<bool> record_content{};       // prompt and answer on spans; default FLOCK_LLM_RECORD_CONTENT (false)
+  int max_tool_rounds = 8;                    // answers asking for tools; one more fails the agent (0: no tools offered)
+  int max_parallel_tool_calls = 4;            // calls of one answer running at once
+  std::optional<bool> record_content{};       // prompt, answer and tool arguments/results on spans; default FLOCK_LLM_RECORD_CONTENT (false)
   std::string base_url{};                     // empty: OPENAI_BASE_URL, else the provider's default
   std::string api_key{};                      // empty: OPENAI_API_KEY; never recorded anywhere
 };
@@ -33,7 +35,8 @@ struct LlmOptions {
 // An engine asking the model for the output type's JSON (its FLOCK_TYPE JSON
 // Schema as a strict structured-output request, with a fallback for servers
 // without one). An agent given no engine gets llm_engine() when the Flock has
-// a model.
+// a model. The agent's tools (AgentBuilder::with_tool) are offered to the
+// model; the engine runs the calls it asks for and answers with the results.
 EnginePtr llm_engine(LlmOptions options = {});
 
 }  // namespace flockcpp

@@ -1,9 +1,60 @@
+#include <map>
+#include <mutex>
 #include <stdexcept>
+#include <utility>
 
 #include "core/orchestrator.hpp"
 #include "flock/agent.hpp"
 
 namespace flockcpp {
+
+namespace detail {
+namespace {
+
+struct ToolRegistry {
+  std::mutex mu;
+  std::map<std::pair<const Flock*, std::string>, std::shared_ptr<const ToolList>, std::less<>> by_agent;
+};
+
+ToolRegistry& tool_registry() {
+  static auto* r = new ToolRegistry();  // outlives Flocks destroyed by static destructors
+  return *r;
+}
+
+}  // namespace
+
+AgentTools::~AgentTools() {
+  if (flock_ == nullptr) return;
+  auto& r = tool_registry();
+  std::lock_guard lock(r.mu);
+  r.by_agent.erase({flock_, agent_});
+}
+
+void AgentTools::add(const Flock& flock, const std::string& agent, Tool tool) {
+  for (const Tool& t : *list_) {
+    if (t.name() == tool.name()) {
+      throw std::invalid_argument("agent '" + agent + "' already has a tool named '" + tool.name() + "'");
+    }
+  }
+  auto next = std::make_shared<ToolList>(*list_);
+  next->push_back(std::move(tool));
+  list_ = std::move(next);
+  flock_ = &flock;
+  agent_ = agent;
+  auto& r = tool_registry();
+  std::lock_guard lock(r.mu);
+  r.by_agent[{flock_, agent_}] = list_;
+}
+
+std::shared_ptr<const ToolList> tools_of(const AgentContext& ctx) {
+  auto& r = tool_registry();
+  std::lock_guard lock(r.mu);
+  auto it = r.by_agent.find(std::pair<const Flock*, std::string>(&ctx.flock(), ctx.agent_name()));
+  if (it == r.by_agent.end()) return std::make_shared<const ToolList>();
+  return it->second;
+}
+
+}  // namespace detail
 
 AgentBuilder& AgentBuilder::description(std::string text) {
   orch_.modify(spec_, [&](detail::AgentSpec& s) { s.description = std::move(text); });
@@ -19,6 +70,11 @@ AgentBuilder& AgentBuilder::with_engine(EnginePtr engine) {
 AgentBuilder& AgentBuilder::with_component(ComponentPtr component) {
   if (!component) throw std::invalid_argument("agent '" + spec_.name + "': with_component(nullptr)");
   orch_.modify(spec_, [&](detail::AgentSpec& s) { s.components.push_back(std::move(component)); });
+  return *this;
+}
+
+AgentBuilder& AgentBuilder::with_tool(Tool tool) {
+  orch_.modify(spec_, [&](detail::AgentSpec& s) { s.tools.add(orch_.owner(), s.name, std::move(tool)); });
   return *this;
 }
 

@@ -9,9 +9,34 @@
 #include <vector>
 
 #include "flock/component.hpp"
+#include "flock/tool.hpp"
 #include "flock/tracing.hpp"
 
 namespace flockcpp::detail {
+
+using ToolList = std::vector<Tool>;
+
+// An agent's tools (with_tool). Engines get no AgentSpec, so the list is
+// also published under (Flock, agent name) for tools_of(); it leaves that
+// registry with the spec, before another Flock could reuse the address.
+class AgentTools {
+ public:
+  AgentTools() = default;
+  AgentTools(const AgentTools&) = delete;
+  AgentTools& operator=(const AgentTools&) = delete;
+  ~AgentTools();
+  // Throws std::invalid_argument when the agent has a tool of that name.
+  void add(const Flock& flock, const std::string& agent, Tool tool);
+  std::shared_ptr<const ToolList> list() const { return list_; }
+
+ private:
+  const Flock* flock_ = nullptr;
+  std::string agent_;
+  std::shared_ptr<const ToolList> list_ = std::make_shared<const ToolList>();
+};
+
+// The tools of the agent an engine runs for (empty when it has none).
+std::shared_ptr<const ToolList> tools_of(const AgentContext& ctx);
 
 struct Subscription {
   std::string type;
@@ -50,6 +75,7 @@ struct AgentSpec {
   std::vector<ComponentPtr> components;  // user components, after the built-in one
   int max_concurrency = 1;
   bool prevent_self_trigger = true;
+  AgentTools tools;
 
   // Derived on first schedule (then the agent is frozen).
   bool frozen = false;

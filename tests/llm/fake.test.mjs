@@ -123,3 +123,41 @@ test('auto answers fit the schema of the request', async (t) => {
   assert.deepEqual(res.choices[0].message.parsed, sampleFor(schema));
   assert.deepEqual(Object.keys(res.choices[0].message.parsed).sort(), ['crust', 'name', 'size_cm', 'toppings']);
 });
+
+test('tool calls (plain and streamed) are what the client reads as message.tool_calls', async (t) => {
+  const fake = await startFake(t);
+  const toolCalls = [
+    { id: 'call_a', name: 'price_of', arguments: { name: 'truffle' } },
+    { id: 'call_b', name: 'forecast', arguments: { city: 'Napoli', country: null } },
+  ];
+  const expected = [
+    { id: 'call_a', type: 'function', function: { name: 'price_of', arguments: '{"name":"truffle"}' } },
+    { id: 'call_b', type: 'function', function: { name: 'forecast', arguments: '{"city":"Napoli","country":null}' } },
+  ];
+  fake.script([{ toolCalls }, { toolCalls, chunkSize: 4 }]);
+  const tools = [
+    { type: 'function', function: { name: 'price_of', parameters: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false }, strict: true } },
+    { type: 'function', function: { name: 'forecast', parameters: { type: 'object', properties: { city: { type: 'string' }, country: { type: ['string', 'null'] } }, required: ['city', 'country'], additionalProperties: false }, strict: true } },
+  ];
+  const plain = await client(fake).chat.completions.create({ ...request, tools });
+  assert.equal(plain.choices[0].finish_reason, 'tool_calls');
+  assert.equal(plain.choices[0].message.content, null);
+  assert.deepEqual(plain.choices[0].message.tool_calls, expected);
+  assert.deepEqual(fake.requests[0].body.tools, tools);
+
+  // The client's stream accumulator puts the deltas back together.
+  const runner = client(fake).chat.completions.stream({ ...request, tools, stream_options: { include_usage: true } });
+  const final = await runner.finalChatCompletion();
+  assert.equal(final.choices[0].finish_reason, 'tool_calls');
+  assert.deepEqual(
+    final.choices[0].message.tool_calls.map((c) => ({ id: c.id, type: c.type, function: { name: c.function.name, arguments: c.function.arguments } })),
+    expected,
+  );
+  // The tool messages of the next request are accepted like any message.
+  const next = await client(fake).chat.completions.create({
+    ...request,
+    tools,
+    messages: [...request.messages, plain.choices[0].message, ...expected.map((c) => ({ role: 'tool', tool_call_id: c.id, content: '{"ok":true}' }))],
+  });
+  assert.equal(next.object, 'chat.completion');
+});

@@ -24,6 +24,12 @@
 //   { noDone: true }   SSE: the chunks end cleanly but without `data: [DONE]`
 //   { sse: [lines] }   SSE: exactly these data payloads (objects are JSON'd)
 //   { hugeBytes: n }   a 200 completion of about n bytes (content of n 'x')
+//   { toolCalls: [{ id?, name, arguments }], content? }
+//        an answer asking for function calls (finish_reason "tool_calls");
+//        arguments is the JSON text sent (any other value: its JSON text);
+//        id defaults to call_<n>; streamed as OpenAI does: per call a delta
+//        with index, id and name, then the arguments in `chunkSize` pieces.
+//        A call given as { raw } is sent exactly as raw (hostile entries).
 //   (req) => answer    computed from the recorded request
 // `otherwise` (default { auto: true }) answers once the script is used up.
 import http from 'node:http';
@@ -77,8 +83,23 @@ export function schemaOf(body) {
   return null;
 }
 
+// Tool calls of a script as the API spells them ({raw} entries as they are).
+export function toolCallsOf(calls) {
+  return calls.map((c, i) =>
+    c.raw !== undefined
+      ? c.raw
+      : { id: c.id ?? `call_${i}`, type: 'function', function: { name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}) } },
+  );
+}
+
 // A chat completion object (non-streamed).
-export function completion(content, { id = 'chatcmpl-fake-1', model = 'gpt-4o-2024-08-06', usage, finishReason = 'stop', refusal = null } = {}) {
+export function completion(content, { id = 'chatcmpl-fake-1', model = 'gpt-4o-2024-08-06', usage, finishReason = 'stop', refusal = null, toolCalls } = {}) {
+  const message = { role: 'assistant', content: refusal ? null : content, refusal };
+  if (toolCalls) {
+    message.tool_calls = toolCallsOf(toolCalls);
+    if (content === '') message.content = null;
+    if (finishReason === 'stop') finishReason = 'tool_calls';
+  }
   return {
     id,
     object: 'chat.completion',
@@ -87,7 +108,7 @@ export function completion(content, { id = 'chatcmpl-fake-1', model = 'gpt-4o-20
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: refusal ? null : content, refusal },
+        message,
         logprobs: null,
         finish_reason: finishReason,
       },
@@ -98,11 +119,21 @@ export function completion(content, { id = 'chatcmpl-fake-1', model = 'gpt-4o-20
 }
 
 // The SSE chunks (objects) of a streamed completion.
-export function streamChunks(content, { id = 'chatcmpl-fake-1', model = 'gpt-4o-2024-08-06', usage, finishReason = 'stop', chunkSize = 8, refusal = null } = {}) {
+export function streamChunks(content, { id = 'chatcmpl-fake-1', model = 'gpt-4o-2024-08-06', usage, finishReason = 'stop', chunkSize = 8, refusal = null, toolCalls } = {}) {
   const created = Math.floor(Date.now() / 1000);
   const base = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake' };
-  const chunks = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }];
-  if (refusal) {
+  const chunks = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: toolCalls ? null : '' }, logprobs: null, finish_reason: null }] }];
+  const delta = (d) => chunks.push({ ...base, choices: [{ index: 0, delta: d, logprobs: null, finish_reason: null }] });
+  if (toolCalls) {
+    for (let i = 0; i < content.length; i += chunkSize) delta({ content: content.slice(i, i + chunkSize) });
+    toolCallsOf(toolCalls).forEach((c, index) => {
+      if (c?.function === undefined) return delta({ tool_calls: [c] });
+      const args = c.function.arguments ?? '';
+      delta({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }] });
+      for (let i = 0; i < args.length; i += chunkSize) delta({ tool_calls: [{ index, function: { arguments: args.slice(i, i + chunkSize) } }] });
+    });
+    if (finishReason === 'stop') finishReason = 'tool_calls';
+  } else if (refusal) {
     chunks.push({ ...base, choices: [{ index: 0, delta: { refusal }, logprobs: null, finish_reason: null }] });
   } else {
     for (let i = 0; i < content.length; i += chunkSize) {
@@ -247,13 +278,15 @@ export class FakeOpenAI {
     }
 
     let content;
-    if (answer.auto) {
+    if (answer.toolCalls) {
+      content = answer.content === undefined ? '' : textOf(answer.content);
+    } else if (answer.auto) {
       const schema = schemaOf(rec.body);
       content = JSON.stringify(schema ? sampleFor(schema) : { answer: 'no schema' });
     } else {
       content = textOf(answer.content ?? '');
     }
-    const meta = { id: answer.id, model: answer.model, usage: answer.usage, finishReason: answer.finishReason, refusal: answer.refusal, chunkSize: answer.chunkSize };
+    const meta = { id: answer.id, model: answer.model, usage: answer.usage, finishReason: answer.finishReason, refusal: answer.refusal, chunkSize: answer.chunkSize, toolCalls: answer.toolCalls };
     for (const k of Object.keys(meta)) if (meta[k] === undefined) delete meta[k];
     if (stream) {
       const payloads = streamChunks(content, meta).map((c) => JSON.stringify(c));

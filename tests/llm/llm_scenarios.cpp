@@ -28,11 +28,23 @@
 //                 Flock without waiting: the call in flight must be aborted
 //   sigterm       publishes, prints {"published": true}, waits in
 //                 run_until_idle (the test sends SIGTERM)
+//   tools         chef: Idea -> Pizza with the tools price_of (Topping ->
+//                 Price), forecast (Place, an optional field -> Forecast),
+//                 oven (Oven -> Price; throws "oven on fire: <reason>"), nap
+//                 (Nap{ms} -> Napped; sleeps, counts calls running at once),
+//                 basket (Basket, a map: no strict schema -> Price); the
+//                 summary adds "tool_log" (the calls the tools got, in the
+//                 order they started), "max_concurrent" and "tool_schemas"
+//                 (each tool's In schema as registered). price_of opens a
+//                 span of its own, "PriceBook.lookup".
+//   tool_api      no model call: what tool() and with_tool() refuse, as
+//                 "refused": {case: message}
 //
 // keys (LlmOptions; any of them makes the agents use llm_engine(options)
 // instead of the default engine):
 //   model temperature max_tokens timeout_ms max_retries max_invalid_retries
 //   stream record_content use_context max_context_artifacts base_url api_key
+//   max_tool_rounds max_parallel_tool_calls
 // other keys:
 //   engine=default|explicit   explicit: llm_engine(options) even with no option
 //   fan_out=true              LlmOptions::fan_out for the scenario's agents
@@ -53,10 +65,12 @@
 //                             named "go" exists in the working directory
 #include <flock/flock.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -94,6 +108,23 @@ FLOCK_TYPE(Meal, pizza, drinks, review)
 struct Crumb { int n = 0; };
 FLOCK_TYPE(Crumb, n)
 FLOCK_TYPE(PriceList, prices, note)
+// Tools' arguments and results.
+struct Topping { std::string name; };
+struct Price { std::string item; double eur = 0; };
+struct Place { std::string city; std::optional<std::string> country; };
+struct Forecast { std::string city; std::string sky; };
+struct Oven { std::string reason; };
+struct Nap { int ms = 0; std::string tag; };
+struct Napped { std::string tag; };
+struct Basket { std::map<std::string, int> items; };
+FLOCK_TYPE(Topping, name)
+FLOCK_TYPE(Price, item, eur)
+FLOCK_TYPE(Place, city, country)
+FLOCK_TYPE(Forecast, city, sky)
+FLOCK_TYPE(Oven, reason)
+FLOCK_TYPE(Nap, ms, tag)
+FLOCK_TYPE(Napped, tag)
+FLOCK_TYPE(Basket, items)
 }  // namespace llmscen
 
 using flockcpp::Json;
@@ -122,7 +153,8 @@ struct Args {
 
 const char* const kLlmKeys[] = {"model",       "temperature", "max_tokens", "timeout_ms",
                                 "max_retries", "max_invalid_retries", "stream", "record_content",
-                                "use_context", "max_context_artifacts", "base_url", "api_key"};
+                                "use_context", "max_context_artifacts", "base_url", "api_key",
+                                "max_tool_rounds", "max_parallel_tool_calls"};
 
 bool explicit_engine(const Args& a) {
   if (a.get("engine") == "explicit") return true;
@@ -147,6 +179,8 @@ flockcpp::LlmOptions options_from(const Args& a, bool fan_out) {
   if (a.has("max_context_artifacts")) o.max_context_artifacts = std::stoul(a.get("max_context_artifacts"));
   if (a.has("base_url")) o.base_url = a.get("base_url");
   if (a.has("api_key")) o.api_key = a.get("api_key");
+  if (a.has("max_tool_rounds")) o.max_tool_rounds = std::stoi(a.get("max_tool_rounds"));
+  if (a.has("max_parallel_tool_calls")) o.max_parallel_tool_calls = std::stoi(a.get("max_parallel_tool_calls"));
   return o;
 }
 
@@ -197,6 +231,82 @@ std::int64_t now_ms() {
       .count();
 }
 
+// What the tools of the "tools" scenario saw.
+struct ToolLog {
+  std::mutex mu;
+  Json calls = Json::array();
+  int running = 0;
+  int max_running = 0;
+  void called(const std::string& tool, const Json& args) {
+    std::lock_guard lock(mu);
+    calls.push_back(Json{{"tool", tool}, {"args", args}});
+  }
+};
+ToolLog g_tools;
+
+// Price of a topping: a function (not a lambda), with a span of its own.
+Price price_of(const Topping& t) {
+  g_tools.called("price_of", Json(t));
+  flockcpp::Span span = flockcpp::start_span("PriceBook.lookup");
+  span.set_attribute("topping", t.name);
+  span.set_status(flockcpp::StatusCode::Ok);
+  return Price{t.name, t.name == "truffle" ? 4.5 : 1.25};
+}
+
+void add_tools(flockcpp::AgentBuilder& b) {
+  b.with_tool(flockcpp::tool("price_of", "The price of one topping in EUR", &price_of));
+  b.with_tool(flockcpp::tool("forecast", "Tomorrow's sky over a city", [](const Place& p) {
+    g_tools.called("forecast", Json(p));
+    return Forecast{p.city, p.country.value_or("?") == "IT" ? "sunny" : "cloudy"};
+  }));
+  std::function<Price(const Oven&)> oven = [](const Oven& o) -> Price {
+    g_tools.called("oven", Json(o));
+    throw std::runtime_error("oven on fire: " + o.reason);
+  };
+  b.with_tool(flockcpp::tool("oven", "Bakes; fails when asked to", oven));
+  b.with_tool(flockcpp::tool("nap", "Sleeps ms milliseconds", [](const Nap& n) {
+    {
+      std::lock_guard lock(g_tools.mu);
+      g_tools.calls.push_back(Json{{"tool", "nap"}, {"args", Json(n)}});
+      g_tools.max_running = std::max(g_tools.max_running, ++g_tools.running);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(n.ms));
+    std::lock_guard lock(g_tools.mu);
+    --g_tools.running;
+    return Napped{n.tag};
+  }));
+  b.with_tool(flockcpp::tool("basket", "Prices a basket of toppings", [](const Basket& basket) {
+    g_tools.called("basket", Json(basket));
+    double total = 0;
+    for (const auto& [k, n] : basket.items) total += n * 1.25;
+    return Price{"basket", total};
+  }));
+}
+
+// What the tool API refuses: {case: message}.
+Json tool_api_refusals() {
+  Json out = Json::object();
+  auto expect_throw = [&](const char* what, const std::function<void()>& fn) {
+    try {
+      fn();
+      out[what] = nullptr;
+    } catch (const std::exception& e) {
+      out[what] = e.what();
+    }
+  };
+  auto noop = [](const Topping& t) { return Price{t.name, 0}; };
+  expect_throw("bad_name", [&] { flockcpp::tool("price of", "spaces are not allowed", noop); });
+  expect_throw("empty_name", [&] { flockcpp::tool("", "", noop); });
+  expect_throw("long_name", [&] { flockcpp::tool(std::string(65, 'a'), "", noop); });
+  flockcpp::Flock flock("openai/gpt-4o");
+  auto& b = flock.agent("chef").consumes<Idea>().publishes<Pizza>();
+  b.with_tool(flockcpp::tool("price_of", "", noop));
+  expect_throw("duplicate", [&] { b.with_tool(flockcpp::tool("price_of", "again", noop)); });
+  out["ok_name"] = flockcpp::tool("a-Z_09", "", noop).name();
+  out["input_type"] = flockcpp::tool("x", "", noop).input_type();
+  return out;
+}
+
 // Builds the agents of a scenario.
 void build(flockcpp::Flock& flock, const std::string& scenario, const Args& a) {
   const std::string desc = a.get("description", "Turns an idea into a pizza");
@@ -221,6 +331,10 @@ void build(flockcpp::Flock& flock, const std::string& scenario, const Args& a) {
     use_llm(chef, a);
     auto& waiter = flock.agent("waiter").description("Writes the receipt of an order").consumes<Order>().publishes<Receipt>();
     use_llm(waiter, a);
+  } else if (scenario == "tools") {
+    auto& b = flock.agent("chef").description(desc).consumes<Idea>().publishes<Pizza>();
+    add_tools(b);
+    use_llm(b, a);
   } else if (scenario == "chain3") {
     auto& chef = flock.agent("chef").description(desc).consumes<Idea>().publishes<Pizza>();
     use_llm(chef, a);
@@ -236,6 +350,11 @@ void build(flockcpp::Flock& flock, const std::string& scenario, const Args& a) {
 int run(const std::string& scenario, const Args& a) {
   Json out{{"scenario", scenario}};
   auto t0 = std::chrono::steady_clock::now();
+  if (scenario == "tool_api") {
+    out["refused"] = tool_api_refusals();
+    emit(out);
+    return 0;
+  }
   flockcpp::PublishOptions popts;
   popts.correlation_id = a.get("corr", "corr-" + scenario);
   const Idea idea{a.get("idea", "something with truffles")};
@@ -315,6 +434,14 @@ int run(const std::string& scenario, const Args& a) {
   }
   out["artifacts"] = artifacts_json(flock);
   out["elapsed_ms"] = ms_since(t0);
+  if (scenario == "tools") {
+    std::lock_guard lock(g_tools.mu);
+    out["tool_log"] = g_tools.calls;
+    out["max_concurrent"] = g_tools.max_running;
+    out["tool_schemas"] = Json{{"price_of", flockcpp::schema_of<Topping>()}, {"forecast", flockcpp::schema_of<Place>()},
+                               {"oven", flockcpp::schema_of<Oven>()},        {"nap", flockcpp::schema_of<Nap>()},
+                               {"basket", flockcpp::schema_of<Basket>()}};
+  }
   flockcpp::tracing::force_flush();
   emit(out);
   return 0;

@@ -13,6 +13,100 @@ namespace {
 // What OpenAI's own clients retry: no answer, 408, 409, 429 and any 5xx.
 bool retryable(long status) { return status == 0 || status == 408 || status == 409 || status == 429 || status >= 500; }
 
+// Hostile input: only strings are taken, and arguments only up to the limit.
+void append_arguments(ToolCall& call, const std::string& text) {
+  call.arguments_bytes += text.size();
+  if (call.arguments.size() < kMaxToolArgumentBytes) {
+    call.arguments.append(text, 0, std::min(text.size(), kMaxToolArgumentBytes - call.arguments.size()));
+  }
+}
+
+std::string string_member(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// One entry of message.tool_calls (a complete answer).
+void read_tool_call(const Json& entry, ChatAnswer& answer) {
+  if (!entry.is_object()) return;
+  if (answer.tool_calls.size() >= kMaxToolCallsPerAnswer) {
+    ++answer.dropped_tool_calls;
+    return;
+  }
+  ToolCall call;
+  call.id = string_member(entry, "id");
+  auto fn = entry.find("function");
+  if (fn != entry.end() && fn->is_object()) {
+    call.name = string_member(*fn, "name");
+    auto args = fn->find("arguments");
+    // Some servers send the arguments as an object rather than its text.
+    if (args != fn->end()) {
+      append_arguments(call, args->is_string() ? args->get<std::string>()
+                                                : args->dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
+  }
+  answer.tool_calls.push_back(std::move(call));
+}
+
+// Tool calls in stream deltas: fragments keyed by index (id and name come
+// first, then pieces of the arguments).
+class StreamedToolCalls {
+ public:
+  void feed(const Json& list, ChatAnswer& answer) {
+    if (!list.is_array()) return;
+    for (const Json& d : list) {
+      if (!d.is_object()) continue;
+      ToolCall* call = find(d, answer);
+      if (call == nullptr) continue;
+      std::string id = string_member(d, "id");
+      if (!id.empty()) call->id = id;
+      auto fn = d.find("function");
+      if (fn == d.end() || !fn->is_object()) continue;
+      std::string name = string_member(*fn, "name");
+      // Sent once by OpenAI; some servers repeat it whole in every delta.
+      if (call->name.empty()) {
+        call->name = name.substr(0, 256);
+      } else if (name != call->name && call->name.size() < 256) {
+        call->name += name;
+      }
+      auto args = fn->find("arguments");
+      if (args != fn->end() && args->is_string()) append_arguments(*call, args->get<std::string>());
+    }
+  }
+
+ private:
+  ToolCall* find(const Json& d, ChatAnswer& answer) {
+    auto idx = d.find("index");
+    std::int64_t key;
+    if (idx != d.end() && idx->is_number_integer()) {
+      key = idx->get<std::int64_t>();
+    } else {
+      // No index (some servers): a new id starts a call, else the last one goes on.
+      std::string id = string_member(d, "id");
+      bool fresh = last_ < 0 || (!id.empty() && id != answer.tool_calls[static_cast<std::size_t>(last_)].id);
+      if (!fresh) return &answer.tool_calls[static_cast<std::size_t>(last_)];
+      key = -1 - static_cast<std::int64_t>(keys_.size());  // never an index the server sends
+    }
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] == key) {
+        last_ = static_cast<std::ptrdiff_t>(i);
+        return &answer.tool_calls[i];
+      }
+    }
+    if (answer.tool_calls.size() >= kMaxToolCallsPerAnswer) {
+      ++answer.dropped_tool_calls;
+      return nullptr;
+    }
+    keys_.push_back(key);
+    answer.tool_calls.emplace_back();
+    last_ = static_cast<std::ptrdiff_t>(keys_.size() - 1);
+    return &answer.tool_calls.back();
+  }
+
+  std::vector<std::int64_t> keys_;  // parallel to answer.tool_calls
+  std::ptrdiff_t last_ = -1;
+};
+
 // Parses the SSE lines of a streamed answer as they arrive.
 class StreamParser {
  public:
@@ -68,6 +162,7 @@ class StreamParser {
         if (on_token_ && !text.empty()) on_token_(text);
       }
       if (delta.contains("refusal") && delta["refusal"].is_string()) answer_.refusal += delta["refusal"].get<std::string>();
+      if (delta.contains("tool_calls")) tool_calls_.feed(delta["tool_calls"], answer_);
     }
     if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
       answer_.finish_reasons = {choice["finish_reason"].get<std::string>()};
@@ -83,6 +178,7 @@ class StreamParser {
 
   ChatAnswer& answer_;
   const std::function<void(std::string_view)>& on_token_;
+  StreamedToolCalls tool_calls_;
   std::string buffer_;
   bool done_ = false;
   bool saw_data_ = false;
@@ -108,6 +204,9 @@ void read_plain(const Json& body, ChatAnswer& answer) {
   const Json& msg = body["choices"][0].value("message", Json::object());
   if (msg.contains("content") && msg["content"].is_string()) answer.content = msg["content"];
   if (msg.contains("refusal") && msg["refusal"].is_string()) answer.refusal = msg["refusal"];
+  if (msg.contains("tool_calls") && msg["tool_calls"].is_array()) {
+    for (const Json& entry : msg["tool_calls"]) read_tool_call(entry, answer);
+  }
 }
 
 // The server's own words about a failed request, when it gave any.
@@ -187,6 +286,7 @@ Json ChatClient::body(const ChatRequest& request) const {
   } else if (request.format == AnswerFormat::JsonObject) {
     b["response_format"] = Json{{"type", "json_object"}};
   }
+  if (!request.tools.empty()) b["tools"] = request.tools;
   if (options_.stream) {
     b["stream"] = true;
     b["stream_options"] = Json{{"include_usage", true}};

@@ -38,6 +38,20 @@ struct ChatRequest {
   std::string schema_name;
   Json schema;
   bool strict = true;
+  Json tools = Json::array();  // OpenAI `tools` entries; none: not sent
+};
+
+// What an answer may carry of tool calls: beyond these, calls are dropped
+// and arguments cut (the engine feeds the size back as the call's error).
+inline constexpr std::size_t kMaxToolCallsPerAnswer = 128;
+inline constexpr std::size_t kMaxToolArgumentBytes = 1 << 20;
+
+// One function call the model asked for, as it came (nothing checked).
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;             // JSON text, at most kMaxToolArgumentBytes kept
+  std::size_t arguments_bytes = 0;   // as sent
 };
 
 struct ChatAnswer {
@@ -49,6 +63,8 @@ struct ChatAnswer {
   std::optional<std::int64_t> input_tokens;
   std::optional<std::int64_t> output_tokens;
   int attempts = 0;
+  std::vector<ToolCall> tool_calls;
+  std::size_t dropped_tool_calls = 0;  // over kMaxToolCallsPerAnswer
 };
 
 // A model call that failed: an Error (Unavailable when the server could not

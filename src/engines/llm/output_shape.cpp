@@ -10,9 +10,6 @@ namespace flockcpp::detail {
 
 namespace {
 
-// OpenAI strict mode: every object closed, every property required (an
-// optional one as a union with null). Returns false where strict mode cannot
-// express the schema (open maps, free JSON).
 // "nullable" (OpenAPI) as JSON Schema: a type union with null.
 void nullable_to_union(Json& s) {
   if (s.is_array()) {
@@ -31,6 +28,9 @@ void nullable_to_union(Json& s) {
   for (auto& [k, v] : s.items()) nullable_to_union(v);
 }
 
+// OpenAI strict mode: every object closed, every property required (an
+// optional one as a union with null). Returns false where strict mode cannot
+// express the schema (open maps, free JSON).
 bool strictify(Json& s) {
   if (!s.is_object()) return false;
   if (s.empty()) return false;  // any JSON
@@ -91,14 +91,17 @@ OutputShape::OutputShape(const std::vector<std::string>& types, bool fan_out) : 
     for (std::size_t i = 0; i < types_.size(); ++i) props[types_[i]] = item_schema(i);
     schema_ = Json{{"type", "object"}, {"properties", props}, {"required", types_}};
   }
-  Json strict = schema_;
-  strict_ = strictify(strict);
-  if (strict_) {
-    schema_ = std::move(strict);
-  } else {
-    nullable_to_union(schema_);
-  }
+  schema_ = request_schema(schema_, strict_);
   name_ = schema_name_for(types_, fan_out_);
+}
+
+Json request_schema(const Json& schema, bool& strict) {
+  Json s = schema;
+  strict = strictify(s);
+  if (strict) return s;
+  s = schema;
+  nullable_to_union(s);
+  return s;
 }
 
 std::optional<std::string> OutputShape::extract(const Json& answer, std::vector<Output>& out) const {

@@ -34,6 +34,11 @@ class OutputShape {
   bool strict_ = true;
 };
 
+// A schema as a request carries it: made strict (every object closed, every
+// property required, optional ones nullable) when strict mode can express
+// it, else as it is with "nullable" spelled as a union with null.
+Json request_schema(const Json& schema, bool& strict);
+
 // The JSON text inside a model's answer: code fences and prose around one
 // JSON value are dropped.
 std::string json_text_of(const std::string& answer);

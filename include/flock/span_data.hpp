@@ -50,6 +50,17 @@ struct SpanLink {
   std::vector<SpanAttribute> attributes;
 };
 
+// Where a span received from another process (OTLP ingest) was recorded: its
+// resource (service.name, ...) and instrumentation scope. Spans of this
+// process have none: their exporters add this process's resource.
+struct SpanOrigin {
+  std::vector<SpanAttribute> resource;
+  std::string scope_name;
+  std::string scope_version;
+  std::string service_name;  // the resource's service.name ("" when it has none)
+  bool flock = false;        // recorded by Flock (telemetry.sdk.name = flock): names are Class.method
+};
+
 struct SpanData {
   TraceId trace_id{};
   SpanId span_id{};
@@ -68,6 +79,7 @@ struct SpanData {
   std::uint32_t dropped_events = 0;
   std::uint32_t dropped_links = 0;
   std::uint32_t truncated_values = 0;
+  std::shared_ptr<const SpanOrigin> origin;  // null: recorded by this process
 };
 
 }  // namespace flockcpp

@@ -5,6 +5,7 @@
 #include "flock/error.hpp"
 #include "server/http_errors.hpp"
 #include "server/http_params.hpp"
+#include "server/otlp_ingest.hpp"
 
 namespace flockcpp::detail {
 
@@ -14,6 +15,7 @@ using flock_http::Response;
 ApiRouter::ApiRouter(Flock* flock, std::string trace_store, ServeOptions options, std::string token,
                      EventHub& events, std::unique_ptr<StaticFiles> files, bool loopback)
     : guard_(options.cors_origins, std::move(token), loopback),
+      served_file_(flock == nullptr ? trace_store : std::string()),
       handlers_(flock, std::move(trace_store), options, events),
       files_(std::move(files)),
       dashboard_(options.dashboard) {
@@ -77,6 +79,11 @@ Response ApiRouter::static_file(const Request& req) const {
 
 Response ApiRouter::route(const Request& req) const {
   const std::string& p = req.path;
+  if (p == "/v1/traces") {
+    if (req.method != "POST") throw Error(ErrorCode::MethodNotAllowed, "use POST on /v1/traces (OTLP/HTTP)");
+    guard_.authenticate(req);
+    return receive_otlp_traces(req, served_file_.empty() ? nullptr : &served_file_);
+  }
   if (p.rfind("/api/", 0) != 0 && p != "/api") return static_file(req);
   const std::string method = req.method == "HEAD" ? "GET" : req.method;
   if (p == "/api/health") {

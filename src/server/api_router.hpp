@@ -35,6 +35,7 @@ class ApiRouter {
   flock_http::Response static_file(const flock_http::Request& req) const;
 
   RequestGuard guard_;
+  std::string served_file_;  // the trace file served alone (no agents here), else empty
   ApiHandlers handlers_;
   std::unique_ptr<StaticFiles> files_;
   bool dashboard_;

@@ -184,6 +184,18 @@ class DuckDbSpanExporter : public SpanExporter {
     return unique_;
   }
 
+  // The resource column: this process's, or the sender's for a span
+  // received over OTLP (formatted once per sender batch).
+  const std::string& resource_json_of(const SpanData& s) {
+    if (!s.origin) return resource_json_;
+    if (s.origin.get() != origin_) {
+      origin_ = s.origin.get();
+      origin_json_.clear();
+      append_attributes_json(origin_json_, s.origin->resource);
+    }
+    return origin_json_;
+  }
+
   void close_lease() {
     con_.reset();
     lease_.reset();
@@ -296,11 +308,12 @@ class DuckDbSpanExporter : public SpanExporter {
       throw DuckDbError(msg);
     }
     for (const char* col : kSpanRowColumns) duckdb_appender_add_column(app, col);
+    origin_ = nullptr;  // an address seen in an earlier batch may be another sender's now
     std::string error;
     bool ok = true;
     for (const SpanData& s : spans) {
       format_row(s, row_);
-      if (!append_row(app, row_, resource_json_, error)) {
+      if (!append_row(app, row_, resource_json_of(s), error)) {
         ok = false;
         break;
       }
@@ -332,6 +345,8 @@ class DuckDbSpanExporter : public SpanExporter {
   std::thread releaser_;
   std::string resource_json_;
   std::string service_name_;  // the resource's service.name, for table traces
+  const SpanOrigin* origin_ = nullptr;  // whose resource origin_json_ holds
+  std::string origin_json_;
   SpanRow row_;           // reused between rows: no allocation per span once warm
   std::unordered_set<std::string> seen_;  // span ids, while a batch is checked
   std::vector<SpanData> unique_;          // a batch without its repeats (rare)

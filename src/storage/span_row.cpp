@@ -14,6 +14,25 @@ void hex_into(std::string& out, const std::uint8_t* p, std::size_t n) {
 }
 }  // namespace
 
+void service_and_operation(const SpanData& span, const std::string& name, std::string& service,
+                           std::string& operation) {
+  // Another program's span (OTLP ingest) that was not recorded by Flock has
+  // no Class.method name ("GET /users"): its program is the service.
+  if (span.origin && !span.origin->flock && !span.origin->service_name.empty()) {
+    service = valid_utf8(span.origin->service_name);
+    operation = name;
+    return;
+  }
+  auto dot = name.find('.');
+  if (dot == std::string::npos) {
+    service = name;
+    operation.clear();
+  } else {
+    service.assign(name, 0, dot);
+    operation.assign(name, dot + 1);
+  }
+}
+
 void format_row(const SpanData& span, SpanRow& row) {
   hex_into(row.trace_id, span.trace_id.data(), span.trace_id.size());
   hex_into(row.span_id, span.span_id.data(), span.span_id.size());
@@ -23,14 +42,7 @@ void format_row(const SpanData& span, SpanRow& row) {
     hex_into(row.parent_id, span.parent_span_id.data(), span.parent_span_id.size());
   }
   row.name = valid_utf8(span.name);
-  auto dot = row.name.find('.');
-  if (dot == std::string::npos) {
-    row.service = row.name;
-    row.operation.clear();
-  } else {
-    row.service.assign(row.name, 0, dot);
-    row.operation.assign(row.name, dot + 1);
-  }
+  service_and_operation(span, row.name, row.service, row.operation);
   row.kind = to_string(span.kind);
   row.start_time = span.start_ns;
   row.end_time = span.end_ns;

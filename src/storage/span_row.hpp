@@ -32,6 +32,11 @@ inline constexpr const char* kSpanRowColumns[] = {
     "end_time", "duration_ms", "status_code", "status_description", "attributes", "events", "links", "resource"};
 
 void format_row(const SpanData& span, SpanRow& row);
+// Columns service and operation: the name split at its first '.'
+// (Agent.execute), or, for another program's span that is not Flock's, that
+// program's service.name and the whole name.
+void service_and_operation(const SpanData& span, const std::string& name, std::string& service,
+                           std::string& operation);
 // Appends one row; false with DuckDB's message in error on failure.
 bool append_row(duckdb_appender app, const SpanRow& row, const std::string& resource_json, std::string& error);
 

@@ -4,6 +4,7 @@
 
 #include "storage/schema.hpp"
 #include "storage/span_json.hpp"
+#include "storage/span_row.hpp"
 
 namespace flockcpp::detail {
 
@@ -108,7 +109,9 @@ void TraceSummary::add(const SpanData& s) {
     workflow_name = valid_utf8(*wf_name);
     workflow_start = s.start_ns;
   }
-  services.insert(valid_utf8(s.name.substr(0, s.name.find('.'))));
+  std::string service, operation;
+  service_and_operation(s, valid_utf8(s.name), service, operation);
+  services.insert(std::move(service));
   if (const std::string* agent = text(s, "agent.name")) agents.insert(valid_utf8(*agent));
   if (const std::string* cid = text(s, "correlation_id")) correlation_ids.insert(valid_utf8(*cid));
   if (const RecordedValue* t = find(s, "artifact.tags")) {
@@ -132,7 +135,9 @@ std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans, c
   for (const SpanData& s : spans) {
     TraceSummary& t = out[hex(s.trace_id.data(), s.trace_id.size())];
     t.add(s);
-    if (!service_name.empty()) t.service_names.insert(valid_utf8(service_name));
+    // A received span names its own program; this process's spans, this one.
+    const std::string& name = s.origin ? s.origin->service_name : service_name;
+    if (!name.empty()) t.service_names.insert(valid_utf8(name));
   }
   return out;
 }

@@ -109,8 +109,34 @@ void BatchSpanProcessor::poke() {
   wake_cv_.notify_one();
 }
 
+bool BatchSpanProcessor::ingest(std::vector<SpanData>&& spans) {
+  std::size_t bytes = 0;
+  for (const SpanData& s : spans) bytes += approx_bytes(s);
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_ || stopping_) return false;
+    // What the processor holds plus what waits for it stays within the bounds.
+    std::size_t held = pending_bytes_out_.load(std::memory_order_relaxed) + received_bytes_;
+    std::size_t count = pending_count_.load(std::memory_order_relaxed) + received_.size();
+    if (held + bytes > config_.max_pending_bytes || count + spans.size() > config_.max_pending_spans) return false;
+    received_bytes_ += bytes;
+    for (auto& s : spans) received_.push_back(std::move(s));
+  }
+  poke();
+  return true;
+}
+
 bool BatchSpanProcessor::drain_lanes() {
   bool more = false;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& s : received_) {
+      pending_bytes_ += approx_bytes(s);
+      pending_.push_back(std::move(s));
+    }
+    received_.clear();
+    received_bytes_ = 0;
+  }
   const std::uint32_t limit = config_.limits.attribute_value_length;
   for (Lane* lane : all_lanes()) {
     std::uint64_t count = 0;
@@ -210,7 +236,7 @@ void BatchSpanProcessor::give_up() {
 }
 
 bool BatchSpanProcessor::flushed_locked() const {
-  if (!pending_empty_snapshot_) return false;
+  if (!pending_empty_snapshot_ || !received_.empty()) return false;
   for (Lane* lane : all_lanes()) {
     auto it = drained_snapshot_.find(lane);
     std::uint64_t drained = it == drained_snapshot_.end() ? 0 : it->second;
@@ -268,7 +294,7 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) {
   wake_cv_.notify_one();
   bool ok = flushed_cv_.wait_until(lock, deadline, [&] {
     if (stopped_) return true;
-    if (!pending_empty_snapshot_) return false;
+    if (!pending_empty_snapshot_ || !received_.empty()) return false;
     for (auto& [lane, target] : targets) {
       auto it = drained_snapshot_.find(lane);
       if ((it == drained_snapshot_.end() ? 0 : it->second) < target) return false;

@@ -29,6 +29,10 @@ class BatchSpanProcessor {
   void submit(SpanRecord* rec);
   // Wakes the processor thread now instead of at the next interval.
   void poke();
+  // Spans received from another process (OTLP ingest): queued for the next
+  // pass and exported like this process's own. False, taking nothing, when
+  // they would not fit in the queue's bounds (the sender retries later).
+  bool ingest(std::vector<SpanData>&& spans);
   bool force_flush(std::chrono::milliseconds timeout);
   void stop(std::chrono::milliseconds timeout);
   TraceStats stats() const;
@@ -61,6 +65,8 @@ class BatchSpanProcessor {
   std::size_t tapped_upto_ = 0;             // index into pending_: spans the taps saw
   std::vector<std::chrono::steady_clock::time_point> retry_at_;
   std::vector<std::uint32_t> failures_;  // consecutive Retry answers, per exporter
+  std::vector<SpanData> received_;       // ingested, not yet taken by a pass (under mu_)
+  std::size_t received_bytes_ = 0;       // their size (under mu_)
   std::size_t pending_bytes_ = 0;
   bool at_bound_ = false;
   std::uint64_t completed_generation_ = 0;            // bumped after each export pass

@@ -14,4 +14,9 @@ void ensure_pipeline();
 // The processor in force (never freed: a stale pointer stays valid).
 BatchSpanProcessor* current_processor();
 
+// Spans received from another process, into the pipeline in force (the
+// trace file, OTLP, the live stream). False when there is no pipeline or its
+// queue is full.
+bool ingest_spans(std::vector<SpanData>&& spans);
+
 }  // namespace flockcpp::detail

@@ -103,6 +103,12 @@ const HotConfig& hot_config() {
 
 BatchSpanProcessor* current_processor() { return g_processor.load(std::memory_order_acquire); }
 
+bool ingest_spans(std::vector<SpanData>&& spans) {
+  ensure_pipeline();
+  BatchSpanProcessor* p = current_processor();
+  return p != nullptr && p->ingest(std::move(spans));
+}
+
 }  // namespace flockcpp::detail
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the npm packages of the OTLP tests (the OpenTelemetry JavaScript
-# decoders and W3C propagator), pinned by package-lock.json. Idempotent: npm ci
+# decoders and W3C propagator, and the SDK's exporters that send to flock's receiver), pinned by package-lock.json. Idempotent: npm ci
 # runs only when node_modules is missing or incomplete.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -9,6 +9,10 @@ need=(
   "$here/node_modules/@opentelemetry/core/package.json"
   "$here/node_modules/@opentelemetry/api/package.json"
   "$here/node_modules/protobufjs/package.json"
+  "$here/node_modules/@opentelemetry/exporter-trace-otlp-proto/package.json"
+  "$here/node_modules/@opentelemetry/exporter-trace-otlp-http/package.json"
+  "$here/node_modules/@opentelemetry/sdk-trace-base/package.json"
+  "$here/node_modules/@opentelemetry/resources/package.json"
 )
 for f in "${need[@]}"; do
   if [ ! -f "$f" ]; then

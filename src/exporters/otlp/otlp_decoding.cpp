@@ -1,0 +1,497 @@
+#include "exporters/otlp/otlp_decoding.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <algorithm>
+#include <limits>
+#include <memory>
+
+#include "flock/error.hpp"
+#include "flock/json.hpp"
+#include "src/exporters/otlp/proto/otlp_trace.pb.h"  // generated under the build tree
+
+namespace flockcpp::detail {
+namespace {
+
+namespace pb = opentelemetry::proto::collector::trace::v1;
+
+// Bounds on what one sender's span may hold (OpenTelemetry's default span
+// limits); what is over is dropped and counted, as a local span's would be.
+constexpr std::size_t kMaxAttributes = 128;
+constexpr std::size_t kMaxEvents = 128;
+constexpr std::size_t kMaxLinks = 128;
+constexpr std::size_t kMaxValueBytes = 16 * 1024;
+constexpr std::size_t kMaxNameBytes = 1024;
+constexpr int kMaxDepth = 8;  // nested arrays and key-value lists
+
+void cut(std::string& s, std::size_t limit, std::uint32_t& truncated) {
+  if (s.size() <= limit) return;
+  std::size_t total = s.size();
+  std::size_t at = limit;
+  while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
+  s.resize(at);
+  s += "...[truncated, " + std::to_string(total) + " bytes]";
+  ++truncated;
+}
+
+template <std::size_t N>
+bool id_from_bytes(const std::string& b, std::array<std::uint8_t, N>& out) {
+  if (b.size() != N) return false;
+  std::memcpy(out.data(), b.data(), N);
+  return true;
+}
+
+template <std::size_t N>
+bool id_from_hex(const std::string& h, std::array<std::uint8_t, N>& out) {
+  if (h.size() != 2 * N) return false;
+  for (std::size_t i = 0; i < N; ++i) {
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(h.data() + 2 * i, h.data() + 2 * i + 2, v, 16);
+    if (ec != std::errc() || p != h.data() + 2 * i + 2) return false;
+    out[i] = static_cast<std::uint8_t>(v);
+  }
+  return true;
+}
+
+SpanKind kind_of(int k) {
+  switch (k) {
+    case 2: return SpanKind::Server;
+    case 3: return SpanKind::Client;
+    case 4: return SpanKind::Producer;
+    case 5: return SpanKind::Consumer;
+    default: return SpanKind::Internal;  // 0 (unspecified) and 1
+  }
+}
+
+StatusCode status_of(int c) { return c == 1 ? StatusCode::Ok : c == 2 ? StatusCode::Error : StatusCode::Unset; }
+
+// A span is kept only when its ids and times make sense; why not, in `why`.
+bool acceptable(const SpanData& s, std::string& why) {
+  if (is_zero(s.trace_id)) {
+    why = "a span with an invalid trace id (16 bytes, not all zero)";
+    return false;
+  }
+  if (is_zero(s.span_id)) {
+    why = "a span with an invalid span id (8 bytes, not all zero)";
+    return false;
+  }
+  if (s.start_ns <= 0 || s.end_ns <= 0 || s.end_ns < s.start_ns) {
+    why = "span " + to_hex(s.span_id) + " ends before it starts, or has no start";
+    return false;
+  }
+  return true;
+}
+
+std::shared_ptr<SpanOrigin> origin_from(std::vector<SpanAttribute> resource, std::string scope_name,
+                                        std::string scope_version) {
+  auto o = std::make_shared<SpanOrigin>();
+  for (const auto& a : resource) {
+    if (auto* v = std::get_if<std::string>(&a.value)) {
+      if (a.key == "service.name") o->service_name = *v;
+      if (a.key == "telemetry.sdk.name" && *v == "flock") o->flock = true;
+    }
+  }
+  o->resource = std::move(resource);
+  o->scope_name = std::move(scope_name);
+  o->scope_version = std::move(scope_version);
+  return o;
+}
+
+// The exporter convention for non-OTLP formats: the scope as attributes.
+void add_scope(SpanData& s, const SpanOrigin& o) {
+  if (!o.scope_name.empty()) s.attributes.push_back({"otel.scope.name", o.scope_name});
+  if (!o.scope_version.empty()) s.attributes.push_back({"otel.scope.version", o.scope_version});
+}
+
+// ---- protobuf ------------------------------------------------------------
+
+std::string any_text(const pb::AnyValue& v, int depth);
+
+RecordedValue any_value(const pb::AnyValue& v, std::uint32_t& truncated, int depth = 0) {
+  switch (v.value_case()) {
+    case pb::AnyValue::kStringValue: {
+      std::string s = v.string_value();
+      cut(s, kMaxValueBytes, truncated);
+      return s;
+    }
+    case pb::AnyValue::kBoolValue: return v.bool_value();
+    case pb::AnyValue::kIntValue: return static_cast<std::int64_t>(v.int_value());
+    case pb::AnyValue::kDoubleValue: return v.double_value();
+    case pb::AnyValue::kArrayValue: {
+      // Homogeneous arrays keep their type; anything else becomes its text.
+      const auto& vals = v.array_value().values();
+      auto all = [&](pb::AnyValue::ValueCase c) {
+        for (const auto& e : vals) {
+          if (e.value_case() != c) return false;
+        }
+        return true;
+      };
+      if (!vals.empty() && all(pb::AnyValue::kStringValue)) {
+        std::vector<std::string> out;
+        for (const auto& e : vals) {
+          out.push_back(e.string_value());
+          cut(out.back(), kMaxValueBytes, truncated);
+        }
+        return out;
+      }
+      if (!vals.empty() && all(pb::AnyValue::kIntValue)) {
+        std::vector<std::int64_t> out;
+        for (const auto& e : vals) out.push_back(e.int_value());
+        return out;
+      }
+      if (!vals.empty() && all(pb::AnyValue::kDoubleValue)) {
+        std::vector<double> out;
+        for (const auto& e : vals) out.push_back(e.double_value());
+        return out;
+      }
+      if (!vals.empty() && all(pb::AnyValue::kBoolValue)) {
+        std::vector<bool> out;
+        for (const auto& e : vals) out.push_back(e.bool_value());
+        return out;
+      }
+      [[fallthrough]];
+    }
+    default: {
+      std::string s = any_text(v, depth);
+      cut(s, kMaxValueBytes, truncated);
+      return s;
+    }
+  }
+}
+
+// Key-value lists, mixed arrays and bytes as JSON text.
+Json any_json(const pb::AnyValue& v, int depth) {
+  if (depth > kMaxDepth) return "...";
+  switch (v.value_case()) {
+    case pb::AnyValue::kStringValue: return v.string_value();
+    case pb::AnyValue::kBoolValue: return v.bool_value();
+    case pb::AnyValue::kIntValue: return static_cast<std::int64_t>(v.int_value());
+    case pb::AnyValue::kDoubleValue: return std::isfinite(v.double_value()) ? Json(v.double_value()) : Json(nullptr);
+    case pb::AnyValue::kArrayValue: {
+      Json a = Json::array();
+      for (const auto& e : v.array_value().values()) a.push_back(any_json(e, depth + 1));
+      return a;
+    }
+    case pb::AnyValue::kKvlistValue: {
+      Json o = Json::object();
+      for (const auto& kv : v.kvlist_value().values()) o[kv.key()] = any_json(kv.value(), depth + 1);
+      return o;
+    }
+    case pb::AnyValue::kBytesValue: {
+      static constexpr char digits[] = "0123456789abcdef";
+      std::string hex;
+      for (unsigned char c : v.bytes_value()) {
+        hex += digits[c >> 4];
+        hex += digits[c & 15];
+      }
+      return hex;
+    }
+    default: return nullptr;
+  }
+}
+
+std::string any_text(const pb::AnyValue& v, int depth) {
+  return any_json(v, depth).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+template <class KVs>
+std::vector<SpanAttribute> attributes_of(const KVs& kvs, std::uint32_t& dropped, std::uint32_t& truncated) {
+  std::vector<SpanAttribute> out;
+  for (const auto& kv : kvs) {
+    if (out.size() >= kMaxAttributes) {
+      ++dropped;
+      continue;
+    }
+    std::string key = kv.key();
+    cut(key, kMaxNameBytes, truncated);
+    out.push_back({std::move(key), any_value(kv.value(), truncated)});
+  }
+  return out;
+}
+
+std::string scope_field(const pb::ScopeSpans& ss, bool version) {
+  if (!ss.has_scope()) return {};
+  return version ? ss.scope().version() : ss.scope().name();
+}
+
+// ---- JSON ------------------------------------------------------------------
+
+std::string text_of(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// 64-bit integers come as strings or numbers.
+std::int64_t int_of(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return 0;
+  if (it->is_number_integer()) return it->get<std::int64_t>();
+  if (it->is_number_unsigned()) {
+    auto u = it->get<std::uint64_t>();
+    return u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ? -1 : static_cast<std::int64_t>(u);
+  }
+  if (it->is_string()) {
+    const std::string& s = it->get_ref<const std::string&>();
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && p == s.data() + s.size() ? v : -1;
+  }
+  return -1;
+}
+
+RecordedValue json_any(const Json& v, std::uint32_t& truncated) {
+  if (!v.is_object()) return std::string();
+  if (auto it = v.find("stringValue"); it != v.end() && it->is_string()) {
+    std::string s = it->get<std::string>();
+    cut(s, kMaxValueBytes, truncated);
+    return s;
+  }
+  if (auto it = v.find("boolValue"); it != v.end() && it->is_boolean()) return it->get<bool>();
+  if (v.contains("intValue")) return int_of(v, "intValue");
+  if (auto it = v.find("doubleValue"); it != v.end()) {
+    if (it->is_number()) return it->get<double>();
+    return std::string(it->is_string() ? it->get<std::string>() : "");
+  }
+  if (auto it = v.find("arrayValue"); it != v.end() && it->is_object() && it->contains("values") &&
+                                      (*it)["values"].is_array()) {
+    const Json& vals = (*it)["values"];
+    bool strings = !vals.empty(), ints = !vals.empty(), doubles = !vals.empty(), bools = !vals.empty();
+    for (const auto& e : vals) {
+      strings = strings && e.is_object() && e.contains("stringValue");
+      ints = ints && e.is_object() && e.contains("intValue");
+      doubles = doubles && e.is_object() && e.contains("doubleValue") && e["doubleValue"].is_number();
+      bools = bools && e.is_object() && e.contains("boolValue") && e["boolValue"].is_boolean();
+    }
+    if (strings) {
+      std::vector<std::string> out;
+      for (const auto& e : vals) {
+        out.push_back(text_of(e, "stringValue"));
+        cut(out.back(), kMaxValueBytes, truncated);
+      }
+      return out;
+    }
+    if (ints) {
+      std::vector<std::int64_t> out;
+      for (const auto& e : vals) out.push_back(int_of(e, "intValue"));
+      return out;
+    }
+    if (doubles) {
+      std::vector<double> out;
+      for (const auto& e : vals) out.push_back(e["doubleValue"].get<double>());
+      return out;
+    }
+    if (bools) {
+      std::vector<bool> out;
+      for (const auto& e : vals) out.push_back(e["boolValue"].get<bool>());
+      return out;
+    }
+  }
+  // Key-value lists, bytes, mixed arrays: their JSON text.
+  std::string s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  cut(s, kMaxValueBytes, truncated);
+  return s;
+}
+
+std::vector<SpanAttribute> json_attributes(const Json& j, std::uint32_t& dropped, std::uint32_t& truncated) {
+  std::vector<SpanAttribute> out;
+  auto it = j.find("attributes");
+  if (it == j.end() || !it->is_array()) return out;
+  for (const auto& kv : *it) {
+    if (!kv.is_object()) continue;
+    if (out.size() >= kMaxAttributes) {
+      ++dropped;
+      continue;
+    }
+    std::string key = text_of(kv, "key");
+    cut(key, kMaxNameBytes, truncated);
+    out.push_back({std::move(key), json_any(kv.contains("value") ? kv["value"] : Json(), truncated)});
+  }
+  return out;
+}
+
+// The message structure (resourceSpans > scopeSpans > spans) must be arrays
+// of objects, as protobuf's own JSON mapping demands: anything else is not an
+// ExportTraceServiceRequest. Absent or null is an empty list.
+const Json& array_at(const Json& j, const char* key) {
+  static const Json empty = Json::array();
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return empty;
+  bool ok = it->is_array() && std::all_of(it->begin(), it->end(), [](const Json& e) { return e.is_object(); });
+  if (!ok) {
+    throw Error(ErrorCode::InvalidArgument,
+                std::string("the body is not an OTLP ExportTraceServiceRequest (JSON): ") + key + " must be a list of objects");
+  }
+  return *it;
+}
+
+}  // namespace
+
+ReceivedSpans decode_otlp_protobuf(std::string_view body) {
+  pb::ExportTraceServiceRequest req;
+  if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    throw Error(ErrorCode::InvalidArgument, "the body is not an OTLP ExportTraceServiceRequest (protobuf)");
+  }
+  ReceivedSpans out;
+  for (const auto& rs : req.resource_spans()) {
+    std::uint32_t ignored = 0;
+    auto resource = rs.has_resource() ? attributes_of(rs.resource().attributes(), ignored, ignored)
+                                      : std::vector<SpanAttribute>{};
+    for (const auto& ss : rs.scope_spans()) {
+      std::shared_ptr<const SpanOrigin> origin = origin_from(resource, scope_field(ss, false), scope_field(ss, true));
+      for (const auto& p : ss.spans()) {
+        SpanData s;
+        bool ids = id_from_bytes(p.trace_id(), s.trace_id) && id_from_bytes(p.span_id(), s.span_id) &&
+                   (p.parent_span_id().empty() || id_from_bytes(p.parent_span_id(), s.parent_span_id));
+        s.name = p.name();
+        cut(s.name, kMaxNameBytes, s.truncated_values);
+        s.trace_state = p.trace_state();
+        cut(s.trace_state, kMaxNameBytes, s.truncated_values);
+        s.kind = kind_of(p.kind());
+        auto start = p.start_time_unix_nano(), end = p.end_time_unix_nano();
+        constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+        s.start_ns = start > kMax ? -1 : static_cast<std::int64_t>(start);
+        s.end_ns = end > kMax ? -1 : static_cast<std::int64_t>(end);
+        s.attributes = attributes_of(p.attributes(), s.dropped_attributes, s.truncated_values);
+        s.dropped_attributes += p.dropped_attributes_count();
+        for (const auto& e : p.events()) {
+          if (s.events.size() >= kMaxEvents) {
+            ++s.dropped_events;
+            continue;
+          }
+          SpanEvent& ev = s.events.emplace_back();
+          ev.name = e.name();
+          cut(ev.name, kMaxNameBytes, s.truncated_values);
+          ev.time_ns = e.time_unix_nano() > kMax ? 0 : static_cast<std::int64_t>(e.time_unix_nano());
+          std::uint32_t dropped = 0;
+          ev.attributes = attributes_of(e.attributes(), dropped, s.truncated_values);
+        }
+        for (const auto& l : p.links()) {
+          SpanLink link;
+          if (s.links.size() >= kMaxLinks || !id_from_bytes(l.trace_id(), link.trace_id) ||
+              !id_from_bytes(l.span_id(), link.span_id)) {
+            ++s.dropped_links;
+            continue;
+          }
+          std::uint32_t dropped = 0;
+          link.attributes = attributes_of(l.attributes(), dropped, s.truncated_values);
+          s.links.push_back(std::move(link));
+        }
+        if (p.has_status()) {
+          s.status = status_of(p.status().code());
+          s.status_description = p.status().message();
+          cut(s.status_description, kMaxValueBytes, s.truncated_values);
+        }
+        std::string why;
+        if (!ids) why = "a span whose trace, span or parent id has the wrong length";
+        if (!ids || !acceptable(s, why)) {
+          if (out.rejected++ == 0) out.first_rejection = why;
+          continue;
+        }
+        add_scope(s, *origin);
+        s.origin = origin;
+        out.spans.push_back(std::move(s));
+      }
+    }
+  }
+  return out;
+}
+
+ReceivedSpans decode_otlp_json(std::string_view body) {
+  Json req = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (req.is_discarded() || !req.is_object()) {
+    throw Error(ErrorCode::InvalidArgument, "the body is not an OTLP ExportTraceServiceRequest (JSON)");
+  }
+  ReceivedSpans out;
+  for (const auto& rs : array_at(req, "resourceSpans")) {
+    std::uint32_t ignored = 0;
+    std::vector<SpanAttribute> resource;
+    if (rs.contains("resource") && rs["resource"].is_object()) resource = json_attributes(rs["resource"], ignored, ignored);
+    for (const auto& ss : array_at(rs, "scopeSpans")) {
+      Json scope = ss.contains("scope") && ss["scope"].is_object() ? ss["scope"] : Json::object();
+      std::shared_ptr<const SpanOrigin> origin = origin_from(resource, text_of(scope, "name"), text_of(scope, "version"));
+      for (const auto& p : array_at(ss, "spans")) {
+        SpanData s;
+        std::string why;
+        bool ids = p.is_object() && id_from_hex(text_of(p, "traceId"), s.trace_id) &&
+                   id_from_hex(text_of(p, "spanId"), s.span_id) &&
+                   (text_of(p, "parentSpanId").empty() || id_from_hex(text_of(p, "parentSpanId"), s.parent_span_id));
+        if (!ids) {
+          if (out.rejected++ == 0) out.first_rejection = "a span whose traceId, spanId or parentSpanId is not hex of the right length";
+          continue;
+        }
+        s.name = text_of(p, "name");
+        cut(s.name, kMaxNameBytes, s.truncated_values);
+        s.trace_state = text_of(p, "traceState");
+        cut(s.trace_state, kMaxNameBytes, s.truncated_values);
+        s.kind = kind_of(static_cast<int>(int_of(p, "kind")));
+        s.start_ns = int_of(p, "startTimeUnixNano");
+        s.end_ns = int_of(p, "endTimeUnixNano");
+        s.attributes = json_attributes(p, s.dropped_attributes, s.truncated_values);
+        for (const auto& e : array_at(p, "events")) {
+          if (!e.is_object()) continue;
+          if (s.events.size() >= kMaxEvents) {
+            ++s.dropped_events;
+            continue;
+          }
+          SpanEvent& ev = s.events.emplace_back();
+          ev.name = text_of(e, "name");
+          cut(ev.name, kMaxNameBytes, s.truncated_values);
+          ev.time_ns = std::max<std::int64_t>(0, int_of(e, "timeUnixNano"));
+          std::uint32_t dropped = 0;
+          ev.attributes = json_attributes(e, dropped, s.truncated_values);
+        }
+        for (const auto& l : array_at(p, "links")) {
+          SpanLink link;
+          if (!l.is_object() || s.links.size() >= kMaxLinks || !id_from_hex(text_of(l, "traceId"), link.trace_id) ||
+              !id_from_hex(text_of(l, "spanId"), link.span_id)) {
+            ++s.dropped_links;
+            continue;
+          }
+          std::uint32_t dropped = 0;
+          link.attributes = json_attributes(l, dropped, s.truncated_values);
+          s.links.push_back(std::move(link));
+        }
+        if (p.contains("status") && p["status"].is_object()) {
+          s.status = status_of(static_cast<int>(int_of(p["status"], "code")));
+          s.status_description = text_of(p["status"], "message");
+          cut(s.status_description, kMaxValueBytes, s.truncated_values);
+        }
+        if (!acceptable(s, why)) {
+          if (out.rejected++ == 0) out.first_rejection = why;
+          continue;
+        }
+        add_scope(s, *origin);
+        s.origin = origin;
+        out.spans.push_back(std::move(s));
+      }
+    }
+  }
+  return out;
+}
+
+std::string encode_export_response_protobuf(std::int64_t rejected, const std::string& message) {
+  pb::ExportTraceServiceResponse resp;
+  if (rejected > 0 || !message.empty()) {
+    resp.mutable_partial_success()->set_rejected_spans(rejected);
+    resp.mutable_partial_success()->set_error_message(message);
+  }
+  return resp.SerializeAsString();
+}
+
+std::string encode_export_response_json(std::int64_t rejected, const std::string& message) {
+  Json resp = Json::object();
+  if (rejected > 0 || !message.empty()) {
+    resp["partialSuccess"] = Json{{"rejectedSpans", std::to_string(rejected)}, {"errorMessage", message}};
+  }
+  return resp.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string encode_rpc_status_protobuf(int grpc_code, const std::string& message) {
+  pb::RpcStatus status;
+  status.set_code(grpc_code);
+  status.set_message(message);
+  return status.SerializeAsString();
+}
+
+}  // namespace flockcpp::detail

@@ -15,6 +15,7 @@ import { DependenciesView } from './views/DependenciesView';
 import { CorrelationView } from './views/CorrelationView';
 import { CompareView } from './views/CompareView';
 import { SqlView } from './views/SqlView';
+import { ConfigView } from './views/ConfigView';
 
 const NAV: Array<{ path: string; label: string; match: string[] }> = [
   { path: '/agents', label: 'Agents', match: ['agents'] },
@@ -24,6 +25,7 @@ const NAV: Array<{ path: string; label: string; match: string[] }> = [
   { path: '/correlation', label: 'Correlation', match: ['correlation'] },
   { path: '/compare', label: 'Compare', match: ['compare'] },
   { path: '/sql', label: 'SQL', match: ['sql'] },
+  { path: '/config', label: 'Configuration', match: ['config'] },
 ];
 
 type Theme = 'auto' | 'light' | 'dark';
@@ -212,13 +214,15 @@ function View() {
     case 'stats':
       return <StatsView />;
     case 'dependencies':
-      return <DependenciesView />;
+      return <DependenciesView query={route.query} />;
     case 'correlation':
       return <CorrelationView correlationId={rest[0] ?? ''} />;
     case 'compare':
       return <CompareView a={route.query.get('a') ?? ''} b={route.query.get('b') ?? ''} workflow={route.query.get('workflow') ?? ''} />;
     case 'sql':
       return <SqlView />;
+    case 'config':
+      return <ConfigView />;
     default:
       return (
         <div className="page">

@@ -12,16 +12,39 @@ export interface Health {
   status: string;
 }
 
+// An agent: registered in the serving Flock (source "flock"), or, over a
+// trace file alone (source "spans"), what its Agent.execute spans recorded;
+// then only name, consumes, publishes, runs and last_seen are known.
 export interface Agent {
   name: string;
-  description: string;
+  description?: string;
   consumes: string[];
   publishes: string[];
-  max_concurrency: number;
-  prevent_self_trigger: boolean;
+  max_concurrency?: number;
+  prevent_self_trigger?: boolean;
+  runs?: number;
+  last_seen?: number; // ns since the epoch: the end of its last run
 }
 export interface AgentsResponse {
   agents: Agent[];
+  source?: 'flock' | 'spans';
+}
+
+export interface AgentStats {
+  agent_name: string;
+  runs: number;
+  errors: number;
+  error_rate: number;
+  avg_ms: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+export interface AgentStatsResponse {
+  agents: AgentStats[];
 }
 
 export interface ArtifactType {
@@ -66,12 +89,20 @@ export interface TraceSummary {
   root_name: string;
   workflow_name: string | null;
   start_time: number; // ns since the epoch
+  end_time?: number;
   duration_ms: number;
   span_count: number;
   error_count: number;
-  services: string[];
+  status?: string;
+  services: string[]; // span classes (Agent, Flock, ...)
+  agents?: string[]; // agent.name of the agents that ran
+  service_names?: string[]; // the resource's service.name
+  error_message?: string | null; // the first failed span's message
+  input_tokens?: number;
+  output_tokens?: number;
   correlation_ids?: string[];
 }
+export type TraceSort = 'start_time' | 'duration_ms' | 'span_count' | 'error_count';
 export interface TracesQuery {
   workflow?: string;
   service?: string;
@@ -84,6 +115,9 @@ export interface TracesQuery {
   until?: string;
   q?: string;
   tag?: string; // an artifact tag published in the trace
+  agent?: string;
+  sort?: TraceSort | '';
+  order?: 'asc' | 'desc' | '';
   limit?: number;
   offset?: number;
 }
@@ -159,6 +193,8 @@ export interface WorkflowStatsResponse {
 export interface ServiceStats extends DurationStats {
   service: string;
   spans: number;
+  p99_ms?: number;
+  rate_per_s?: number; // spans per second between its first start and last end
 }
 export interface ServiceStatsResponse {
   services: ServiceStats[];
@@ -170,8 +206,33 @@ export interface DependencyEdge {
   calls: number;
   errors: number;
 }
+export type DependencyBy = 'agent' | 'service' | 'operation';
 export interface DependenciesResponse {
   edges: DependencyEdge[];
+  by?: DependencyBy;
+}
+
+export interface TracingConfig {
+  sdk_disabled: boolean;
+  auto_trace: boolean;
+  trace_file: boolean;
+  services: string[];
+  ignore: string[];
+  ttl_days: number | null;
+  auto_workflow_trace: boolean;
+  service_name: string;
+  flush_ms: number;
+  queue_policy: string;
+  max_queue_bytes: number;
+  exit_grace_ms: number;
+  otlp: { endpoint: string; protocol: string } | null;
+}
+export interface ConfigResponse {
+  version: string;
+  live: boolean; // a running Flock, not a trace file alone
+  store: { path: string; exists: boolean; size_mb: number };
+  tracing: TracingConfig;
+  server: { dashboard: boolean; query_row_limit: number; query_timeout_ms: number };
 }
 
 export interface QueryResponse {
@@ -360,6 +421,8 @@ const getter =
 export const api = {
   health: getter<Health>('/api/health'),
   agents: getter<AgentsResponse>('/api/agents'),
+  agentStats: getter<AgentStatsResponse>('/api/agents/stats'),
+  config: getter<ConfigResponse>('/api/config'),
   artifactTypes: getter<ArtifactTypesResponse>('/api/artifact-types'),
   publish: (body: PublishRequest, signal?: AbortSignal) => post<PublishResponse>('/api/artifacts', body, signal),
   artifacts: (q: ArtifactsQuery, signal?: AbortSignal) => get<ArtifactsResponse>(`/api/artifacts${queryString({ ...q })}`, signal),
@@ -370,7 +433,7 @@ export const api = {
   traceStats: getter<TraceStats>('/api/traces/stats'),
   workflowStats: getter<WorkflowStatsResponse>('/api/workflows/stats'),
   serviceStats: getter<ServiceStatsResponse>('/api/services/stats'),
-  dependencies: getter<DependenciesResponse>('/api/dependencies'),
+  dependencies: (by: DependencyBy, signal?: AbortSignal) => get<DependenciesResponse>(`/api/dependencies${queryString({ by })}`, signal),
   query: (sql: string, signal?: AbortSignal) => post<QueryResponse>('/api/traces/query', { sql }, signal),
   clear: (signal?: AbortSignal) => post<ClearResponse>('/api/traces/clear', {}, signal),
 };

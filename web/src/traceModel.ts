@@ -1,5 +1,5 @@
-// The span tree of one trace, its critical path, and the span keys used to
-// compare two runs.
+// The span tree of one trace and the span keys used to compare two runs
+// (the critical path is in criticalPath.ts).
 import type { Span } from './api';
 import { getAttrString } from './format';
 
@@ -71,26 +71,6 @@ export function buildTree(spans: Span[]): TraceTree {
   }
   if (!spans.length) start = end = 0;
   return { roots, byId, start, end, durationMs: Math.max(0, (end - start) / 1e6), maxDepth, errorCount, services: [...services].sort() };
-}
-
-// The critical path: from each root, repeatedly the child that finished last
-// before the current point, walking backwards in time (the spans whose
-// duration the trace's end waited for). Returns their span ids.
-export function criticalPath(tree: TraceTree): Set<string> {
-  const out = new Set<string>();
-  const stack: Array<{ node: TraceNode; limit: number }> = tree.roots.map((r) => ({ node: r, limit: Infinity }));
-  while (stack.length) {
-    const { node, limit } = stack.pop()!;
-    out.add(node.span.span_id);
-    let cur = Math.min(node.span.end_time, limit);
-    const kids = [...node.children].sort((a, b) => b.span.end_time - a.span.end_time);
-    for (const c of kids) {
-      if (c.span.start_time >= cur) continue;
-      stack.push({ node: c, limit: cur });
-      cur = c.span.start_time;
-    }
-  }
-  return out;
 }
 
 // The rows shown for a collapse state: pre-order, skipping collapsed subtrees.

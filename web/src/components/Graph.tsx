@@ -1,6 +1,9 @@
-// Renders a layered graph as SVG. Node and edge styles come from CSS classes.
+// Renders a layered graph as SVG (layout in graphLayout.ts: edges never
+// cross a node, labels never overlap). Node and edge styles come from CSS
+// classes; labels sit on a background so the line under them does not
+// strike them through.
 import { useMemo } from 'react';
-import { edgePath, layeredLayout, type LayoutOptions } from './graphLayout';
+import { layeredLayout, type LayoutOptions } from './graphLayout';
 
 export interface GraphNode {
   id: string;
@@ -18,6 +21,7 @@ export interface GraphEdge {
   to: string;
   kind: string; // consumes, publishes, calls
   label?: string;
+  title?: string;
   error?: boolean;
   width?: number;
 }
@@ -45,21 +49,26 @@ export function Graph({ nodes, edges, onSelect, selected, testId, options, empty
           ))}
         </defs>
         {edges.map((e, i) => {
-          const a = layout.nodes.get(e.from);
-          const b = layout.nodes.get(e.to);
-          if (!a || !b) return null;
-          const d = edgePath(a, b, layout.backEdges.has(i));
-          const marker = e.error ? 'error' : e.kind;
-          const mx = (a.x + a.width + b.x) / 2;
-          const my = (a.y + b.y + a.height) / 2;
+          const placed = layout.edges[i];
+          if (!placed) return null;
+          const marker = `url(#arrow-${e.error ? 'error' : e.kind})`;
           return (
             <g key={i} className={`edge ${e.kind} ${e.error ? 'error' : ''}`} data-testid="graph-edge" data-from={e.from} data-to={e.to}>
-              <path d={d} markerEnd={`url(#arrow-${marker})`} strokeWidth={e.width ?? 1.5} />
-              {e.label && (
-                <text x={mx} y={my - 4} className="edge-label" textAnchor="middle">
-                  {e.label}
-                </text>
-              )}
+              {e.title && <title>{e.title}</title>}
+              <path d={placed.d} markerEnd={placed.reversed ? undefined : marker} markerStart={placed.reversed ? marker : undefined} strokeWidth={e.width ?? 1.5} />
+            </g>
+          );
+        })}
+        {/* Labels after every edge, so that no line is drawn over a label. */}
+        {edges.map((e, i) => {
+          const box = layout.edges[i]?.label;
+          if (!box || !e.label) return null;
+          return (
+            <g key={i} className={`edge-label-box ${e.error ? 'error' : ''}`} data-testid="edge-label" data-from={e.from} data-to={e.to}>
+              <rect x={box.x} y={box.y} width={box.width} height={box.height} rx={3} />
+              <text x={box.x + box.width / 2} y={box.y + box.height / 2 + 4} textAnchor="middle" className="edge-label">
+                {e.label}
+              </text>
             </g>
           );
         })}
@@ -74,6 +83,7 @@ export function Graph({ nodes, edges, onSelect, selected, testId, options, empty
               transform={`translate(${p.x},${p.y})`}
               data-testid={n.testId ?? 'graph-node'}
               data-name={n.label}
+              data-box={`${p.x} ${p.y} ${p.width} ${p.height}`}
               onClick={() => onSelect?.(n.id)}
               style={{ cursor: onSelect ? 'pointer' : 'default' }}
             >

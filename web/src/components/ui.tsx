@@ -3,6 +3,7 @@
 // service tags.
 import type { ReactNode } from 'react';
 import { colorFor } from '../format';
+import type { SortDir, SortState } from '../sorting';
 
 // A message to show, or nothing: an Error (ApiError included) or a string.
 type Problem = { message: string } | string | null | false | undefined;
@@ -49,19 +50,27 @@ export interface Column {
   label?: ReactNode;
   num?: boolean; // right-aligned figures
   width?: number | string;
+  sortKey?: string; // clicking the header sorts by this key (with Table's onSort)
+  title?: string; // what the column counts, on hover
 }
 
-// A right-aligned column of figures.
-export const num = (label: ReactNode): Column => ({ label, num: true });
+// A right-aligned column of figures, sortable by `sortKey` when given.
+export const num = (label: ReactNode, sortKey?: string, title?: string): Column => ({ label, num: true, sortKey, title });
+// A column of text sortable by `sortKey`.
+export const col = (label: ReactNode, sortKey?: string, title?: string): Column => ({ label, sortKey, title });
 
 // <table class="table">: the header from `columns`, the rows given as
-// children, and one full-width row saying `empty` when that is set.
+// children, and one full-width row saying `empty` when that is set. With
+// `onSort`, headers of columns with a sortKey are buttons that sort (figures
+// largest first on the first click, text from A); `sort` marks the column.
 export function Table({
   columns,
   testId,
   className,
   empty,
   emptyTestId,
+  sort,
+  onSort,
   children,
 }: {
   columns: Array<Column | string>;
@@ -69,6 +78,8 @@ export function Table({
   className?: string;
   empty?: ReactNode;
   emptyTestId?: string;
+  sort?: SortState;
+  onSort?: (key: string, first: SortDir) => void;
   children?: ReactNode;
 }) {
   return (
@@ -77,9 +88,27 @@ export function Table({
         <tr>
           {columns.map((c, i) => {
             const col = typeof c === 'string' ? { label: c } : c;
+            const sortable = onSort && col.sortKey;
+            const active = sortable && sort && sort.key === col.sortKey ? sort.dir : undefined;
             return (
-              <th key={i} className={col.num ? 'num' : undefined} style={col.width !== undefined ? { width: col.width } : undefined}>
-                {col.label}
+              <th
+                key={i}
+                className={col.num ? 'num' : undefined}
+                style={col.width !== undefined ? { width: col.width } : undefined}
+                title={col.title}
+                aria-sort={active === 'asc' ? 'ascending' : active === 'desc' ? 'descending' : undefined}
+                data-sort-key={sortable ? col.sortKey : undefined}
+              >
+                {sortable ? (
+                  <button type="button" className={`th-sort ${active ? 'active' : ''}`} onClick={() => onSort(col.sortKey!, col.num ? 'desc' : 'asc')} data-testid="sort-header">
+                    {col.label}
+                    <span className="sort-mark" aria-hidden="true">
+                      {active === 'asc' ? '▴' : active === 'desc' ? '▾' : '↕'}
+                    </span>
+                  </button>
+                ) : (
+                  col.label
+                )}
               </th>
             );
           })}

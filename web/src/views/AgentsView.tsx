@@ -1,14 +1,20 @@
 // Agents and artifact types as a live graph: type -> agent for what an agent
 // consumes, agent -> type for what it publishes. Live events light up running
 // and failed agents and count artifacts per type; a form publishes an
-// artifact (POST /api/artifacts).
+// artifact (POST /api/artifacts); a table gives each agent's statistics.
+// Over a trace file alone (`flock dashboard FILE`) the agents are what their
+// spans recorded (source "spans"), and the view says which facts the store
+// does not hold.
 import { useMemo, useRef, useState } from 'react';
 import { api, type Agent, type ArtifactEvent, type ArtifactType, type JsonObject, type JsonValue } from '../api';
+import { AGENT_ERRORS_NOTE, AgentStatsTable } from '../components/AgentStatsTable';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
 import { JsonTree } from '../components/JsonTree';
 import { Card, Options } from '../components/ui';
-import { colorFor, formatRelative, shortId } from '../format';
-import { href, useApi, useEvent } from '../hooks';
+import { colorFor, formatRelative, formatTime, plural, shortId } from '../format';
+import { href, useApi, useEvent, useLiveReload } from '../hooks';
+
+const NOT_STORED = 'not in the trace file';
 
 interface Activity {
   at: number;
@@ -48,6 +54,10 @@ function skeleton(schema: JsonValue | undefined, depth = 0): JsonValue {
 export function AgentsView() {
   const agents = useApi(api.agents, []);
   const types = useApi(api.artifactTypes, []);
+  const stats = useApi(api.agentStats, []);
+  useLiveReload(['span'], stats.reload, { waitMs: 1500, maxWaitMs: 5000 });
+  useLiveReload(['span'], agents.reload, { waitMs: 2000, maxWaitMs: 8000, enabled: agents.data?.source === 'spans' });
+  const fromSpans = agents.data?.source === 'spans';
   const [running, setRunning] = useState<Map<string, number>>(new Map());
   const [failed, setFailed] = useState<Map<string, number>>(new Map());
   const [artifactCounts, setArtifactCounts] = useState<Map<string, number>>(new Map());
@@ -126,7 +136,7 @@ export function AgentsView() {
         id: `agent:${a.name}`,
         label: a.name,
         kind: 'agent',
-        sublabel: r > 0 ? `running ×${r}` : f > 0 ? 'failed' : `max ${a.max_concurrency}`,
+        sublabel: r > 0 ? `running ×${r}` : f > 0 ? 'failed' : a.max_concurrency !== undefined ? `max ${a.max_concurrency}` : a.runs !== undefined ? plural(a.runs, 'run') : undefined,
         state: r > 0 ? 'running' : f > 0 ? 'failed' : '',
         color: colorFor(a.name),
         testId: 'agent-node',
@@ -143,7 +153,15 @@ export function AgentsView() {
   const selTypeSchema = selType ? typeList.find((t) => t.name === selType) : undefined;
 
   return (
-    <div className="page agents-page" data-testid="agents-view">
+    <div className="page agents-page" data-testid="agents-view" data-source={agents.data?.source ?? ''}>
+      <div className="main-col">
+      {fromSpans && (
+        <div className="note-box" data-testid="agents-source-note">
+          <b>From the recorded spans.</b> This server shows a trace file alone, with no running program: the agents below are those whose{' '}
+          <code>Agent.execute</code> spans are in the file, with the artifact types they consumed and published, how often they ran and when they last
+          ran. Descriptions, concurrency limits, artifact schemas and the blackboard are not in the store.
+        </div>
+      )}
       <Card
         className="grow-card"
         title="Agents & artifact types"
@@ -163,10 +181,15 @@ export function AgentsView() {
             testId="agents-graph"
             selected={selected}
             onSelect={(id) => setSelected((s) => (s === id ? undefined : id))}
-            emptyText="No agents are registered on this server (a `flock dashboard` over a trace file has none)."
+            emptyText={fromSpans ? 'No Agent.execute span is in this trace file.' : 'No agents are registered on this server.'}
           />
         )}
       </Card>
+      <Card title="Statistics" head={<span className="muted small">GET /api/agents/stats</span>} error={stats.error}>
+        <p className="muted small note">{AGENT_ERRORS_NOTE}</p>
+        {stats.data && <AgentStatsTable rows={stats.data.agents} />}
+      </Card>
+      </div>
       <div className="side-col">
         <Card title={selAgent ? `Agent ${selAgent.name}` : selType ? `Type ${selType}` : 'Details'}>
           {selAgent ? (
@@ -182,30 +205,54 @@ export function AgentsView() {
                     <th>publishes</th>
                     <td>{selAgent.publishes.join(', ') || '–'}</td>
                   </tr>
+                  {selAgent.runs !== undefined && (
+                    <tr>
+                      <th>runs</th>
+                      <td>{selAgent.runs}</td>
+                    </tr>
+                  )}
+                  {selAgent.last_seen !== undefined && (
+                    <tr>
+                      <th>last run</th>
+                      <td>
+                        {formatTime(selAgent.last_seen)} <span className="muted">({formatRelative(selAgent.last_seen)})</span>
+                      </td>
+                    </tr>
+                  )}
+                  <tr>
+                    <th>description</th>
+                    <td>{selAgent.description ?? <span className="muted">{NOT_STORED}</span>}</td>
+                  </tr>
                   <tr>
                     <th>max concurrency</th>
-                    <td>{selAgent.max_concurrency}</td>
+                    <td>{selAgent.max_concurrency ?? <span className="muted">{NOT_STORED}</span>}</td>
                   </tr>
                   <tr>
                     <th>prevent self trigger</th>
-                    <td>{String(selAgent.prevent_self_trigger)}</td>
+                    <td>{selAgent.prevent_self_trigger === undefined ? <span className="muted">{NOT_STORED}</span> : String(selAgent.prevent_self_trigger)}</td>
                   </tr>
                 </tbody>
               </table>
-              <a href={href('/traces', { q: selAgent.name })}>Traces mentioning {selAgent.name} ›</a>
+              <a href={href('/traces', { agent: selAgent.name })}>Traces in which {selAgent.name} ran ›</a>
             </div>
           ) : selTypeSchema ? (
             <div className="details" data-testid="type-details">
               <JsonTree value={selTypeSchema.schema} path="schema" />
             </div>
+          ) : selType ? (
+            <p className="muted" data-testid="type-details">
+              The schema of {selType} is {fromSpans ? 'not in the trace file: types are registered by the program that ran' : 'not registered on this server'}.
+            </p>
           ) : (
             <p className="muted">Click an agent or a type.</p>
           )}
         </Card>
-        <PublishForm types={typeList} preset={selType} />
+        {!fromSpans && <PublishForm types={typeList} preset={selType} />}
         <Card title="Live activity">
           <ul className="activity" data-testid="activity">
-            {activity.length === 0 && <li className="muted">Waiting for agents to run…</li>}
+            {activity.length === 0 && (
+              <li className="muted">{fromSpans ? 'No live agent events over a trace file: its spans show what ran.' : 'Waiting for agents to run…'}</li>
+            )}
             {activity.map((a, i) => (
               <li key={`${a.at}-${i}`} className={a.kind}>
                 <span className="muted small">{formatRelative(a.at * 1e6)}</span> {a.text}

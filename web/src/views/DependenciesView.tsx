@@ -1,18 +1,45 @@
-// Dependencies between services and agents (GET /api/dependencies): a graph
-// with calls per edge (red when some failed) and the same edges as a table.
+// Dependencies (GET /api/dependencies?by=): calls between agents by default
+// (hook and engine spans folded into their agent), or between services, or
+// between operations; a click on a node of the first two drills down to the
+// operations of that agent or service. A graph with calls per edge (red when
+// some failed) and the same edges as a sortable table. `by` and the focus
+// live in the URL.
 import { useMemo } from 'react';
-import { api } from '../api';
+import { api, type DependencyBy, type DependencyEdge } from '../api';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
-import { Card, num, Table } from '../components/ui';
-import { colorFor, formatPercent } from '../format';
-import { useApi, useLiveReload } from '../hooks';
+import { Card, col, num, Table } from '../components/ui';
+import { colorFor, formatPercent, plural } from '../format';
+import { href, navigate, useApi, useLiveReload } from '../hooks';
+import { useSort } from '../sorting';
 
-const LAYOUT = { gapX: 120 };
+const LAYOUT = { gapX: 110 };
+const MODES: Array<{ by: DependencyBy; label: string; hint: string }> = [
+  { by: 'agent', label: 'Agents', hint: 'Which agent triggered which: each agent run is charged to the agent (else the workflow) it ran under; hooks and engine calls are part of their agent' },
+  { by: 'service', label: 'Services', hint: 'Parent and child spans by service (the span class: Agent, Flock, FunctionEngine, ...); an agent run counts under its agent name' },
+  { by: 'operation', label: 'Operations', hint: 'Parent and child spans by name (Agent.execute, FunctionEngine.evaluate, ...)' },
+];
 
-export function DependenciesView() {
-  const deps = useApi(api.dependencies, []);
+// The operations of an agent or service: an agent's spans are Agent.*, a
+// service's are <service>.*.
+function operationPrefix(name: string, agents: Set<string>): string {
+  return agents.has(name) ? 'Agent.' : `${name}.`;
+}
+
+export function DependenciesView({ query }: { query: URLSearchParams }) {
+  const raw = query.get('by');
+  const by: DependencyBy = raw === 'service' || raw === 'operation' ? raw : 'agent';
+  const focus = by === 'operation' ? (query.get('focus') ?? '') : '';
+  const deps = useApi((s) => api.dependencies(by, s), [by]);
+  const agentStats = useApi(api.agentStats, []);
   useLiveReload(['span'], deps.reload, { waitMs: 1500, maxWaitMs: 5000 });
-  const edgesData = deps.data?.edges ?? [];
+  const agents = useMemo(() => new Set((agentStats.data?.agents ?? []).map((a) => a.agent_name)), [agentStats.data]);
+
+  // The last answer, unless it is still the one of another `by`.
+  const all = deps.data && (deps.data.by ?? by) === by ? deps.data.edges : [];
+  const edgesData = useMemo(
+    () => (focus ? all.filter((e) => e.parent.startsWith(focus) || e.child.startsWith(focus)) : all),
+    [all, focus],
+  );
   const { nodes, edges } = useMemo(() => {
     const names = new Set<string>();
     for (const e of edgesData) {
@@ -20,39 +47,92 @@ export function DependenciesView() {
       names.add(e.child);
     }
     const maxCalls = Math.max(1, ...edgesData.map((e) => e.calls));
-    const nodes: GraphNode[] = [...names].sort().map((n) => ({ id: n, label: n, kind: 'service', color: colorFor(n), testId: 'dependency-node' }));
+    const nodes: GraphNode[] = [...names].sort().map((n) => ({
+      id: n,
+      label: n,
+      kind: by === 'agent' && agents.has(n) ? 'agent' : 'service',
+      color: colorFor(n),
+      testId: 'dependency-node',
+      title: by === 'operation' ? n : `${n}: click for its operations`,
+    }));
     const edges: GraphEdge[] = edgesData.map((e) => ({
       from: e.parent,
       to: e.child,
       kind: 'calls',
-      label: e.errors ? `${e.calls} (${e.errors} err)` : String(e.calls),
+      label: e.errors ? `${e.calls} · ${e.errors} failed` : String(e.calls),
+      title: `${e.parent} → ${e.child}: ${plural(e.calls, 'call')}${e.errors ? `, ${e.errors} failed` : ''}`,
       error: e.errors > 0,
       width: 1.2 + 3 * Math.sqrt(e.calls / maxCalls),
     }));
     return { nodes, edges };
-  }, [edgesData]);
+  }, [edgesData, by, agents]);
+
+  const go = (q: Record<string, string>) => navigate(href('/dependencies', q), true);
+  const drill = (name: string) => {
+    if (by !== 'operation') go({ by: 'operation', focus: operationPrefix(name, agents) });
+  };
+  const table = useSort<DependencyEdge>(edgesData, {
+    parent: (e) => e.parent,
+    child: (e) => e.child,
+    calls: (e) => e.calls,
+    errors: (e) => e.errors,
+    rate: (e) => (e.calls ? e.errors / e.calls : 0),
+  }, { key: 'calls', dir: 'desc' });
+  const mode = MODES.find((m) => m.by === by)!;
+
   return (
-    <div className="page deps-page" data-testid="dependencies-view">
-      <Card title="Dependencies" head={<span className="muted small">parent → child, per agent (agent.name) or service; label = calls</span>} error={deps.error}>
-        <Graph nodes={nodes} edges={edges} testId="dependencies-graph" emptyText="No dependencies yet." options={LAYOUT} />
+    <div className="page deps-page" data-testid="dependencies-view" data-by={by}>
+      <Card
+        title="Dependencies"
+        head={
+          <>
+            <div className="segmented" role="group" aria-label="dependencies by">
+              {MODES.map((m) => (
+                <button key={m.by} type="button" className={`small ${m.by === by ? 'active' : ''}`} aria-pressed={m.by === by} title={m.hint} onClick={() => go({ by: m.by })} data-testid={`deps-by-${m.by}`}>
+                  {m.label}
+                </button>
+              ))}
+            </div>
+            {focus && (
+              <span className="tag" data-testid="deps-focus">
+                operations of {focus.replace(/\.$/, '')}{' '}
+                <button type="button" className="link small" onClick={() => go({ by: 'operation' })} aria-label="all operations">
+                  ✕
+                </button>
+              </span>
+            )}
+            <span className="muted small">
+              parent → child; label = calls{by !== 'operation' ? ' · click a node for its operations' : ''}
+            </span>
+          </>
+        }
+        error={deps.error}
+      >
+        <p className="muted small note" data-testid="deps-hint">
+          {mode.hint}.
+        </p>
+        <Graph nodes={nodes} edges={edges} testId="dependencies-graph" emptyText="No dependencies yet." options={LAYOUT} onSelect={by !== 'operation' ? drill : undefined} />
       </Card>
       <Card>
-        <Table columns={['Parent', 'Child', num('Calls'), num('Errors'), num('Error rate')]} testId="dependencies-table">
-          {[...edgesData]
-            .sort((a, b) => b.calls - a.calls)
-            .map((e) => (
-              <tr key={`${e.parent}->${e.child}`} data-testid="dependency-row">
-                <td>
-                  <span className="svc-dot" style={{ background: colorFor(e.parent) }} /> {e.parent}
-                </td>
-                <td>
-                  <span className="svc-dot" style={{ background: colorFor(e.child) }} /> {e.child}
-                </td>
-                <td className="num">{e.calls}</td>
-                <td className="num">{e.errors > 0 ? <span className="badge error">{e.errors}</span> : 0}</td>
-                <td className={`num ${e.errors ? 'error-text' : ''}`}>{formatPercent(e.calls ? e.errors / e.calls : 0)}</td>
-              </tr>
-            ))}
+        <Table
+          columns={[col('Parent', 'parent'), col('Child', 'child'), num('Calls', 'calls'), num('Failed', 'errors', 'Calls whose child span failed'), num('Error rate', 'rate')]}
+          testId="dependencies-table"
+          sort={table.sort}
+          onSort={table.onSort}
+        >
+          {table.sorted.map((e) => (
+            <tr key={`${e.parent}->${e.child}`} data-testid="dependency-row">
+              <td>
+                <span className="svc-dot" style={{ background: colorFor(e.parent) }} /> {e.parent}
+              </td>
+              <td>
+                <span className="svc-dot" style={{ background: colorFor(e.child) }} /> {e.child}
+              </td>
+              <td className="num">{e.calls}</td>
+              <td className="num">{e.errors > 0 ? <span className="badge error">{e.errors}</span> : 0}</td>
+              <td className={`num ${e.errors ? 'error-text' : ''}`}>{formatPercent(e.calls ? e.errors / e.calls : 0)}</td>
+            </tr>
+          ))}
         </Table>
       </Card>
     </div>

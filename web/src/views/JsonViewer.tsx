@@ -1,10 +1,13 @@
-// The JSON of one span: overview, then attributes, events, links and
-// resource as collapsible trees. Strings holding JSON (input.value,
-// output.value) open as trees too. Everything is rendered as text.
+// The panel of one span: its agent and name in the title, an overview, the
+// input and output (parsed, raw on demand), then attributes, events, links
+// and resource as collapsible trees. Strings holding JSON open as trees too.
+// Everything is rendered as text.
 import { useState } from 'react';
 import type { Span } from '../api';
+import { AgentChip } from '../components/AgentChip';
 import { JsonTree, JsonTreeControl } from '../components/JsonTree';
-import { copyText, formatDuration, formatTime } from '../format';
+import { SpanIo } from '../components/SpanIo';
+import { copyText, formatDuration, formatTime, getAttr, getAttrString } from '../format';
 
 export function JsonViewer({ span, traceStart, onClose }: { span: Span; traceStart?: number; onClose?: () => void }) {
   const [mode, setMode] = useState<'default' | 'expand' | 'collapse'>('default');
@@ -37,12 +40,16 @@ export function JsonViewer({ span, traceStart, onClose }: { span: Span; traceSta
     ],
   ];
   if (span.status_description) overview.push(['status_description', <span className="error-text">{span.status_description}</span>]);
+  const agent = getAttrString(span.attributes, 'agent.name');
+  const input = getAttr(span.attributes, 'input.value');
+  const output = getAttr(span.attributes, 'output.value');
 
   return (
     <aside className="json-viewer" data-testid="json-viewer" data-span-id={span.span_id}>
       <div className="jv-header">
-        <div className="jv-title" title={span.name}>
-          {span.name}
+        <div className="jv-title" title={agent ? `${agent} · ${span.name}` : span.name} data-testid="json-title">
+          {agent && <AgentChip name={agent} title={`agent.name = ${agent}`} />}
+          <span className="jv-name">{span.name}</span>
         </div>
         <div className="jv-actions">
           <button type="button" className="small" onClick={() => broadcast('expand')} data-testid="json-expand-all">
@@ -81,6 +88,12 @@ export function JsonViewer({ span, traceStart, onClose }: { span: Span; traceSta
                 ))}
               </tbody>
             </table>
+            {input !== undefined && (
+              <SpanIo label="Input" value={input} type={getAttrString(span.attributes, 'input.type')} testId="span-input" mode={mode} gen={gen} />
+            )}
+            {output !== undefined && (
+              <SpanIo label="Output" value={output} type={getAttrString(span.attributes, 'output.type')} testId="span-output" mode={mode} gen={gen} />
+            )}
             <Section title="Attributes" count={Object.keys(span.attributes ?? {}).length} testId="json-attributes">
               <JsonTree value={span.attributes ?? {}} path="attributes" />
             </Section>

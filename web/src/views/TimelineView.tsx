@@ -1,13 +1,16 @@
 // The waterfall of one trace: the span tree with collapsible nodes, bars to
-// scale, ERROR spans in red, the critical path highlighted, and virtualised
-// rows (only the rows in view are in the DOM) so that a trace of 10,000
-// spans scrolls smoothly. Clicking a span opens its JSON.
+// scale, ERROR spans in red with their message, the critical path
+// highlighted (rows, and the stretches of each bar on it), a button that
+// walks through the errors, and virtualised rows (only the rows in view are
+// in the DOM) so that a trace of 10,000 spans scrolls smoothly. Clicking a
+// span opens its panel.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { api } from '../api';
+import { api, type Span } from '../api';
 import { ErrorBox, ServiceTag } from '../components/ui';
+import { criticalPath, type PathSegment } from '../criticalPath';
 import { colorFor, downloadText, formatDuration, formatTime, getAttrString, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
-import { agentOf, buildTree, criticalPath, visibleRows, type TraceNode } from '../traceModel';
+import { agentOf, buildTree, visibleRows, type TraceNode } from '../traceModel';
 import { JsonViewer } from './JsonViewer';
 
 const ROW_H = 26;
@@ -18,12 +21,30 @@ function ticks(totalMs: number): number[] {
   return [0, 0.25, 0.5, 0.75, 1].map((f) => f * totalMs);
 }
 
+// A failed span's message: its status description, else its exception event's.
+export function errorMessageOf(s: Span): string | undefined {
+  if (s.status_description) return s.status_description;
+  const ex = s.events?.find((e) => e.name === 'exception');
+  return ex ? getAttrString(ex.attributes, 'exception.message') : undefined;
+}
+
 export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: string }) {
   const trace = useApi((s) => api.trace(traceId, s), [traceId]);
   useLiveReload(['span'], trace.reload, { filter: (_n, d) => (d as { trace_id?: string }).trace_id === traceId, waitMs: 500 });
 
   const tree = useMemo(() => (trace.data ? buildTree(trace.data.spans) : null), [trace.data]);
-  const critical = useMemo(() => (tree ? criticalPath(tree) : new Set<string>()), [tree]);
+  const path = useMemo(() => (trace.data ? criticalPath(trace.data.spans) : null), [trace.data]);
+  const critical = path?.spans ?? new Set<string>();
+  // Each span's stretches of the path (the time charged to it).
+  const segmentsOf = useMemo(() => {
+    const m = new Map<string, PathSegment[]>();
+    for (const seg of path?.segments ?? []) {
+      const l = m.get(seg.spanId);
+      if (l) l.push(seg);
+      else m.set(seg.spanId, [seg]);
+    }
+    return m;
+  }, [path]);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [showCritical, setShowCritical] = useState(true);
   const [nameCol, setNameCol] = useState(38); // % of the waterfall's width
@@ -111,6 +132,26 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
   useEffect(() => {
     setFindIndex(-1);
   }, [needle]);
+  // The failed spans in tree order, for "Next error".
+  const errorNodes = useMemo(() => {
+    if (!tree) return [] as TraceNode[];
+    const out: TraceNode[] = [];
+    const stack = [...tree.roots].reverse();
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n.span.status_code === 'ERROR') out.push(n);
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+    }
+    return out;
+  }, [tree]);
+  const selectedErrorIndex = selected ? errorNodes.indexOf(selected) : -1;
+  const nextError = () => {
+    if (!errorNodes.length) return;
+    const n = errorNodes[(selectedErrorIndex + 1) % errorNodes.length];
+    reveal(n);
+    select(n.span.span_id);
+  };
+
   const gotoMatch = (delta: number) => {
     if (!matches.length) return;
     const i = findIndex < 0 ? (delta > 0 ? 0 : matches.length - 1) : (findIndex + delta + matches.length) % matches.length;
@@ -221,9 +262,19 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
           <button type="button" className="small" onClick={() => collapseToLevel(2)} title="Show the first two levels">
             2 levels
           </button>
-          <label className="inline">
+          <label className="inline" title="What the trace's end waited for: from the end of the root, the child that finished last, and so on back to the start">
             <input type="checkbox" checked={showCritical} onChange={(e) => setShowCritical(e.target.checked)} data-testid="critical-toggle" /> critical path
           </label>
+          <button
+            type="button"
+            className={`small ${errorNodes.length ? 'danger' : ''}`}
+            onClick={nextError}
+            disabled={!errorNodes.length}
+            data-testid="next-error"
+            title={errorNodes.length ? 'Select the next failed span (expanding its parents)' : 'No span failed'}
+          >
+            {errorNodes.length ? `Next error ${selectedErrorIndex >= 0 ? selectedErrorIndex + 1 : 0}/${errorNodes.length}` : 'No errors'}
+          </button>
           <span className="grow" />
           <input
             type="search"
@@ -286,6 +337,8 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
                 const open = !collapsed.has(s.span_id);
                 const labelRight = left + width < 82;
                 const color = colorFor(s.service ?? s.name);
+                const message = isErr ? errorMessageOf(s) : undefined;
+                const segs = isCrit ? segmentsOf.get(s.span_id) : undefined;
                 return (
                   <div
                     key={s.span_id}
@@ -336,8 +389,22 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
                     </div>
                     <div className="wf-bar-col">
                       <div className="wf-bar" style={{ left: `${left}%`, width: `${width}%`, background: isErr ? undefined : color }} />
-                      <span className="wf-dur" style={labelRight ? { left: `calc(${left + width}% + 4px)` } : { right: `calc(${100 - left}% + 4px)` }}>
+                      {segs?.map((g, j) => (
+                        <div
+                          key={j}
+                          className="wf-crit"
+                          data-testid="critical-segment"
+                          style={{ left: `${pct(g.start)}%`, width: `${Math.max(0.1, ((g.end - g.start) / 1e6 / total) * 100)}%` }}
+                        />
+                      ))}
+                      <span className={`wf-dur ${labelRight ? '' : 'left'}`} style={labelRight ? { left: `calc(${left + width}% + 4px)` } : { right: `calc(${100 - left}% + 4px)` }}>
                         {formatDuration(s.duration_ms)}
+                        {message && (
+                          <span className="wf-err-msg" data-testid="span-error-message" title={message}>
+                            {' '}
+                            {message}
+                          </span>
+                        )}
                       </span>
                     </div>
                   </div>

@@ -1,16 +1,22 @@
-// Trace list: filters (kept in the URL), paging, newest first, refreshed
-// live (debounced) when spans end; pick two rows to compare them.
+// Trace list: filters and sort order (kept in the URL), paging, newest
+// first by default, refreshed live (debounced) when spans end; pick two rows
+// to compare them. Rows name the agents that ran and the programs'
+// service.name, and show the first error message.
 import { useEffect, useMemo, useRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
-import { api, type TracesQuery } from '../api';
-import { ErrorBox, num, Options, ServiceTag, Table } from '../components/ui';
+import { api, type TraceSort, type TracesQuery } from '../api';
+import { AgentChip } from '../components/AgentChip';
+import { col, ErrorBox, num, Options, ServiceTag, Table } from '../components/ui';
 import { formatDuration, formatRelative, formatTime, isoToLocalInput, localInputToIso, plural, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
+import { nextSort, type SortDir, type SortState } from '../sorting';
 
-const FILTER_KEYS = ['workflow', 'service', 'operation', 'status', 'correlation_id', 'min_duration_ms', 'max_duration_ms', 'since', 'until', 'q', 'tag'] as const;
+const FILTER_KEYS = ['workflow', 'agent', 'service', 'operation', 'status', 'correlation_id', 'min_duration_ms', 'max_duration_ms', 'since', 'until', 'q', 'tag'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 type Filters = Record<FilterKey, string>;
 
 const PAGE_SIZES = [20, 50, 100, 200];
+const SORTS: readonly TraceSort[] = ['start_time', 'duration_ms', 'span_count', 'error_count'];
+const DEFAULT_SORT: SortState = { key: 'start_time', dir: 'desc' };
 
 function readFilters(query: URLSearchParams): Filters {
   const f = {} as Filters;
@@ -18,9 +24,23 @@ function readFilters(query: URLSearchParams): Filters {
   return f;
 }
 
-function writeRoute(f: Filters, limit: number, offset: number, replace = true) {
+// The server's sort and order (GET /api/traces?sort=&order=), from the URL.
+function readSort(query: URLSearchParams): SortState {
+  const key = query.get('sort') ?? '';
+  const dir = query.get('order');
+  return {
+    key: (SORTS as readonly string[]).includes(key) ? key : DEFAULT_SORT.key,
+    dir: dir === 'asc' || dir === 'desc' ? dir : DEFAULT_SORT.dir,
+  };
+}
+
+function writeRoute(f: Filters, limit: number, offset: number, replace = true, sort: SortState = DEFAULT_SORT) {
   const q: Record<string, string | number> = {};
   for (const k of FILTER_KEYS) if (f[k]) q[k] = f[k];
+  if (sort.key !== DEFAULT_SORT.key || sort.dir !== DEFAULT_SORT.dir) {
+    q.sort = sort.key;
+    q.order = sort.dir;
+  }
   if (limit !== 50) q.limit = limit;
   if (offset) q.offset = offset;
   navigate(href('/traces', q), replace);
@@ -28,8 +48,11 @@ function writeRoute(f: Filters, limit: number, offset: number, replace = true) {
 
 export function TracesView({ query }: { query: URLSearchParams }) {
   const applied = useMemo(() => readFilters(query), [query]);
+  const sort = useMemo(() => readSort(query), [query]);
   const limit = Math.max(1, Math.min(1000, Number(query.get('limit')) || 50));
   const offset = Math.max(0, Number(query.get('offset')) || 0);
+  // Every route change below keeps the sort order.
+  const go = (f: Filters, lim: number, off: number, replace = true) => writeRoute(f, lim, off, replace, sort);
   const [draft, setDraft] = useState<Filters>(applied);
   const [live, setLive] = useState(true);
   const [selected, setSelected] = useState<string[]>([]);
@@ -48,26 +71,38 @@ export function TracesView({ query }: { query: URLSearchParams }) {
     clearTimeout(typingTimer.current);
     if (immediate) {
       typing.current = false;
-      writeRoute(next, limit, 0);
+      go(next, limit, 0);
     } else {
       typing.current = true;
       typingTimer.current = setTimeout(() => {
         typing.current = false;
-        writeRoute(next, limit, 0);
+        go(next, limit, 0);
       }, 350);
     }
   };
   useEffect(() => () => clearTimeout(typingTimer.current), []);
 
-  const params: TracesQuery = { ...applied, status: applied.status as TracesQuery['status'], limit, offset };
-  const traces = useApi((s) => api.traces(params, s), [appliedKey, limit, offset]);
+  const params: TracesQuery = { ...applied, status: applied.status as TracesQuery['status'], sort: sort.key as TraceSort, order: sort.dir, limit, offset };
+  const traces = useApi((s) => api.traces(params, s), [appliedKey, sort.key, sort.dir, limit, offset]);
   const services = useApi(api.services, []);
   const workflows = useApi(api.workflowStats, []);
+  const agentStats = useApi(api.agentStats, []);
   useLiveReload(['span'], traces.reload, { enabled: live });
   useLiveReload(['span'], () => {
     services.reload();
     workflows.reload();
+    agentStats.reload();
   }, { waitMs: 2000, maxWaitMs: 5000 });
+  // ?service= matches a span class (Agent, Flock, ...) or a program's service.name.
+  const serviceOptions = useMemo(() => {
+    const names = new Set(services.data?.services ?? []);
+    for (const t of traces.data?.items ?? []) for (const n of t.service_names ?? []) names.add(n);
+    if (applied.service) names.add(applied.service);
+    return [...names].sort();
+  }, [services.data, traces.data, applied.service]);
+  const agentNames = useMemo(() => (agentStats.data?.agents ?? []).map((a) => a.agent_name).sort(), [agentStats.data]);
+  const onSort = (key: string, first: SortDir) => writeRoute(applied, limit, 0, true, nextSort(sort, key, first));
+  const filterAgent = (name: string) => go({ ...applied, agent: name }, limit, 0);
 
   // Rows that were not there before are flashed.
   const seen = useRef<Set<string> | null>(null);
@@ -129,7 +164,7 @@ export function TracesView({ query }: { query: URLSearchParams }) {
             e.preventDefault();
             clearTimeout(typingTimer.current);
             typing.current = false;
-            writeRoute(draft, limit, 0);
+            go(draft, limit, 0);
           }}
         >
           <div className="filters-title">
@@ -142,14 +177,18 @@ export function TracesView({ query }: { query: URLSearchParams }) {
                 onClick={() => {
                   const empty = readFilters(new URLSearchParams());
                   setDraft(empty);
-                  writeRoute(empty, limit, 0);
+                  go(empty, limit, 0);
                 }}
               >
                 reset ({activeFilters})
               </button>
             )}
           </div>
-          {typed('q', 'Text', 'filter-q', { type: 'search', placeholder: 'names, attributes, output…' })}
+          {typed('q', 'Text', 'filter-q', {
+            type: 'search',
+            placeholder: 'names, error messages, attributes…',
+            title: 'Matches a trace id prefix, span names, error messages, and any attribute text (agent names, inputs, outputs)',
+          })}
           {typed(
             'workflow',
             'Workflow',
@@ -159,7 +198,8 @@ export function TracesView({ query }: { query: URLSearchParams }) {
               {workflows.data?.workflows.map((w) => <option key={w.workflow_name} value={w.workflow_name} />)}
             </datalist>,
           )}
-          {picked('service', 'Service', 'filter-service', services.data?.services)}
+          {picked('agent', 'Agent', 'filter-agent', draft.agent && !agentNames.includes(draft.agent) ? [draft.agent, ...agentNames] : agentNames)}
+          {picked('service', 'Service', 'filter-service', serviceOptions)}
           {picked(
             'operation',
             'Operation',
@@ -214,26 +254,38 @@ export function TracesView({ query }: { query: URLSearchParams }) {
           >
             Compare {selected.length}/2
           </button>
-          <select value={limit} onChange={(e) => writeRoute(applied, Number(e.target.value), 0)} className="small" data-testid="page-size" aria-label="page size">
+          <select value={limit} onChange={(e) => go(applied, Number(e.target.value), 0)} className="small" data-testid="page-size" aria-label="page size">
             {PAGE_SIZES.map((n) => (
               <option key={n} value={n}>
                 {n} / page
               </option>
             ))}
           </select>
-          <button type="button" className="small" disabled={offset === 0} onClick={() => writeRoute(applied, limit, Math.max(0, offset - limit), false)} data-testid="page-prev">
+          <button type="button" className="small" disabled={offset === 0} onClick={() => go(applied, limit, Math.max(0, offset - limit), false)} data-testid="page-prev">
             ‹ Prev
           </button>
-          <button type="button" className="small" disabled={offset + items.length >= total} onClick={() => writeRoute(applied, limit, offset + limit, false)} data-testid="page-next">
+          <button type="button" className="small" disabled={offset + items.length >= total} onClick={() => go(applied, limit, offset + limit, false)} data-testid="page-next">
             Next ›
           </button>
         </div>
         <ErrorBox error={traces.error} testId="trace-error" />
         <div className="table-wrap">
           <Table
-            columns={[{ width: 28 }, 'Trace', { label: 'Duration', width: '26%' }, num('Spans'), num('Errors'), 'Services', 'Correlation', 'Started']}
+            columns={[
+              { width: 28 },
+              'Trace',
+              { label: 'Duration', width: '20%', sortKey: 'duration_ms' },
+              num('Spans', 'span_count'),
+              num('Errors', 'error_count', 'Failed spans in the trace'),
+              col('Agents', undefined, 'The agents that ran (agent.name)'),
+              col('Service', undefined, "The program's service.name (OTEL_SERVICE_NAME)"),
+              'Correlation',
+              col('Started', 'start_time'),
+            ]}
             className="traces"
             testId="trace-list"
+            sort={sort}
+            onSort={onSort}
             empty={traces.data && items.length === 0 && (activeFilters ? 'No trace matches these filters.' : 'No traces yet. Run a workflow with FLOCK_TRACE_FILE=true, or publish an artifact.')}
             emptyTestId="trace-empty"
           >
@@ -255,6 +307,11 @@ export function TracesView({ query }: { query: URLSearchParams }) {
                   </a>
                   {t.workflow_name && t.workflow_name !== t.root_name && <span className="muted"> · {t.root_name}</span>}
                   <div className="mono muted small">{shortId(t.trace_id, 12)}</div>
+                  {t.error_message && (
+                    <div className="trace-error-message" data-testid="trace-error-message" title={t.error_message}>
+                      {t.error_message}
+                    </div>
+                  )}
                 </td>
                 <td>
                   <div className="dur-cell">
@@ -267,11 +324,19 @@ export function TracesView({ query }: { query: URLSearchParams }) {
                 <td className="num">{t.span_count}</td>
                 <td className="num">{t.error_count > 0 ? <span className="badge error">{t.error_count}</span> : <span className="muted">0</span>}</td>
                 <td>
-                  <div className="tags">
-                    {t.services.slice(0, 5).map((s) => (
+                  <div className="tags" data-testid="trace-agents">
+                    {(t.agents ?? []).slice(0, 6).map((a) => (
+                      <AgentChip key={a} name={a} onClick={() => filterAgent(a)} />
+                    ))}
+                    {(t.agents?.length ?? 0) > 6 && <span className="muted small">+{t.agents!.length - 6}</span>}
+                    {!t.agents?.length && <span className="muted small">–</span>}
+                  </div>
+                </td>
+                <td>
+                  <div className="tags" data-testid="trace-service-names">
+                    {(t.service_names ?? []).map((s) => (
                       <ServiceTag key={s} name={s} />
                     ))}
-                    {t.services.length > 5 && <span className="muted small">+{t.services.length - 5}</span>}
                   </div>
                 </td>
                 <td onClick={(e) => e.stopPropagation()}>

@@ -10,6 +10,7 @@
 #include "flock/error.hpp"
 #include "flock/json.hpp"
 #include "flock/llm.hpp"
+#include "flock/model_prices.hpp"
 #include "flock/orchestrator.hpp"
 #include "flock/otlp.hpp"
 #include "flock/otlp_options.hpp"

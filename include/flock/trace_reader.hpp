@@ -78,7 +78,9 @@ class TraceStoreReader {
   // The HTTP API's answers, as JSON (docs/http-api.md names the fields).
   // {items: [{trace_id, root_name, workflow_name, start_time, end_time,
   // duration_ms, span_count, error_count, status, services, agents,
-  // error_message, input_tokens, output_tokens, correlation_ids}], total},
+  // error_message, input_tokens, output_tokens, correlation_ids, cost_usd,
+  // models: [{model, calls, input_tokens, output_tokens, cost_usd, price}]}],
+  // total},
   // from table traces. Throws Error (InvalidArgument) for a sort column that
   // is not one of the four.
   Json list_traces(const TraceFilter& filter = {}) const;
@@ -90,8 +92,13 @@ class TraceStoreReader {
   Json workflow_stats() const;  // {workflows: [...]}
   Json service_stats() const;   // {services: [...]}: rate, errors and durations per service
   // {agents: [{agent_name, runs, errors, error_rate, avg_ms, p50_ms, p95_ms,
-  // p99_ms, max_ms, input_tokens, output_tokens}]} from Agent.execute spans.
+  // p99_ms, max_ms, input_tokens, output_tokens, cost_usd, models}]} from
+  // Agent.execute spans; cost_usd is null when a model has no price
+  // (flock/model_prices.hpp).
   Json agent_stats() const;
+  // {models: [{model, calls, input_tokens, output_tokens, cost_usd, price,
+  // errors, p50_ms, p95_ms, p99_ms, traces}], prices}: every model call.
+  Json model_stats() const;
   // {agents: [{name, consumes, publishes, runs, last_seen}]}: the agents as
   // the spans record them (a store read without the program that wrote it).
   Json agents_seen() const;

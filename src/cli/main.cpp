@@ -170,7 +170,14 @@ int traces_clear(const std::string& db) {
 }
 
 int dashboard(const std::string& db, const std::string& host, int port) {
-  require_store(db);
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) {
+    // A hub for OTLP senders starts empty: the first spans received create
+    // the store (a program records one itself with FLOCK_TRACE_FILE=true).
+    std::cerr << "flock: no trace store at " << db
+              << " yet: serving an empty one; spans sent to POST /v1/traces create it (a program records one "
+                 "itself when run with FLOCK_TRACE_FILE=true)\n";
+  }
   // Signals are taken by sigwait below, on this thread, not by a handler:
   // block them before any server thread exists so every thread inherits it.
   sigset_t set;
@@ -204,7 +211,7 @@ int main(int argc, char** argv) {
   std::string trace_id;
   std::string sql;
 
-  auto* dash = app.add_subcommand("dashboard", "the dashboard and HTTP API over an existing trace file, no agents");
+  auto* dash = app.add_subcommand("dashboard", "the dashboard and HTTP API over a trace file (created by the first OTLP spans received), no agents");
   dash->add_option("DB", db, "trace store")->capture_default_str();
   dash->add_option("--host", host, "address to listen on (not loopback: set FLOCK_API_TOKEN)")->capture_default_str();
   dash->add_option("--port", port, "port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));

@@ -7,6 +7,7 @@
 #include "flock/error.hpp"
 #include "flock/orchestrator.hpp"
 #include "flock/propagation.hpp"
+#include "flock/model_prices.hpp"
 #include "flock/trace_config.hpp"
 #include "flock/version.hpp"
 #include "server/http_errors.hpp"
@@ -198,6 +199,10 @@ Response ApiHandlers::dependencies(const Request& req) const {
 
 Response ApiHandlers::agent_stats() const { return json_response(200, store_.agent_stats()); }
 
+Response ApiHandlers::model_stats() const { return json_response(200, store_.model_stats()); }
+
+Response ApiHandlers::prices() const { return json_response(200, ModelPrices::in_force().to_json()); }
+
 Response ApiHandlers::config() const {
   // The tracing settings in force in this process, and the store it serves.
   TraceConfig c = tracing::current_config();
@@ -227,6 +232,8 @@ Response ApiHandlers::config() const {
                                  {"max_queue_bytes", c.max_pending_bytes},
                                  {"exit_grace_ms", c.exit_grace.count()},
                                  {"otlp", otlp}}},
+                {"prices", Json{{"source", ModelPrices::in_force().source()},
+                                {"models", ModelPrices::in_force().to_json()["models"].size()}}},
                 {"server", Json{{"dashboard", options_.dashboard},
                                 {"query_row_limit", options_.query_row_limit},
                                 {"query_timeout_ms", options_.query_timeout.count()}}}});

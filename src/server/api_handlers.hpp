@@ -41,6 +41,8 @@ class ApiHandlers {
   Response service_stats() const;
   Response dependencies(const Request& req) const;
   Response agent_stats() const;
+  Response model_stats() const;
+  Response prices() const;
   Response config() const;
   Response query(const Request& req) const;
   Response clear(const Request& req) const;

@@ -38,6 +38,8 @@ ApiRouter::ApiRouter(Flock* flock, std::string trace_store, ServeOptions options
       {"GET", "/api/services/stats", plain(&ApiHandlers::service_stats)},
       {"GET", "/api/dependencies", with_req(&ApiHandlers::dependencies)},
       {"GET", "/api/agents/stats", plain(&ApiHandlers::agent_stats)},
+      {"GET", "/api/models/stats", plain(&ApiHandlers::model_stats)},
+      {"GET", "/api/prices", plain(&ApiHandlers::prices)},
       {"GET", "/api/config", plain(&ApiHandlers::config)},
       {"GET", "/api/events", plain(&ApiHandlers::events)},
   };

@@ -69,6 +69,18 @@ CREATE TABLE IF NOT EXISTS traces (
   service_names JSON
 ))sql";
 
+// Tokens per trace and model, kept beside traces in the same transaction:
+// cost is priced when read (the price table may change; the tokens do not).
+constexpr const char* kTraceModelsTable = R"sql(
+CREATE TABLE IF NOT EXISTS trace_models (
+  trace_id VARCHAR NOT NULL,
+  model VARCHAR NOT NULL,
+  calls BIGINT NOT NULL,
+  input_tokens BIGINT NOT NULL,
+  output_tokens BIGINT NOT NULL,
+  PRIMARY KEY (trace_id, model)
+))sql";
+
 // One row per workflow span, with the size of its whole trace.
 constexpr const char* kWorkflowsView = R"sql(
 CREATE OR REPLACE VIEW workflows AS
@@ -153,16 +165,37 @@ FROM spans
 )sql";
 }
 
+const char* trace_models_from_spans_sql() {
+  // A model call is a span naming a model or recording token usage; the
+  // model is the one that answered, else the one asked for.
+  return R"sql(
+SELECT trace_id,
+       coalesce(json_extract_string(attributes, '$.gen_ai.response.model'),
+                json_extract_string(attributes, '$.gen_ai.request.model'), 'unknown') AS model,
+       count(*) AS calls,
+       coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.input_tokens') AS BIGINT)), 0)
+           AS input_tokens,
+       coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.output_tokens') AS BIGINT)), 0)
+           AS output_tokens
+FROM spans
+WHERE (json_extract(attributes, '$.gen_ai.response.model') IS NOT NULL
+       OR json_extract(attributes, '$.gen_ai.request.model') IS NOT NULL
+       OR json_extract(attributes, '$.gen_ai.usage.input_tokens') IS NOT NULL
+       OR json_extract(attributes, '$.gen_ai.usage.output_tokens') IS NOT NULL)
+)sql";
+}
+
 void use_traces_of(DuckConnection& con) {
+  if (!has_table(con, "spans")) return;  // not a store yet: the queries read as empty
   if (con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' AND "
-                    "table_name = 'traces' AND column_name = 'service_names'") > 0) {
-    return;
+                    "table_name = 'traces' AND column_name = 'service_names'") == 0) {
+    con.execute(std::string("CREATE OR REPLACE TEMP VIEW traces AS ") + traces_from_spans_sql() +
+                " GROUP BY trace_id");
   }
-  if (con.query_int("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND "
-                    "table_name = 'spans'") == 0) {
-    return;  // not a store yet: the queries read as empty
+  if (!has_table(con, "trace_models")) {
+    con.execute(std::string("CREATE OR REPLACE TEMP VIEW trace_models AS ") + trace_models_from_spans_sql() +
+                " GROUP BY ALL");
   }
-  con.execute(std::string("CREATE OR REPLACE TEMP VIEW traces AS ") + traces_from_spans_sql() + " GROUP BY trace_id");
 }
 
 void ensure_schema(DuckConnection& con) {
@@ -185,6 +218,13 @@ void ensure_schema(DuckConnection& con) {
     con.execute(kTracesTable);
     if (!had_traces) {
       con.execute(std::string("INSERT INTO traces ") + traces_from_spans_sql() + " GROUP BY trace_id");
+    }
+    // Stores of earlier versions have no trace_models: built from the spans.
+    bool had_models = has_table(con, "trace_models") && had_traces;
+    if (!had_models) con.execute("DROP TABLE IF EXISTS trace_models");
+    con.execute(kTraceModelsTable);
+    if (!had_models) {
+      con.execute(std::string("INSERT INTO trace_models ") + trace_models_from_spans_sql() + " GROUP BY ALL");
     }
     con.execute(kWorkflowsView);
     con.execute("COMMIT");

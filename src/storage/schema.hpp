@@ -14,6 +14,9 @@ void ensure_schema(DuckConnection& con);
 
 // SELECT ... FROM spans computing traces' rows (append WHERE/GROUP BY trace_id).
 const char* traces_from_spans_sql();
+// SELECT ... FROM spans WHERE ... computing trace_models' rows (append AND
+// .../GROUP BY ALL).
+const char* trace_models_from_spans_sql();
 
 // Why an existing database cannot take spans (a `spans` table with other
 // columns, or a `spans` that is not a table), or nullopt when it can.

@@ -26,8 +26,9 @@ inline bool missing_table(const DuckDbError& e) {
 // Runs fn on a connection to the store; an absent store (or one without its
 // table yet) gives `empty`.
 // A store written by an earlier version, and not opened by a writer since,
-// has no table traces of the current shape: this connection then reads a
-// view computed from its spans under the same name (slower, same answers).
+// has no table traces of the current shape (or no trace_models): this
+// connection then reads a view computed from its spans under the same name
+// (slower, same answers).
 void use_traces_of(DuckConnection& con);
 
 template <class F>

@@ -6,7 +6,9 @@
 
 #include "flock/error.hpp"
 #include "flock/trace_reader.hpp"
+#include "flock/model_prices.hpp"
 #include "storage/store_access.hpp"
+#include "storage/trace_costs.hpp"
 #include "storage/trace_store_queries.hpp"
 
 namespace flockcpp {
@@ -26,6 +28,7 @@ Json TraceStoreReader::list_traces(const TraceFilter& f) const {
     con.execute("BEGIN TRANSACTION READ ONLY");
     try {
       Json out = detail::list_traces(con, f);
+      detail::add_trace_costs(con, out["items"], ModelPrices::in_force());
       con.execute("COMMIT");
       return out;
     } catch (...) {

@@ -9,7 +9,9 @@
 
 #include "flock/error.hpp"
 #include "flock/trace_reader.hpp"
+#include "flock/model_prices.hpp"
 #include "storage/store_access.hpp"
+#include "storage/trace_costs.hpp"
 
 namespace flockcpp {
 
@@ -90,21 +92,66 @@ Json TraceStoreReader::service_stats() const {
 
 Json TraceStoreReader::agent_stats() const {
   // Runs are the agents' Agent.execute spans; tokens are summed over every
-  // span of an agent that records gen_ai.usage (its model calls).
+  // span of an agent that records gen_ai.usage (its model calls), and priced
+  // per model.
   return detail::with_store(path_, Json{{"agents", Json::array()}}, [&](DuckConnection& con) {
-    return Json{{"agents",
-                 con.query_objects(
-                     "WITH runs AS (SELECT json_extract_string(attributes, '$.agent.name') AS agent_name, duration_ms, "
-                     "status_code FROM spans WHERE name = 'Agent.execute'), tokens AS (SELECT "
-                     "json_extract_string(attributes, '$.agent.name') AS agent_name, "
-                     "sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.input_tokens') AS BIGINT)) AS i, "
-                     "sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.output_tokens') AS BIGINT)) AS o "
-                     "FROM spans WHERE json_extract(attributes, '$.gen_ai.usage') IS NOT NULL GROUP BY 1) "
-                     "SELECT agent_name, count(*) AS runs, " +
-                     std::string(kDurationStats) +
-                     ", coalesce(any_value(tokens.i), 0) AS input_tokens, coalesce(any_value(tokens.o), 0) AS "
-                     "output_tokens FROM runs LEFT JOIN tokens USING (agent_name) WHERE agent_name IS NOT NULL "
-                     "GROUP BY agent_name ORDER BY runs DESC, agent_name")}};
+    Json agents = con.query_objects(
+        "WITH runs AS (SELECT json_extract_string(attributes, '$.agent.name') AS agent_name, duration_ms, "
+        "status_code FROM spans WHERE name = 'Agent.execute') SELECT agent_name, count(*) AS runs, " +
+        std::string(kDurationStats) + " FROM runs WHERE agent_name IS NOT NULL GROUP BY agent_name ORDER BY runs "
+        "DESC, agent_name");
+    detail::JsonTable usage = con.query_table(
+        "SELECT json_extract_string(attributes, '$.agent.name') AS agent_name, " + std::string(detail::kModelOf) +
+        " AS model, count(*), " + detail::kInputTokens + ", " + detail::kOutputTokens + " FROM spans WHERE " +
+        detail::kIsModelCall + " AND json_extract_string(attributes, '$.agent.name') IS NOT NULL GROUP BY ALL "
+        "ORDER BY 1, 4 + 5 DESC, 2");
+    std::map<std::string, Json> models;
+    for (const Json& r : usage.rows) {
+      Json& list = models[r[0].get<std::string>()];
+      if (list.is_null()) list = Json::array();
+      list.push_back(detail::priced_usage(ModelPrices::in_force(), r[1].get<std::string>(),
+                                          r[2].get<std::int64_t>(), r[3].get<std::int64_t>(),
+                                          r[4].get<std::int64_t>()));
+    }
+    for (Json& a : agents) {
+      auto it = models.find(a["agent_name"].get<std::string>());
+      Json list = it == models.end() ? Json::array() : std::move(it->second);
+      std::int64_t in = 0, out = 0;
+      for (const Json& m : list) {
+        in += m["input_tokens"].get<std::int64_t>();
+        out += m["output_tokens"].get<std::int64_t>();
+      }
+      a["input_tokens"] = in;
+      a["output_tokens"] = out;
+      a["cost_usd"] = detail::total_cost(list);
+      a["models"] = std::move(list);
+    }
+    return Json{{"agents", std::move(agents)}};
+  });
+}
+
+Json TraceStoreReader::model_stats() const {
+  // Every model call (a span naming a model or recording token usage), by
+  // the model that answered.
+  Json empty{{"models", Json::array()}, {"prices", ModelPrices::in_force().source()}};
+  return detail::with_store(path_, empty, [&](DuckConnection& con) {
+    detail::JsonTable rows = con.query_table(
+        "SELECT " + std::string(detail::kModelOf) + " AS model, count(*), " + detail::kInputTokens + ", " +
+        detail::kOutputTokens + ", count(*) FILTER (WHERE status_code = 'ERROR'), round(quantile_cont(duration_ms, "
+        "0.5), 3), round(quantile_cont(duration_ms, 0.95), 3), round(quantile_cont(duration_ms, 0.99), 3), "
+        "count(DISTINCT trace_id) FROM spans WHERE " + detail::kIsModelCall + " GROUP BY 1 ORDER BY 3 + 4 DESC, 1");
+    Json out = empty;
+    for (const Json& r : rows.rows) {
+      Json m = detail::priced_usage(ModelPrices::in_force(), r[0].get<std::string>(), r[1].get<std::int64_t>(),
+                                    r[2].get<std::int64_t>(), r[3].get<std::int64_t>());
+      m["errors"] = r[4];
+      m["p50_ms"] = r[5];
+      m["p95_ms"] = r[6];
+      m["p99_ms"] = r[7];
+      m["traces"] = r[8];
+      out["models"].push_back(std::move(m));
+    }
+    return out;
   });
 }
 

@@ -87,6 +87,38 @@ ON CONFLICT (trace_id) DO UPDATE SET
                                                               from_json(EXCLUDED.service_names, '["VARCHAR"]')))))
 )sql";
 
+// Staging through an appender, then one INSERT ... ON CONFLICT, as for
+// traces: tokens and calls add up per (trace, model).
+void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>& summaries) {
+  bool any = false;
+  for (const auto& [id, t] : summaries) any = any || !t.models.empty();
+  if (!any) return;
+  con.execute("CREATE OR REPLACE TEMP TABLE trace_models_incoming AS SELECT * FROM trace_models LIMIT 0");
+  duckdb_appender app = nullptr;
+  if (duckdb_appender_create_ext(con.get(), "temp", "main", "trace_models_incoming", &app) != DuckDBSuccess) {
+    duckdb_appender_destroy(&app);
+    throw DuckDbError("cannot stage the tokens per model");
+  }
+  for (const auto& [id, t] : summaries) {
+    for (const auto& [model, u] : t.models) {
+      duckdb_append_varchar_length(app, id.data(), id.size());
+      duckdb_append_varchar_length(app, model.data(), model.size());
+      duckdb_append_int64(app, u.calls);
+      duckdb_append_int64(app, u.input_tokens);
+      duckdb_append_int64(app, u.output_tokens);
+      duckdb_appender_end_row(app);
+    }
+  }
+  bool ok = duckdb_appender_close(app) == DuckDBSuccess;
+  duckdb_appender_destroy(&app);
+  if (!ok) throw DuckDbError("cannot stage the tokens per model");
+  con.execute(
+      "INSERT INTO trace_models SELECT * FROM trace_models_incoming ON CONFLICT (trace_id, model) DO UPDATE SET "
+      "calls = trace_models.calls + EXCLUDED.calls, input_tokens = trace_models.input_tokens + "
+      "EXCLUDED.input_tokens, output_tokens = trace_models.output_tokens + EXCLUDED.output_tokens");
+  con.execute("DROP TABLE trace_models_incoming");
+}
+
 }  // namespace
 
 void TraceSummary::add(const SpanData& s) {
@@ -126,8 +158,20 @@ void TraceSummary::add(const SpanData& s) {
       error_message = valid_utf8(s.status_description);
     }
   }
-  input_tokens += integer(s, "gen_ai.usage.input_tokens");
-  output_tokens += integer(s, "gen_ai.usage.output_tokens");
+  std::int64_t in = integer(s, "gen_ai.usage.input_tokens");
+  std::int64_t out = integer(s, "gen_ai.usage.output_tokens");
+  input_tokens += in;
+  output_tokens += out;
+  // A model call (trace_models_from_spans_sql() counts the same spans).
+  const std::string* model = text(s, "gen_ai.response.model");
+  if (model == nullptr) model = text(s, "gen_ai.request.model");
+  if (model != nullptr || find(s, "gen_ai.usage.input_tokens") != nullptr ||
+      find(s, "gen_ai.usage.output_tokens") != nullptr) {
+    ModelUsage& u = models[model != nullptr ? valid_utf8(*model) : std::string("unknown")];
+    ++u.calls;
+    u.input_tokens += in;
+    u.output_tokens += out;
+  }
 }
 
 std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans, const std::string& service_name) {
@@ -202,15 +246,19 @@ void merge_summaries(DuckConnection& con, const std::map<std::string, TraceSumma
   if (!ok) throw DuckDbError("cannot stage trace summaries: " + msg);
   con.execute(kMerge);
   con.execute("DROP TABLE traces_incoming");
+  merge_models(con, summaries);
 }
 
 void rebuild_summaries(DuckConnection& con, const std::string& where_spans) {
   con.execute("CREATE OR REPLACE TEMP TABLE traces_touched AS SELECT DISTINCT trace_id FROM spans WHERE " +
               where_spans);
   con.execute("DELETE FROM traces WHERE trace_id IN (SELECT trace_id FROM traces_touched)");
+  con.execute("DELETE FROM trace_models WHERE trace_id IN (SELECT trace_id FROM traces_touched)");
   con.execute("DELETE FROM spans WHERE " + where_spans);
   con.execute(std::string("INSERT INTO traces ") + traces_from_spans_sql() +
               " WHERE trace_id IN (SELECT trace_id FROM traces_touched) GROUP BY trace_id");
+  con.execute(std::string("INSERT INTO trace_models ") + trace_models_from_spans_sql() +
+              " AND trace_id IN (SELECT trace_id FROM traces_touched) GROUP BY ALL");
   con.execute("DROP TABLE traces_touched");
 }
 

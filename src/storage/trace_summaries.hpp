@@ -31,6 +31,12 @@ struct TraceSummary {
   std::optional<std::int64_t> first_error_time;
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
+  struct ModelUsage {
+    std::int64_t calls = 0;
+    std::int64_t input_tokens = 0;
+    std::int64_t output_tokens = 0;
+  };
+  std::map<std::string, ModelUsage> models;  // table trace_models' rows
 
   void add(const SpanData& span);
 };
@@ -39,7 +45,8 @@ struct TraceSummary {
 // service.name of the resource they were recorded under.
 std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans, const std::string& service_name);
 
-// Merges the summaries into table traces (inside the caller's transaction).
+// Merges the summaries into tables traces and trace_models (inside the
+// caller's transaction).
 void merge_summaries(DuckConnection& con, const std::map<std::string, TraceSummary>& summaries);
 
 // Recomputes the rows of these traces from table spans (after TTL deleted

@@ -326,12 +326,16 @@ test('flock CLI over a finished trace file', async (t) => {
     assertStopped(await d.stop(), 'SIGTERM', 'flock dashboard');
   });
 
-  await t.test('flock dashboard on a missing file: exit 1', async () => {
+  await t.test('flock dashboard on a missing file: served empty with a notice; the file is created only by spans received', async () => {
     const missing = path.join(tmp.dir, 'missing.duckdb');
-    const r = await flock(t, ['dashboard', missing, '--port', '0'], 1);
-    assert.match(r.stderr, /missing\.duckdb|no trace store/);
-    assert.doesNotMatch(r.stdout, /dashboard at/);
-    assert.ok(!fs.existsSync(missing), 'the file was not created');
+    const d = await startDashboard(t, missing);
+    assert.deepEqual(await getJson(d.base, '/api/traces'), { items: [], total: 0 });
+    assert.equal((await getJson(d.base, '/api/traces/stats')).total_spans, 0);
+    assert.ok(!fs.existsSync(missing), 'reading did not create the file');
+    const r = await d.stop();
+    assertStopped(r, 'SIGTERM', 'flock dashboard');
+    assert.match(r.stderr, /no trace store at .*missing\.duckdb yet/);
+    assert.ok(!fs.existsSync(missing), 'no file without spans');
   });
 
   await t.test('flock dashboard on a non-loopback host without FLOCK_API_TOKEN: exit 1 naming it; with it, served', async () => {

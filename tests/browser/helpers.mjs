@@ -282,3 +282,114 @@ export async function downloadOf(page, locator) {
   const [download] = await Promise.all([page.waitForEvent('download'), locator.click()]);
   return { name: download.suggestedFilename(), text: fs.readFileSync(await download.path(), 'utf8') };
 }
+
+// ---- a trace file alone: `flock dashboard FILE` ----
+
+// Runs a program (the pizza demo, FLOCK_DEMO) in a fresh temp dir until it
+// exits, so that it leaves its trace file there; then serves that file with
+// `flock dashboard FILE` (FLOCK_CLI) on a free loopback port. Both the server
+// and the temp dir are removed after the test t.
+export async function startTraceFile(t, { env = {}, readyMs = 60_000 } = {}) {
+  const demoBin = process.env.FLOCK_DEMO;
+  const cli = process.env.FLOCK_CLI;
+  assert.ok(demoBin && fs.existsSync(demoBin), `FLOCK_DEMO must name the flock_demo binary (got ${demoBin})`);
+  assert.ok(cli && fs.existsSync(cli), `FLOCK_CLI must name the flock binary (got ${cli})`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flock-browser-file-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const run = spawn(demoBin, [], { cwd: dir, env: demoEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  run.stdout.setEncoding('utf8');
+  run.stderr.setEncoding('utf8');
+  run.stdout.on('data', (d) => (out += d));
+  run.stderr.on('data', (d) => (out += d));
+  const code = await new Promise((resolve) => run.on('exit', (c, s) => resolve(c ?? s)));
+  assert.equal(code, 0, `${demoBin} failed:\n${out}`);
+  const db = path.join(dir, '.flock', 'traces.duckdb');
+  assert.ok(fs.existsSync(db), `the demo left no trace file at ${db}`);
+
+  const child = spawn(cli, ['dashboard', db, '--port', '0'], { cwd: dir, env: demoEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', (c, s) => resolve({ code: c, signal: s })));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`flock dashboard printed no URL within ${readyMs} ms\n${stdout}\n${stderr}`)), readyMs);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = stdout.match(/dashboard at (http:\/\/127\.0\.0\.1:\d+)\/?\s/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] + '/');
+      }
+    });
+    exited.then(({ code: c, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`flock dashboard exited (${c ?? signal}) before serving\n${stdout}\n${stderr}`));
+    });
+  });
+  const server = {
+    base,
+    dir,
+    db,
+    output: out,
+    async api(route) {
+      const res = await fetch(new URL(route, base), { headers: { Accept: 'application/json' } });
+      const text = await res.text();
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text };
+    },
+  };
+  await waitUntil(async () => (await server.api('/api/health')).json?.status === 'ok', 30_000, 'GET /api/health answers ok');
+  return server;
+}
+
+// ---- geometry read from the page ----
+
+// The boxes of elements, in page pixels.
+export const boxesOf = (locator) =>
+  locator.evaluateAll((els) => els.map((e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.x, y: r.y, width: r.width, height: r.height, name: e.dataset.name ?? e.textContent };
+  }));
+
+// Elements whose text is cut (an ellipsis or a hidden overflow): their own
+// content is wider than their box, or their box leaves an ancestor that
+// clips it. Returns the texts of such elements.
+export const clippedTexts = (locator) =>
+  locator.evaluateAll((els) =>
+    els
+      .filter((e) => {
+        if (e.scrollWidth > e.clientWidth + 1) return true;
+        const r = e.getBoundingClientRect();
+        for (let p = e.parentElement; p; p = p.parentElement) {
+          const s = getComputedStyle(p);
+          if (s.overflowX === 'visible' && s.overflow === 'visible') continue;
+          const q = p.getBoundingClientRect();
+          if (r.left < q.left - 1 || r.right > q.right + 1) return true;
+        }
+        return false;
+      })
+      .map((e) => e.textContent),
+  );
+
+// Waits until the page's URL matches re. (page.waitForURL also waits for a
+// load event, which a change of the hash alone may never fire.)
+export const waitUrl = (page, re) =>
+  page.waitForFunction((src) => new RegExp(src).test(window.location.href), re.source).catch((e) => {
+    throw new Error(`the URL ${page.url()} does not match ${re} (${e.message})`);
+  });

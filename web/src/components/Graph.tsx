@@ -19,7 +19,7 @@ export interface GraphNode {
 export interface GraphEdge {
   from: string;
   to: string;
-  kind: string; // consumes, publishes, calls
+  kind: string; // consumes, publishes, calls, hook
   label?: string;
   title?: string;
   error?: boolean;
@@ -42,7 +42,7 @@ export function Graph({ nodes, edges, onSelect, selected, testId, options, empty
         aria-label="graph"
       >
         <defs>
-          {['consumes', 'publishes', 'calls', 'error'].map((k) => (
+          {['consumes', 'publishes', 'calls', 'hook', 'error'].map((k) => (
             <marker key={k} id={`arrow-${k}`} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
               <path d="M 0 0 L 10 5 L 0 10 z" className={`arrowhead ${k}`} />
             </marker>

@@ -52,6 +52,7 @@ export interface Column {
   width?: number | string;
   sortKey?: string; // clicking the header sorts by this key (with Table's onSort)
   title?: string; // what the column counts, on hover
+  first?: SortDir; // the direction of a first click (figures: largest first)
 }
 
 // A right-aligned column of figures, sortable by `sortKey` when given.
@@ -100,7 +101,7 @@ export function Table({
                 data-sort-key={sortable ? col.sortKey : undefined}
               >
                 {sortable ? (
-                  <button type="button" className={`th-sort ${active ? 'active' : ''}`} onClick={() => onSort(col.sortKey!, col.num ? 'desc' : 'asc')} data-testid="sort-header">
+                  <button type="button" className={`th-sort ${active ? 'active' : ''}`} onClick={() => onSort(col.sortKey!, col.first ?? (col.num ? 'desc' : 'asc'))} data-testid="sort-header">
                     {col.label}
                     <span className="sort-mark" aria-hidden="true">
                       {active === 'asc' ? '▴' : active === 'desc' ? '▾' : '↕'}

@@ -199,11 +199,11 @@ export function AgentsView() {
                 <tbody>
                   <tr>
                     <th>consumes</th>
-                    <td>{selAgent.consumes.join(', ') || '–'}</td>
+                    <td data-testid="agent-consumes">{selAgent.consumes.join(', ') || '–'}</td>
                   </tr>
                   <tr>
                     <th>publishes</th>
-                    <td>{selAgent.publishes.join(', ') || '–'}</td>
+                    <td data-testid="agent-publishes">{selAgent.publishes.join(', ') || '–'}</td>
                   </tr>
                   {selAgent.runs !== undefined && (
                     <tr>
@@ -221,7 +221,7 @@ export function AgentsView() {
                   )}
                   <tr>
                     <th>description</th>
-                    <td>{selAgent.description ?? <span className="muted">{NOT_STORED}</span>}</td>
+                    <td data-testid="agent-description">{selAgent.description ?? <span className="muted">{NOT_STORED}</span>}</td>
                   </tr>
                   <tr>
                     <th>max concurrency</th>

@@ -1,73 +1,24 @@
 // Two runs of one workflow side by side. Spans are matched by their path of
 // names from the root (plus agent.name when present; repeated siblings are
 // numbered); per span: duration in A and B, the delta, and whether it
-// appeared (only in B) or vanished (only in A). Slower spans are highlighted.
+// appeared (only in B) or vanished (only in A). A span is flagged slower or
+// faster only past both thresholds of the rule (compareRuns.ts), which the
+// view states and lets the user change. The table is in tree order until a
+// header is clicked.
 import { useEffect, useMemo, useState } from 'react';
 import { api, type Span, type TraceSummary } from '../api';
-import { Card, ErrorBox, num, Table } from '../components/ui';
+import { Card, col, ErrorBox, num, Table } from '../components/ui';
+import { classify, compareRuns, DEFAULT_RULE, type CompareRow } from '../compareRuns';
 import { formatDelta, formatDuration, formatTime, getAttrString, shortId } from '../format';
 import { href, navigate, useApi } from '../hooks';
-import { buildTree, keyedSpans, type KeyedSpan } from '../traceModel';
+import { useSort } from '../sorting';
+import { buildTree, keyedSpans } from '../traceModel';
 
-type RowStatus = 'both' | 'appeared' | 'vanished';
-interface CompareRow {
-  key: string;
-  label: string;
-  depth: number;
-  a?: Span;
-  b?: Span;
-  status: RowStatus;
-  delta: number; // ms, B - A
-  ratio: number; // delta / A
-}
-
-export function compareRuns(a: KeyedSpan[], b: KeyedSpan[]): CompareRow[] {
-  const aMap = new Map(a.map((k) => [k.key, k]));
-  const bMap = new Map(b.map((k) => [k.key, k]));
-  // B-only keys are placed after their predecessor in B's order.
-  const after = new Map<string | null, string[]>();
-  let prev: string | null = null;
-  for (const k of b) {
-    if (!aMap.has(k.key)) {
-      const l = after.get(prev) ?? [];
-      l.push(k.key);
-      after.set(prev, l);
-    }
-    prev = k.key;
-  }
-  const order: string[] = [];
-  const emit = (key: string | null) => {
-    // iterative to stay safe on long chains
-    const stack: Array<string | null> = [key];
-    while (stack.length) {
-      const k = stack.pop()!;
-      if (k !== null) order.push(k);
-      const ins = after.get(k);
-      if (ins) for (let i = ins.length - 1; i >= 0; i--) stack.push(ins[i]);
-    }
-  };
-  emit(null);
-  for (const k of a) emit(k.key);
-
-  return order.map((key) => {
-    const ka = aMap.get(key);
-    const kb = bMap.get(key);
-    const ref = (ka ?? kb)!;
-    const da = ka?.span.duration_ms ?? 0;
-    const db = kb?.span.duration_ms ?? 0;
-    const status: RowStatus = ka && kb ? 'both' : ka ? 'vanished' : 'appeared';
-    const delta = status === 'both' ? db - da : 0;
-    return {
-      key,
-      label: ref.labels[ref.labels.length - 1],
-      depth: ref.depth,
-      a: ka?.span,
-      b: kb?.span,
-      status,
-      delta,
-      ratio: da > 0 ? delta / da : db > 0 ? Infinity : 0,
-    };
-  });
+// Which runs a span failed in, in words.
+function failedIn(r: CompareRow): string {
+  const a = r.a?.status_code === 'ERROR';
+  const b = r.b?.status_code === 'ERROR';
+  return a && b ? 'failed in A and B' : a ? 'failed in A' : b ? 'failed in B' : '';
 }
 
 function runLabel(t: TraceSummary): string {
@@ -84,7 +35,8 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
   const wf = workflow || rootWorkflow(traceA.data?.spans) || rootWorkflow(traceB.data?.spans) || '';
   const runs = useApi((s) => (wf ? api.traces({ workflow: wf, limit: 200 }, s) : Promise.resolve(null)), [wf]);
   const workflows = useApi(api.workflowStats, []);
-  const [threshold, setThreshold] = useState(10);
+  const [relativePct, setRelativePct] = useState(DEFAULT_RULE.relative * 100);
+  const [absoluteMs, setAbsoluteMs] = useState(DEFAULT_RULE.absoluteMs);
   const [onlyChanges, setOnlyChanges] = useState(false);
 
   const go = (na: string, nb: string, w = wf) => navigate(href('/compare', { a: na, b: nb, workflow: w }), true);
@@ -103,13 +55,19 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
   const treeB = useMemo(() => (traceB.data ? buildTree(traceB.data.spans) : null), [traceB.data]);
   const rows = useMemo(() => (treeA && treeB ? compareRuns(keyedSpans(treeA), keyedSpans(treeB)) : []), [treeA, treeB]);
 
-  const thr = threshold / 100;
-  const classify = (r: CompareRow) =>
-    r.status !== 'both' ? r.status : r.ratio > thr && r.delta > 0.05 ? 'slower' : r.ratio < -thr && r.delta < -0.05 ? 'faster' : 'same';
-  const shown = onlyChanges ? rows.filter((r) => classify(r) !== 'same') : rows;
+  const rule = { relative: relativePct / 100, absoluteMs };
+  const change = (r: CompareRow) => classify(r, rule);
+  const filtered = onlyChanges ? rows.filter((r) => change(r) !== 'same') : rows;
+  const table = useSort(filtered, {
+    a: (r) => r.a?.duration_ms,
+    b: (r) => r.b?.duration_ms,
+    delta: (r) => (r.status === 'both' ? r.delta : null),
+    change: (r) => change(r),
+  });
+  const shown = table.sorted;
   const counts = rows.reduce(
     (c, r) => {
-      c[classify(r)]++;
+      c[change(r)]++;
       return c;
     },
     { slower: 0, faster: 0, same: 0, appeared: 0, vanished: 0 } as Record<string, number>,
@@ -188,26 +146,42 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
               <span className="chip vanished" data-testid="compare-count-vanished">{counts.vanished} vanished</span>
             </span>
             <span className="grow" />
-            <label className="inline small">
-              slower/faster beyond{' '}
-              <input type="number" min={0} max={1000} value={threshold} onChange={(e) => setThreshold(Math.max(0, Number(e.target.value) || 0))} style={{ width: 56 }} />%
-            </label>
+            <span className="compare-rule small" data-testid="compare-rule" data-relative={rule.relative} data-absolute-ms={rule.absoluteMs}>
+              flagged when the change is at least{' '}
+              <input type="number" min={0} max={1000} step="any" value={relativePct} onChange={(e) => setRelativePct(Math.max(0, Number(e.target.value) || 0))} data-testid="compare-relative" aria-label="relative threshold (%)" />
+              % <b>and</b> at least{' '}
+              <input type="number" min={0} step="any" value={absoluteMs} onChange={(e) => setAbsoluteMs(Math.max(0, Number(e.target.value) || 0))} data-testid="compare-absolute" aria-label="absolute threshold (ms)" /> ms
+            </span>
             <label className="inline small">
               <input type="checkbox" checked={onlyChanges} onChange={(e) => setOnlyChanges(e.target.checked)} data-testid="compare-only-changes" /> only changes
             </label>
           </div>
           <div className="table-wrap">
-            <Table columns={['Span (path from the root)', num('A'), num('B'), num('Δ'), { width: '20%' }, 'Change']} className="compare" testId="compare-table">
+            <Table
+              columns={['Span (path from the root)', num('A', 'a'), num('B', 'b'), num('Δ', 'delta', 'B − A'), { width: '20%' }, col('Change', 'change')]}
+              className="compare"
+              testId="compare-table"
+              sort={table.sort}
+              onSort={table.onSort}
+            >
               {shown.map((r) => {
-                const c = classify(r);
+                const c = change(r);
+                const failed = failedIn(r);
                 return (
-                  <tr key={r.key} className={`cmp-${c}`} data-testid="compare-row" data-key={r.key} data-status={c}>
+                  <tr
+                    key={r.key}
+                    className={`cmp-${c}`}
+                    data-testid="compare-row"
+                    data-key={r.key}
+                    data-status={c}
+                    data-a-ms={r.a?.duration_ms}
+                    data-b-ms={r.b?.duration_ms}
+                  >
                     <td style={{ paddingLeft: 8 + r.depth * 14 }} title={r.key}>
                       {r.label}
-                      {(r.a?.status_code === 'ERROR' || r.b?.status_code === 'ERROR') && (
-                        <span className="badge error small" title="ERROR in A/B">
-                          {r.a?.status_code === 'ERROR' ? 'A' : ''}
-                          {r.b?.status_code === 'ERROR' ? 'B' : ''} err
+                      {failed && (
+                        <span className="badge error small failed-in" data-testid="compare-failed-in">
+                          {failed}
                         </span>
                       )}
                     </td>

@@ -1,10 +1,14 @@
 // Everything sharing one correlation id: its traces (GET
-// /api/traces?correlation_id=) on a common time axis, and its artifacts.
+// /api/traces?correlation_id=) on a common time axis, sortable, and its
+// artifacts. Artifacts live on the blackboard of a running program, never in
+// the trace store: over a trace file alone (flock dashboard FILE) the view
+// says so rather than showing an unexplained 0.
 import { useEffect, useState } from 'react';
-import { api } from '../api';
-import { Card, num, Table } from '../components/ui';
+import { api, type TraceSummary } from '../api';
+import { Card, col, num, Table } from '../components/ui';
 import { formatDuration, formatTime, plural, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
+import { useSort } from '../sorting';
 
 export function CorrelationView({ correlationId }: { correlationId: string }) {
   const [draft, setDraft] = useState(correlationId);
@@ -16,6 +20,9 @@ export function CorrelationView({ correlationId }: { correlationId: string }) {
   );
   // Without an id: the correlation ids of recent traces, to pick from.
   const recent = useApi((s) => (correlationId ? Promise.resolve(null) : api.traces({ limit: 200 }, s)), [correlationId]);
+  // live: false over a trace file alone, where there is no blackboard.
+  const config = useApi(api.config, []);
+  const fileOnly = config.data ? !config.data.live : false;
   useLiveReload(['span', 'artifact'], () => {
     traces.reload();
     artifacts.reload();
@@ -23,6 +30,14 @@ export function CorrelationView({ correlationId }: { correlationId: string }) {
   }, { waitMs: 600 });
 
   const items = traces.data?.items ?? [];
+  // Oldest first until a header is clicked.
+  const table = useSort<TraceSummary>(items, {
+    name: (t) => t.workflow_name ?? t.root_name,
+    start: (t) => t.start_time,
+    duration: (t) => t.duration_ms,
+    spans: (t) => t.span_count,
+    errors: (t) => t.error_count,
+  }, { key: 'start', dir: 'asc' });
   const start = Math.min(...items.map((t) => t.start_time));
   const end = Math.max(...items.map((t) => t.start_time + t.duration_ms * 1e6));
   const span = Math.max(1, end - start);
@@ -69,7 +84,10 @@ export function CorrelationView({ correlationId }: { correlationId: string }) {
           <Card
             title={
               <>
-                Traces of <span className="mono">{correlationId}</span>
+                Traces of{' '}
+                <span className="mono keep-case" data-testid="correlation-heading-id">
+                  {correlationId}
+                </span>
               </>
             }
             head={
@@ -80,11 +98,13 @@ export function CorrelationView({ correlationId }: { correlationId: string }) {
             error={traces.error}
           >
             <Table
-              columns={['Trace', 'Started', num('Duration'), num('Spans'), num('Errors'), { label: 'Timeline', width: '36%' }]}
+              columns={[col('Trace', 'name'), col('Started', 'start'), num('Duration', 'duration'), num('Spans', 'spans'), num('Errors', 'errors', 'Failed spans in the trace'), { label: 'Timeline', width: '36%' }]}
               testId="correlation-traces"
+              sort={table.sort}
+              onSort={table.onSort}
               empty={traces.data && items.length === 0 && 'No trace carries this correlation id.'}
             >
-              {[...items].reverse().map((t) => (
+              {table.sorted.map((t) => (
                 <tr key={t.trace_id} className={`clickable ${t.error_count ? 'has-error' : ''}`} onClick={() => navigate(href(`/trace/${t.trace_id}`))} data-testid="correlation-trace-row">
                   <td>
                     <a href={href(`/trace/${t.trace_id}`)}>{t.workflow_name ?? t.root_name}</a> <span className="mono muted small">{shortId(t.trace_id)}</span>
@@ -105,21 +125,35 @@ export function CorrelationView({ correlationId }: { correlationId: string }) {
               ))}
             </Table>
           </Card>
-          {artifacts.data && (
-            <Card title="Artifacts" head={<span className="muted">{artifacts.data.total}</span>}>
-              <Table columns={['Type', 'Produced by', 'Created', 'Payload']} testId="correlation-artifacts">
-                {artifacts.data.items.map((a) => (
-                  <tr key={a.id}>
-                    <td>{a.type}</td>
-                    <td>{a.produced_by || <span className="muted">external</span>}</td>
-                    <td className="nowrap">{a.created_at}</td>
-                    <td className="mono small ellipsis" title={JSON.stringify(a.payload)}>
-                      {JSON.stringify(a.payload)}
-                    </td>
-                  </tr>
-                ))}
-              </Table>
+          {fileOnly ? (
+            <Card title="Artifacts">
+              <p className="muted" data-testid="correlation-artifacts-note">
+                Not in the trace file. Artifacts live on the blackboard of a running program, and this server shows a trace file alone (
+                <code>flock dashboard</code>). The traces above show what the agents consumed and published: open one and look at the input and output
+                of its <code>Agent.execute</code> spans.
+              </p>
             </Card>
+          ) : (
+            artifacts.data && (
+              <Card title="Artifacts" head={<span className="muted" data-testid="correlation-artifact-total">{artifacts.data.total}</span>}>
+                <Table
+                  columns={['Type', 'Produced by', 'Created', 'Payload']}
+                  testId="correlation-artifacts"
+                  empty={artifacts.data.items.length === 0 && 'No artifact on the blackboard carries this correlation id.'}
+                >
+                  {artifacts.data.items.map((a) => (
+                    <tr key={a.id}>
+                      <td>{a.type}</td>
+                      <td>{a.produced_by || <span className="muted">external</span>}</td>
+                      <td className="nowrap">{a.created_at}</td>
+                      <td className="mono small ellipsis" title={JSON.stringify(a.payload)}>
+                        {JSON.stringify(a.payload)}
+                      </td>
+                    </tr>
+                  ))}
+                </Table>
+              </Card>
+            )
           )}
         </>
       )}

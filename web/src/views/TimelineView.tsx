@@ -47,7 +47,8 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
   }, [path]);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [showCritical, setShowCritical] = useState(true);
-  const [nameCol, setNameCol] = useState(38); // % of the waterfall's width
+  // % of the waterfall's width: wider while the span panel takes room, until resized by hand.
+  const [resizedCol, setNameCol] = useState<number | null>(null);
   const waterfallRef = useRef<HTMLDivElement>(null);
   const startResize = (e: React.MouseEvent) => {
     e.preventDefault();
@@ -86,6 +87,7 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
   const last = Math.min(rows.length, Math.ceil((scrollTop + viewH) / ROW_H) + OVERSCAN);
 
   const selected = spanId && tree ? tree.byId.get(spanId) : undefined;
+  const nameCol = resizedCol ?? (selected ? 46 : 38);
   const select = (id: string | undefined) => navigate(href(`/trace/${traceId}`, { span: id }), true);
 
   // ---- find ----
@@ -335,7 +337,9 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
                 const width = Math.max(0.15, (s.duration_ms / total) * 100);
                 const agent = agentOf(s);
                 const open = !collapsed.has(s.span_id);
-                const labelRight = left + width < 82;
+                // The duration goes right of the bar, else left of it, else (a bar
+                // spanning the whole trace) inside it, never over the names.
+                const labelAt = left + width < 82 ? 'right' : left > 12 ? 'left' : 'inside';
                 const color = colorFor(s.service ?? s.name);
                 const message = isErr ? errorMessageOf(s) : undefined;
                 const segs = isCrit ? segmentsOf.get(s.span_id) : undefined;
@@ -376,6 +380,12 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
                           !
                         </span>
                       )}
+                      {/* The agent first and never cut short: the span's class and operation give way. */}
+                      {agent && (
+                        <span className="wf-agent" data-testid="span-agent" style={{ borderLeftColor: colorFor(agent) }}>
+                          {agent}
+                        </span>
+                      )}
                       {s.operation ? (
                         <>
                           <span className="wf-service">{s.service ?? ''}</span>
@@ -384,7 +394,6 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
                       ) : (
                         <span className="wf-op">{s.name}</span>
                       )}
-                      {agent && <span className="wf-agent">{agent}</span>}
                       {!open && <span className="wf-hidden muted small">+{n.descendants}</span>}
                     </div>
                     <div className="wf-bar-col">
@@ -397,7 +406,12 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
                           style={{ left: `${pct(g.start)}%`, width: `${Math.max(0.1, ((g.end - g.start) / 1e6 / total) * 100)}%` }}
                         />
                       ))}
-                      <span className={`wf-dur ${labelRight ? '' : 'left'}`} style={labelRight ? { left: `calc(${left + width}% + 4px)` } : { right: `calc(${100 - left}% + 4px)` }}>
+                      <span
+                        className={`wf-dur ${labelAt}`}
+                        style={
+                          labelAt === 'right' ? { left: `calc(${left + width}% + 4px)` } : labelAt === 'left' ? { right: `calc(${100 - left}% + 4px)` } : { left: `calc(${left}% + 4px)` }
+                        }
+                      >
                         {formatDuration(s.duration_ms)}
                         {message && (
                           <span className="wf-err-msg" data-testid="span-error-message" title={message}>

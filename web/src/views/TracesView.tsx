@@ -274,7 +274,7 @@ export function TracesView({ query }: { query: URLSearchParams }) {
             columns={[
               { width: 28 },
               'Trace',
-              { label: 'Duration', width: '20%', sortKey: 'duration_ms' },
+              { label: 'Duration', width: '20%', sortKey: 'duration_ms', first: 'desc' },
               num('Spans', 'span_count'),
               num('Errors', 'error_count', 'Failed spans in the trace'),
               col('Agents', undefined, 'The agents that ran (agent.name)'),

@@ -57,7 +57,13 @@ void generate_store(const std::string& path, std::int64_t spans) {
       "n, split_part(n, '.', 1), nullif(split_part(n, '.', 2), ''), 'INTERNAL', st, st + d * 1000000, d, "
       "CASE WHEN i % 100 = 7 THEN 'ERROR' ELSE 'OK' END, CASE WHEN i % 100 = 7 THEN 'boom' END, "
       "CASE WHEN i % 12 = 0 THEN json_object('flock', json_object('workflow', true), 'workflow', "
-      "json_object('name', 'wf_' || ((i // 12) % 5)::VARCHAR)) ELSE json_object('agent', json_object('name', "
+      "json_object('name', 'wf_' || ((i // 12) % 5)::VARCHAR)) "
+      // One model call per trace, half of them to a model without a price.
+      "WHEN i % 12 = 4 THEN json_object('agent', json_object('name', 'agent_' || (i % 7)::VARCHAR), 'gen_ai', "
+      "json_object('request', json_object('model', 'gpt-4o-mini'), 'response', json_object('model', CASE WHEN "
+      "i % 24 = 4 THEN 'gpt-4o-mini-2024-07-18' ELSE 'my-llama' END), 'usage', json_object('input_tokens', "
+      "100 + i % 50, 'output_tokens', 20 + i % 10))) "
+      "ELSE json_object('agent', json_object('name', "
       "'agent_' || (i % 7)::VARCHAR), 'correlation_id', 'corr-' || (i // 12)::VARCHAR, 'input', "
       "json_object('value', '{\"dish\":\"risotto\",\"guests\":4}')) END, '[]', '[]', "
       "'{\"service\":{\"name\":\"bench\"}}' "
@@ -72,6 +78,8 @@ void generate_store(const std::string& path, std::int64_t spans) {
       std::to_string(spans) + "))");
   // Their summaries, as the writer would have kept them.
   con.execute(std::string("INSERT INTO traces ") + flockcpp::detail::traces_from_spans_sql() + " GROUP BY trace_id");
+  con.execute(std::string("INSERT INTO trace_models ") + flockcpp::detail::trace_models_from_spans_sql() +
+              " GROUP BY ALL");
   con.execute("CHECKPOINT");
 }
 

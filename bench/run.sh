@@ -4,6 +4,7 @@
 #   REPS=9 bench/run.sh               # more repetitions
 #   bench/run.sh --benchmark_filter=Span   # extra Google Benchmark flags
 #   bench/run.sh targets              # the trace store's targets table (--spans, --big, --workflows, --api-runs)
+#   bench/run.sh ingest [spans] [runs] # OTLP ingest (JS SDK -> flock dashboard) vs local spans, same run
 #   bench/run.sh api                  # HTTP API: trace routes over 1,000,000 spans vs the same queries on DuckDB
 #   FLOCK_BENCH_SPANS=200000 FLOCK_BENCH_RUNS=20 bench/run.sh api
 # Environment: BUILD_DIR (default build-bench), REPS (default 5),
@@ -30,6 +31,12 @@ if [ "${1:-}" = "targets" ]; then
   shift
   cmake --build "$BUILD_DIR" --target flock_targets_bench
   exec "$BUILD_DIR/bench/flock_targets_bench" "$@"
+fi
+if [ "${1:-}" = "ingest" ]; then
+  shift
+  [ -d "$ROOT/tests/otlp/node_modules" ] || bash "$ROOT/tests/otlp/install.sh"
+  cmake --build "$BUILD_DIR" --target flock_targets_bench flock_cli
+  exec node "$ROOT/bench/ingest_rate.mjs" "$BUILD_DIR/bin/flock" "$BUILD_DIR/bench/flock_targets_bench" "$@"
 fi
 if [ "${1:-}" = "api" ]; then
   cmake --build "$BUILD_DIR" --target flock_api_bench

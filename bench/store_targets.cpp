@@ -29,6 +29,7 @@
 #include "storage/span_json.hpp"
 #include "storage/span_row.hpp"
 #include "storage/store_file.hpp"
+#include "storage/trace_costs.hpp"
 #include "storage/trace_store_queries.hpp"
 #include "tracing/resource.hpp"
 
@@ -255,6 +256,23 @@ int memory_mode(const std::string& path, std::size_t n) {
   std::_Exit(0);  // the writer never got the file: nothing to wait for
 }
 
+// bench/ingest_rate.mjs's baseline: n local spans with two attributes into
+// the file, timed to the last one stored; prints the milliseconds.
+int local_rate_mode(const std::string& path, std::size_t n) {
+  flockcpp::tracing::configure(quiet_file_config(path));
+  auto t0 = Clock::now();
+  for (std::size_t k = 0; k < n; ++k) {
+    flockcpp::Span span = flockcpp::start_span("Agent.execute");
+    span.set_attribute("agent.name", "chef");
+    span.set_attribute("n", static_cast<std::int64_t>(k));
+  }
+  flockcpp::tracing::force_flush(std::chrono::minutes(10));
+  double ms = ms_since(t0);
+  flockcpp::tracing::shutdown();
+  std::printf("%.1f\n", ms);
+  return 0;
+}
+
 int hold_mode(const std::string& path) {
   flockcpp::detail::DuckDatabase::Options o;
   o.read_only = true;
@@ -387,15 +405,21 @@ void workflow_targets(int m) {
 void api_target(std::int64_t spans, int runs, double target_ms) {
   std::string path = flock_bench::temp_trace_path("api");
   flock_bench::generate_store(path, spans);
-  std::vector<double> direct, http;
+  std::vector<double> direct, priced, http;
   {
     flockcpp::detail::DuckDatabase db(path);
     flockcpp::detail::DuckConnection con(db);
     flockcpp::TraceFilter page;
+    // Interleaved: the page alone, and the page with its tokens priced per
+    // model (what GET /api/traces answers).
     for (int i = -1; i < runs; ++i) {
       auto t0 = Clock::now();
       (void)flockcpp::detail::list_traces(con, page);
       if (i >= 0) direct.push_back(ms_since(t0));
+      t0 = Clock::now();
+      flockcpp::Json out = flockcpp::detail::list_traces(con, page);
+      flockcpp::detail::add_trace_costs(con, out["items"], flockcpp::ModelPrices::in_force());
+      if (i >= 0) priced.push_back(ms_since(t0));
     }
   }
   flockcpp::ServeOptions o;
@@ -411,7 +435,9 @@ void api_target(std::int64_t spans, int runs, double target_ms) {
     if (i >= 0) http.push_back(ms_since(t0));
   }
   server.stop();
-  double p95 = quantile(http, 0.95), d95 = quantile(direct, 0.95);
+  double p95 = quantile(http, 0.95), d95 = quantile(direct, 0.95), c95 = quantile(priced, 0.95);
+  row(fmt("trace list page with tokens priced, %.0fM spans", static_cast<double>(spans) / 1e6),
+      fmt("without cost p95 %.2f ms", d95), fmt("p95 %.2f ms = %.2fx", c95, c95 / d95), "<= 1.2x", c95 / d95 <= 1.2);
   row(fmt("GET /api/traces?limit=50 over %.0fM spans", static_cast<double>(spans) / 1e6),
       fmt("direct DuckDB p95 %.1f ms", d95), fmt("p95 %.1f ms (p50 %.1f)", p95, quantile(http, 0.5)),
       fmt("p95 <= %.0f ms", target_ms), p95 <= target_ms);
@@ -431,6 +457,7 @@ int main(int argc, char** argv) {
   if (argc >= 4 && std::string(argv[1]) == "--reader") return reader_mode(argv[2], std::atoi(argv[3]));
   if (argc >= 4 && std::string(argv[1]) == "--memory") return memory_mode(argv[2], std::stoul(argv[3]));
   if (argc >= 3 && std::string(argv[1]) == "--hold") return hold_mode(argv[2]);
+  if (argc >= 4 && std::string(argv[1]) == "--local-rate") return local_rate_mode(argv[2], std::stoul(argv[3]));
   flockcpp::set_diagnostic_sink({});  // the table is the output
   const auto spans = static_cast<std::size_t>(arg(argc, argv, "--spans", 1'000'000));
   const long big = arg(argc, argv, "--big", 10'000'000);

@@ -1,3 +1,4 @@
+#include "common/json_parse.hpp"
 #include "server/http_params.hpp"
 
 #include <algorithm>
@@ -105,16 +106,9 @@ void require_json(const Request& req) {
 
 Json parse_body(const Request& req) {
   require_json(req);
-  Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    // Parse again for the parser's own message.
-    try {
-      Json ignored = Json::parse(req.body);
-    } catch (const Json::parse_error& e) {
-      throw Error(ErrorCode::InvalidArgument, std::string("malformed JSON: ") + e.what());
-    }
-    throw Error(ErrorCode::InvalidArgument, "malformed JSON");
-  }
+  std::string why;
+  Json body = detail::parse_json_bounded(req.body, &why);
+  if (body.is_discarded()) throw Error(ErrorCode::InvalidArgument, "malformed JSON: " + why);
   if (!body.is_object()) throw Error(ErrorCode::InvalidArgument, "the body must be a JSON object");
   return body;
 }

@@ -1,3 +1,4 @@
+#include "common/json_parse.hpp"
 #include "storage/duckdb_handle.hpp"
 
 #include <charconv>
@@ -272,7 +273,7 @@ Json cell(const Column& col, void* data, idx_t row, std::size_t& bytes, bool par
       std::string_view text(duckdb_string_t_data(s), duckdb_string_t_length(*s));
       bytes += text.size();
       if (col.json && parse_json) {
-        Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+        Json parsed = parse_json_bounded(text);
         if (!parsed.is_discarded()) return parsed;
       }
       return std::string(text);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/json_parse.hpp"
 #include "common/log.hpp"
 #include "flock/error.hpp"
 #include "storage/default_model_prices.hpp"
@@ -93,7 +94,7 @@ const ModelPrices& ModelPrices::in_force() {
       in.read(text.data(), static_cast<std::streamsize>(text.size()));
       text.resize(static_cast<std::size_t>(in.gcount()));
       if (text.size() > kMaxFileBytes) throw Error(ErrorCode::InvalidArgument, std::string(path) + ": over 1 MiB");
-      Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+      Json parsed = detail::parse_json_bounded(text);
       if (parsed.is_discarded()) throw Error(ErrorCode::InvalidArgument, std::string(path) + ": not JSON");
       t.override_with(from_json(parsed, path));
       t.source_ = std::string("built-in defaults + ") + path;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_parse.hpp"
 #include "flock/trace_reader.hpp"
 
 namespace flockcpp {
@@ -23,7 +24,7 @@ std::string format_ms(double ms) {
 // executions side by side read apart only by it.
 std::string agent_of(const StoredSpan& s) {
   if (s.name != "Agent.execute") return {};
-  Json attrs = Json::parse(s.attributes, nullptr, /*allow_exceptions=*/false);
+  Json attrs = detail::parse_json_bounded(s.attributes);
   if (!attrs.is_object() || !attrs.contains("agent") || !attrs["agent"].is_object()) return {};
   const Json& agent = attrs["agent"];
   return agent.contains("name") && agent["name"].is_string() ? agent["name"].get<std::string>() : std::string();

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/json_parse.hpp"
 #include "flock/json.hpp"
 #include "flock/otlp_options.hpp"
 #include "flock/trace_config.hpp"
@@ -33,7 +34,7 @@ void read_count(const char* name, Int& out) {
 void read_list(const char* name, std::vector<std::string>& out, bool lower) {
   const char* v = env(name);
   if (v == nullptr) return;
-  auto j = Json::parse(v, nullptr, false);
+  auto j = detail::parse_json_bounded(v);
   if (j.is_discarded() || !j.is_array() || !std::all_of(j.begin(), j.end(), [](const Json& e) { return e.is_string(); })) {
     warn(name, v, "a JSON list of strings, e.g. [\"flock\", \"agent\"]");
     return;

@@ -37,12 +37,13 @@ void watcher() {
   while (::read(g_pipe[0], &b, 1) != 1) {
   }
   int signo = b;
-  std::map<int, std::function<void(int)>> copy;
   {
+    // Hooks run under the lock: remove_signal_hook() then waits for a hook
+    // that is running, so its owner (a server on the stack of serve()) is
+    // not destroyed under it.
     std::lock_guard lock(g_hooks_mu);
-    copy = hooks();
+    for (auto& [id, hook] : hooks()) hook(signo);
   }
-  for (auto& [id, hook] : copy) hook(signo);
   end_open_workflows(signo == SIGINT ? "interrupted by SIGINT" : "terminated by SIGTERM");
   tracing::force_flush(std::chrono::seconds(10));
   std::signal(signo, SIG_DFL);

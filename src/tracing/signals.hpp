@@ -9,7 +9,8 @@ namespace flockcpp::detail {
 void install_signal_flush();
 
 // Work to do before flushing on a signal (the orchestrator stops scheduling
-// and waits briefly for running agents). Returns an id for removal.
+// and waits briefly for running agents). Returns an id for removal. A hook
+// must not add or remove hooks; removal waits for a hook that is running.
 int add_signal_hook(std::function<void(int)> hook);
 void remove_signal_hook(int id);
 

@@ -47,6 +47,12 @@ test('POST /api/artifacts: unknown type, schema mismatch, malformed JSON, missin
     assertError(await bad(''), 400, /JSON|body/i, 'empty body');
     assertError(await bad('[1, 2]'), 400, /object/i, 'an array');
     assertError(await bad('"Order"'), 400, /object/i, 'a string');
+    // Nested 100,000 deep: refused while parsing (walking it would overflow
+    // a server thread's stack), and the server goes on.
+    const deep = '['.repeat(100000) + ']'.repeat(100000);
+    assertError(await bad(`{"type": "Order", "payload": ${deep}}`), 400, /deeper than 128/, 'deep payload');
+    assertError(await api(s.base, '/api/traces/query', { method: 'POST', body: `{"sql": ${deep}}`, headers: { 'content-type': 'application/json' } }), 400, /deeper/, 'deep query body');
+    assert.equal((await getJson(s.base, '/api/health')).status, 'ok');
   });
 
   await t.test('without Content-Type: application/json: 415', async () => {

@@ -75,12 +75,29 @@ TEST(OtlpDecoding, WhatIsNoRequestAtAllIsAnError) {
 }
 
 TEST(OtlpDecoding, DeepValuesAndHugeValuesAreBounded) {
-  std::string deep = R"({"stringValue":"leaf"})";
-  for (int i = 0; i < 500; ++i) deep = R"({"arrayValue":{"values":[)" + deep + "]}}";
+  auto nest = [](int levels) {
+    std::string v;
+    for (int i = 0; i < levels; ++i) v += R"({"arrayValue":{"values":[)";
+    v += R"({"stringValue":"leaf"})";
+    for (int i = 0; i < levels; ++i) v += "]}}";
+    return v;
+  };
+  auto body = [](const std::string& value, const std::string& big) {
+    return json_span(R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331",
+      "startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"deep","value":)" + value +
+                     R"(},{"key":"big","value":{"stringValue":")" + big + R"("}}]})");
+  };
+  // Nesting is refused while parsing, before any recursive walk (a stack
+  // overflow in a server thread otherwise).
+  try {
+    decode_otlp_json(body(nest(100'000), "x"));
+    FAIL() << "a 100,000-deep value was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("deeper than 64"), std::string::npos) << e.what();
+  }
   std::string big(100'000, 'x');
-  auto r = decode_otlp_json(json_span(R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331",
-      "startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"deep","value":)" + deep +
-                                      R"(},{"key":"big","value":{"stringValue":")" + big + R"("}}]})"));
+  auto r = decode_otlp_json(body(nest(12), big));
   ASSERT_EQ(r.spans.size(), 1u);
   EXPECT_LT(std::get<std::string>(*attr(r.spans[0], "big")).size(), big.size());
   EXPECT_GT(r.spans[0].truncated_values, 0u);

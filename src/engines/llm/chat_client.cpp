@@ -1,3 +1,4 @@
+#include "common/json_parse.hpp"
 #include "engines/llm/chat_client.hpp"
 
 #include <algorithm>
@@ -140,7 +141,7 @@ class StreamParser {
       done_ = true;
       return;
     }
-    Json chunk = Json::parse(line, nullptr, false);
+    Json chunk = detail::parse_json_bounded(line);
     if (chunk.is_discarded() || !chunk.is_object()) {
       error_ = "a streamed chunk is not JSON";
       return;
@@ -211,7 +212,7 @@ void read_plain(const Json& body, ChatAnswer& answer) {
 
 // The server's own words about a failed request, when it gave any.
 std::string server_message(const std::string& body) {
-  Json j = Json::parse(body, nullptr, false);
+  Json j = detail::parse_json_bounded(body);
   if (!j.is_discarded() && j.is_object() && j.contains("error")) {
     const Json& e = j["error"];
     if (e.is_object() && e.contains("message") && e["message"].is_string()) return e["message"];
@@ -325,7 +326,7 @@ ChatAnswer ChatClient::complete(const ChatRequest& request, Span& span, const st
       Json plain;
       if (options_.stream && parser.saw_nothing()) {
         // A server that ignores stream: true answers with one plain completion.
-        plain = Json::parse(res.body, nullptr, false);
+        plain = detail::parse_json_bounded(res.body);
       }
       if (options_.stream && !(plain.is_object() && plain.contains("choices"))) {
         if (!parser.error().empty()) {
@@ -338,7 +339,7 @@ ChatAnswer ChatClient::complete(const ChatRequest& request, Span& span, const st
           return answer;
         }
       } else {
-        Json parsed = plain.is_object() ? plain : Json::parse(res.body, nullptr, false);
+        Json parsed = plain.is_object() ? plain : detail::parse_json_bounded(res.body);
         if (parsed.is_discarded() || !parsed.is_object()) {
           throw ChatError("the server's answer is not a chat completion (not JSON)", 200);
         }

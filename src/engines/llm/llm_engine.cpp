@@ -13,6 +13,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/json_parse.hpp"
 #include "core/agent_spec.hpp"
 #include "engines/llm/chat_client.hpp"
 #include "engines/llm/output_shape.hpp"
@@ -70,7 +71,7 @@ Json genai_messages(const Json& chat_messages) {
       for (const Json& c : m["tool_calls"]) {
         const Json fn = c.value("function", Json::object());
         std::string args = string_member(fn, "arguments");
-        Json parsed = Json::parse(args, nullptr, false);
+        Json parsed = detail::parse_json_bounded(args);
         parts.push_back(Json{{"type", "tool_call"},
                              {"id", string_member(c, "id")},
                              {"name", string_member(fn, "name")},
@@ -268,7 +269,7 @@ class LLMEngine : public Engine {
       if (!answer.refusal.empty()) {
         problem = "the model refused: " + answer.refusal;
       } else {
-        Json parsed = Json::parse(detail::json_text_of(answer.content), nullptr, false);
+        Json parsed = detail::parse_json_bounded(detail::json_text_of(answer.content));
         if (parsed.is_discarded()) {
           problem = answer.content.empty() ? "the answer is empty" : "the answer is not valid JSON";
           if (!answer.finish_reasons.empty() && answer.finish_reasons[0] == "length") {
@@ -411,7 +412,7 @@ class LLMEngine : public Engine {
     if (ctx.cancelled().load()) return fail("cancelled", "not run: the Flock is shutting down");
     std::string text = p.call->arguments;
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) text = "{}";  // "no arguments", as some models say it
-    Json args = Json::parse(text, nullptr, false);
+    Json args = detail::parse_json_bounded(text);
     if (args.is_discarded()) return fail("invalid_arguments", "the arguments are not valid JSON");
     if (auto err = validate_against_schema(p.tool->parameters(), args)) {
       return fail("invalid_arguments", "the arguments do not fit " + p.tool->input_type() + ": " + *err);

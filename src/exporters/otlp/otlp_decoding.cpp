@@ -1,3 +1,4 @@
+#include "common/json_parse.hpp"
 #include "exporters/otlp/otlp_decoding.hpp"
 
 #include <charconv>
@@ -24,6 +25,7 @@ constexpr std::size_t kMaxLinks = 128;
 constexpr std::size_t kMaxValueBytes = 16 * 1024;
 constexpr std::size_t kMaxNameBytes = 1024;
 constexpr int kMaxDepth = 8;  // nested arrays and key-value lists
+constexpr int kMaxJsonBodyDepth = 64;  // of an OTLP/JSON body as a whole
 
 void cut(std::string& s, std::size_t limit, std::uint32_t& truncated) {
   if (s.size() <= limit) return;
@@ -398,7 +400,14 @@ ReceivedSpans decode_otlp_protobuf(std::string_view body) {
 }
 
 ReceivedSpans decode_otlp_json(std::string_view body) {
-  Json req = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // A request nests 6 levels to a span's attribute values, and values nest
+  // kMaxDepth more: deeper JSON is refused while parsing, before anything
+  // walks it recursively.
+  std::string parse_error;
+  Json req = parse_json_bounded(body, &parse_error, kMaxJsonBodyDepth);
+  if (parse_error.find("nested deeper") != std::string::npos) {
+    throw Error(ErrorCode::InvalidArgument, "the body nests " + parse_error);
+  }
   if (req.is_discarded() || !req.is_object()) {
     throw Error(ErrorCode::InvalidArgument, "the body is not an OTLP ExportTraceServiceRequest (JSON)");
   }

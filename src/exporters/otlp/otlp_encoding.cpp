@@ -1,3 +1,4 @@
+#include "common/json_parse.hpp"
 #include "exporters/otlp/otlp_encoding.hpp"
 
 #include <cmath>
@@ -178,7 +179,7 @@ std::int64_t rejected_spans_protobuf(const std::string& body, std::string& messa
 }
 
 std::int64_t rejected_spans_json(const std::string& body, std::string& message) {
-  Json j = Json::parse(body, nullptr, false);
+  Json j = detail::parse_json_bounded(body);
   if (j.is_discarded() || !j.is_object() || !j.contains("partialSuccess")) return 0;
   const Json& ps = j["partialSuccess"];
   message = ps.value("errorMessage", "");

@@ -23,6 +23,7 @@ import {
   assertError,
   tempDir,
 } from './helpers.mjs';
+import { withDbWritable } from '../support/node_harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const otel = createRequire(path.join(here, '..', 'otlp', 'package.json'));
@@ -116,7 +117,14 @@ test('the SDK JSON exporter with gzip, and a bearer token from OTEL_EXPORTER_OTL
   const d = await dashboard(t, { args: ['--host', '0.0.0.0'], extraEnv: { FLOCK_API_TOKEN: 'ingest-token' } });
   const headers = { 'content-type': 'application/json' };
   assertError(await api(d.base, '/v1/traces', { method: 'POST', body: '{}', headers }), 401, /token/i, 'no token');
-  const exporter = new JsonExporter({ url: `${d.base}/v1/traces`, compression: 'gzip', headers: { Authorization: 'Bearer ingest-token' } });
+  // The exporter reads the token from the environment, as any OTLP sender does.
+  process.env.OTEL_EXPORTER_OTLP_HEADERS = 'Authorization=Bearer ingest-token';
+  let exporter;
+  try {
+    exporter = new JsonExporter({ url: `${d.base}/v1/traces`, compression: 'gzip' });
+  } finally {
+    delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
+  }
   const ids = await sendCheckout(exporter, 'node-json');
   assertCheckout(await spansOfTrace(d.db, ids.traceId, 2), ids, 'node-json');
 });
@@ -199,4 +207,53 @@ test('a Flock program exports over OTLP to the dashboard of another process: its
   const spans = (await storedSpans(d.db)).filter((s) => s.resource?.service?.name === 'kitchen-a');
   assert.ok(spans.some((s) => s.name === 'Agent.execute'), 'agent spans arrived');
   assert.ok(spans.every((s) => s.attributes.otel?.scope === undefined || typeof s.attributes.otel.scope.name === 'string'));
+});
+
+test('Flock::serve() receives OTLP too: the spans land in the program\'s own trace file next to its own', async (t) => {
+  const s = await startDemo(t, { runs: 1 });
+  const ids = await sendCheckout(new ProtoExporter({ url: `${s.base}/v1/traces` }), 'beside-the-program');
+  assertCheckout(await spansOfTrace(s.db, ids.traceId, 2), ids, 'beside-the-program');
+  const mine = (await storedSpans(s.db)).filter((x) => x.trace_id !== ids.traceId);
+  assert.ok(mine.some((x) => x.name === 'Agent.execute'), "the program's own spans are there too");
+});
+
+test('past the writer\'s byte bound (the file held by another process) ingest answers 503 with Retry-After, and nothing accepted is lost', async (t) => {
+  const tmp = tempDir(t);
+  const db = path.join(tmp.dir, 'held.duckdb');
+  const d = await startDashboard(t, db, { extraEnv: { FLOCK_TRACE_MAX_QUEUE_BYTES: '1048576', FLOCK_TRACE_FLUSH_MS: '50' } });
+  // One span first creates the store, then an outside writer holds it.
+  const first = randomBytes(16).toString('hex');
+  const span = (traceId, i) => ({
+    traceId,
+    spanId: randomBytes(8).toString('hex'),
+    name: `s${i}`,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000001000000000',
+    attributes: [{ key: 'blob', value: { stringValue: 'x'.repeat(8000) } }],
+  });
+  const send = (traceId, n) =>
+    api(d.base, '/v1/traces', {
+      method: 'POST',
+      json: { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: Array.from({ length: n }, (_, i) => span(traceId, i)) }] }] },
+    });
+  assert.equal((await send(first, 1)).status, 200);
+  await spansOfTrace(db, first, 1);
+  const traceId = randomBytes(16).toString('hex');
+  let accepted = 0;
+  let refused = null;
+  await withDbWritable(db, async () => {
+    for (let k = 0; k < 40 && !refused; k++) {
+      const r = await send(traceId, 20); // about 160 KB of values a request
+      if (r.status === 200) accepted += 20;
+      else refused = r;
+    }
+  });
+  assert.ok(refused, 'the byte bound was reached');
+  assert.equal(refused.status, 503, refused.text);
+  assert.equal(refused.headers.get('retry-after'), '1');
+  assert.match(refused.body.error, /queue is full/);
+  assert.ok(accepted > 0);
+  // Released: every accepted span reaches the file.
+  const rows = await spansOfTrace(db, traceId, accepted);
+  assert.equal(rows.length, accepted);
 });

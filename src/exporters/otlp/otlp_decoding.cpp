@@ -106,6 +106,18 @@ void add_scope(SpanData& s, const SpanOrigin& o) {
   if (!o.scope_version.empty()) s.attributes.push_back({"otel.scope.version", o.scope_version});
 }
 
+// The last step for a decoded span of either encoding: kept with its
+// sender's origin, or counted as rejected with the first reason.
+void admit(ReceivedSpans& out, SpanData s, const std::shared_ptr<const SpanOrigin>& origin, std::string why) {
+  if (!why.empty() || !acceptable(s, why)) {
+    if (out.rejected++ == 0) out.first_rejection = why;
+    return;
+  }
+  add_scope(s, *origin);
+  s.origin = origin;
+  out.spans.push_back(std::move(s));
+}
+
 // ---- protobuf ------------------------------------------------------------
 
 std::string any_text(const pb::AnyValue& v, int depth);
@@ -384,15 +396,7 @@ ReceivedSpans decode_otlp_protobuf(std::string_view body) {
           s.status_description = p.status().message();
           cut(s.status_description, kMaxValueBytes, s.truncated_values);
         }
-        std::string why;
-        if (!ids) why = "a span whose trace, span or parent id has the wrong length";
-        if (!ids || !acceptable(s, why)) {
-          if (out.rejected++ == 0) out.first_rejection = why;
-          continue;
-        }
-        add_scope(s, *origin);
-        s.origin = origin;
-        out.spans.push_back(std::move(s));
+        admit(out, std::move(s), origin, ids ? "" : "a span whose trace, span or parent id has the wrong length");
       }
     }
   }
@@ -421,7 +425,6 @@ ReceivedSpans decode_otlp_json(std::string_view body) {
       std::shared_ptr<const SpanOrigin> origin = origin_from(resource, text_of(scope, "name"), text_of(scope, "version"));
       for (const auto& p : array_at(ss, "spans")) {
         SpanData s;
-        std::string why;
         bool ids = p.is_object() && id_from_hex(text_of(p, "traceId"), s.trace_id) &&
                    id_from_hex(text_of(p, "spanId"), s.span_id) &&
                    (text_of(p, "parentSpanId").empty() || id_from_hex(text_of(p, "parentSpanId"), s.parent_span_id));
@@ -466,13 +469,7 @@ ReceivedSpans decode_otlp_json(std::string_view body) {
           s.status_description = text_of(p["status"], "message");
           cut(s.status_description, kMaxValueBytes, s.truncated_values);
         }
-        if (!acceptable(s, why)) {
-          if (out.rejected++ == 0) out.first_rejection = why;
-          continue;
-        }
-        add_scope(s, *origin);
-        s.origin = origin;
-        out.spans.push_back(std::move(s));
+        admit(out, std::move(s), origin, "");
       }
     }
   }

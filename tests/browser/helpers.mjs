@@ -306,7 +306,14 @@ export async function startTraceFile(t, { env = {}, readyMs = 60_000 } = {}) {
   assert.equal(code, 0, `${demoBin} failed:\n${out}`);
   const db = path.join(dir, '.flock', 'traces.duckdb');
   assert.ok(fs.existsSync(db), `the demo left no trace file at ${db}`);
+  return { ...(await serveTraceFile(t, db, { dir, readyMs })), output: out };
+}
 
+// Serves the trace file db with `flock dashboard FILE` (FLOCK_CLI) on a free
+// loopback port, from the folder dir; stopped after the test t.
+export async function serveTraceFile(t, db, { dir = path.dirname(db), readyMs = 60_000 } = {}) {
+  const cli = process.env.FLOCK_CLI;
+  assert.ok(cli && fs.existsSync(cli), `FLOCK_CLI must name the flock binary (got ${cli})`);
   const child = spawn(cli, ['dashboard', db, '--port', '0'], { cwd: dir, env: demoEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -341,7 +348,6 @@ export async function startTraceFile(t, { env = {}, readyMs = 60_000 } = {}) {
     base,
     dir,
     db,
-    output: out,
     async api(route) {
       const res = await fetch(new URL(route, base), { headers: { Accept: 'application/json' } });
       const text = await res.text();

@@ -42,9 +42,43 @@ export interface AgentStats {
   max_ms: number;
   input_tokens: number;
   output_tokens: number;
+  cost_usd?: number | null; // null: some model it called has no price
+  models?: ModelUsage[];
 }
 export interface AgentStatsResponse {
   agents: AgentStats[];
+}
+
+// Tokens and cost (docs/http-api.md, "Tokens and cost"): a price in US
+// dollars per million tokens, dated; cost_usd null = unknown (no price).
+export interface ModelPrice {
+  input_per_million: number;
+  output_per_million: number;
+  as_of: string;
+}
+export interface ModelUsage {
+  model: string;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+  price: ModelPrice | null;
+}
+export interface ModelStats extends ModelUsage {
+  traces: number;
+  errors: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+}
+export interface ModelStatsResponse {
+  models: ModelStats[];
+  prices: string; // where the prices come from (the source of GET /api/prices)
+}
+export interface PricesResponse {
+  currency: string;
+  source: string;
+  models: Record<string, ModelPrice>;
 }
 
 export interface ArtifactType {
@@ -100,6 +134,8 @@ export interface TraceSummary {
   error_message?: string | null; // the first failed span's message
   input_tokens?: number;
   output_tokens?: number;
+  cost_usd?: number | null; // null: some model of the trace has no price
+  models?: ModelUsage[];
   correlation_ids?: string[];
 }
 export type TraceSort = 'start_time' | 'duration_ms' | 'span_count' | 'error_count';
@@ -422,6 +458,8 @@ export const api = {
   health: getter<Health>('/api/health'),
   agents: getter<AgentsResponse>('/api/agents'),
   agentStats: getter<AgentStatsResponse>('/api/agents/stats'),
+  modelStats: getter<ModelStatsResponse>('/api/models/stats'),
+  prices: getter<PricesResponse>('/api/prices'),
   config: getter<ConfigResponse>('/api/config'),
   artifactTypes: getter<ArtifactTypesResponse>('/api/artifact-types'),
   publish: (body: PublishRequest, signal?: AbortSignal) => post<PublishResponse>('/api/artifacts', body, signal),

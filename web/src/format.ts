@@ -153,3 +153,18 @@ export function getAttrString(attrs: unknown, dotted: string): string | undefine
   if (v === undefined || v === null) return undefined;
   return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
+
+// A cost in US dollars; null is "unknown" (a model without a price), never a
+// guess. Sub-cent costs keep their digits down to the millionth the server
+// rounds to.
+export function formatUsd(v: number | null | undefined): string {
+  if (v === null) return 'unknown';
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  if (v === 0) return '$0';
+  if (Math.abs(v) >= 1) return `$${v.toFixed(2)}`;
+  return `$${Number(v.toFixed(6))}`;
+}
+
+export function formatTokens(n: number | null | undefined): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US');
+}

@@ -1,8 +1,9 @@
 // Statistics per agent (GET /api/agents/stats): runs (Agent.execute spans),
-// failed runs, duration percentiles and the tokens of its model calls;
-// sortable by every column.
+// failed runs, duration percentiles and the tokens and cost of its model
+// calls; sortable by every column (an unknown cost sorts last).
 import type { AgentStats } from '../api';
 import { colorFor, formatDuration, formatPercent } from '../format';
+import { Cost } from './Cost';
 import { href } from '../hooks';
 import { useSort } from '../sorting';
 import { col, num, Table } from './ui';
@@ -22,6 +23,7 @@ export function AgentStatsTable({ rows, testId = 'agent-stats', empty }: { rows:
     max: (a) => a.max_ms,
     input: (a) => a.input_tokens,
     output: (a) => a.output_tokens,
+    cost: (a) => a.cost_usd,
   });
   return (
     <div className="table-wrap">
@@ -38,6 +40,7 @@ export function AgentStatsTable({ rows, testId = 'agent-stats', empty }: { rows:
           num('Max', 'max'),
           num('Input tokens', 'input', 'gen_ai.usage.input_tokens of its model calls'),
           num('Output tokens', 'output', 'gen_ai.usage.output_tokens of its model calls'),
+          num('Cost', 'cost', 'Its model calls priced per model; unknown when a model has no price'),
         ]}
         testId={testId}
         sort={sort}
@@ -59,6 +62,9 @@ export function AgentStatsTable({ rows, testId = 'agent-stats', empty }: { rows:
             <td className="num">{formatDuration(a.max_ms)}</td>
             <td className="num">{a.input_tokens.toLocaleString()}</td>
             <td className="num">{a.output_tokens.toLocaleString()}</td>
+            <td className="num nowrap">
+              <Cost usd={a.cost_usd} models={a.models} testId="agent-cost" />
+            </td>
           </tr>
         ))}
       </Table>

@@ -1,15 +1,30 @@
 // The panel of one span: its agent and name in the title, an overview, the
 // input and output (parsed, raw on demand), then attributes, events, links
 // and resource as collapsible trees. Strings holding JSON open as trees too.
+// Model calls and tool calls get their GenAI section (LlmCall.tsx) first.
 // Everything is rendered as text.
 import { useState } from 'react';
 import type { Span } from '../api';
 import { AgentChip } from '../components/AgentChip';
 import { JsonTree, JsonTreeControl } from '../components/JsonTree';
+import { ModelCallSection, ToolCallSection } from '../components/LlmCall';
 import { SpanIo } from '../components/SpanIo';
 import { copyText, formatDuration, formatTime, getAttr, getAttrString } from '../format';
+import { isModelCall, isToolCall } from '../llmCall';
 
-export function JsonViewer({ span, traceStart, onClose }: { span: Span; traceStart?: number; onClose?: () => void }) {
+export function JsonViewer({
+  span,
+  traceStart,
+  onClose,
+  spans,
+  onSelect,
+}: {
+  span: Span;
+  traceStart?: number;
+  onClose?: () => void;
+  spans?: readonly Span[]; // the trace's spans: links between model and tool calls
+  onSelect?: (spanId: string) => void;
+}) {
   const [mode, setMode] = useState<'default' | 'expand' | 'collapse'>('default');
   const [gen, setGen] = useState(0);
   const [raw, setRaw] = useState(false);
@@ -88,6 +103,11 @@ export function JsonViewer({ span, traceStart, onClose }: { span: Span; traceSta
                 ))}
               </tbody>
             </table>
+            {isModelCall(span) ? (
+              <ModelCallSection span={span} spans={spans ?? [span]} onSelect={onSelect} />
+            ) : isToolCall(span) ? (
+              <ToolCallSection span={span} spans={spans ?? [span]} onSelect={onSelect} />
+            ) : null}
             {input !== undefined && (
               <SpanIo label="Input" value={input} type={getAttrString(span.attributes, 'input.type')} testId="span-input" mode={mode} gen={gen} />
             )}

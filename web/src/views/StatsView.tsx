@@ -7,6 +7,7 @@ import type { ReactNode } from 'react';
 import { api, type ServiceStats, type WorkflowStats } from '../api';
 import { AGENT_ERRORS_NOTE, AgentStatsTable } from '../components/AgentStatsTable';
 import { DurBars } from '../components/DurBars';
+import { ModelStatsTable } from '../components/ModelStatsTable';
 import { Card, col, num, Table } from '../components/ui';
 import { colorFor, formatDuration, formatPercent } from '../format';
 import { href, useApi, useLiveReload } from '../hooks';
@@ -161,7 +162,9 @@ export function StatsView() {
   const svc = useApi(api.serviceStats, []);
   const agents = useApi(api.agentStats, []);
   const totals = useApi(api.traceStats, []);
+  const models = useApi(api.modelStats, []);
   useLiveReload(['span'], () => {
+    models.reload();
     wf.reload();
     svc.reload();
     agents.reload();
@@ -198,6 +201,14 @@ export function StatsView() {
           {AGENT_ERRORS_NOTE}
         </p>
         {agents.data && <AgentStatsTable rows={agents.data.agents} />}
+      </Card>
+      <Card title="Models" head={<span className="muted small">calls, tokens, cost, latency</span>} error={models.error}>
+        <p className="muted small note" data-testid="model-prices-note">
+          Prices: {models.data ? <b data-testid="model-prices-source">{models.data.prices}</b> : '…'} (GET /api/prices; FLOCK_PRICES_FILE replaces or adds prices), in US
+          dollars per million tokens, dated. A model without a price shows its tokens and an <span className="cost unknown">unknown</span> cost, never a guess. Failed =
+          calls with status ERROR; latency = the calls' durations.
+        </p>
+        {models.data && <ModelStatsTable rows={models.data.models} />}
       </Card>
       <Card title="Services (RED)" head={<span className="muted small">rate, errors, duration</span>} error={svc.error}>
         <p className="muted small note" data-testid="service-errors-note">

@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { api, type Span } from '../api';
 import { ErrorBox, ServiceTag } from '../components/ui';
+import { TraceUsage } from '../components/TraceUsage';
 import { criticalPath, type PathSegment } from '../criticalPath';
 import { colorFor, downloadText, formatDuration, formatTime, getAttrString, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
@@ -254,6 +255,7 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
             ))}
           </span>
         </div>
+        <TraceUsage traceId={traceId} />
         <div className="toolbar">
           <button type="button" className="small" onClick={expandAll} data-testid="expand-all">
             Expand all
@@ -427,7 +429,20 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
             </div>
           </div>
         </div>
-        {selected && <JsonViewer key={selected.span.span_id} span={selected.span} traceStart={tree.start} onClose={() => select(undefined)} />}
+        {selected && (
+          <JsonViewer
+            key={selected.span.span_id}
+            span={selected.span}
+            traceStart={tree.start}
+            onClose={() => select(undefined)}
+            spans={trace.data.spans}
+            onSelect={(id) => {
+              const n = tree.byId.get(id);
+              if (n) reveal(n);
+              select(id);
+            }}
+          />
+        )}
       </div>
     </div>
   );

@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { api, type TraceSort, type TracesQuery } from '../api';
 import { AgentChip } from '../components/AgentChip';
+import { Cost, Tokens } from '../components/Cost';
 import { col, ErrorBox, num, Options, ServiceTag, Table } from '../components/ui';
 import { formatDuration, formatRelative, formatTime, isoToLocalInput, localInputToIso, plural, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
@@ -277,6 +278,8 @@ export function TracesView({ query }: { query: URLSearchParams }) {
               { label: 'Duration', width: '20%', sortKey: 'duration_ms', first: 'desc' },
               num('Spans', 'span_count'),
               num('Errors', 'error_count', 'Failed spans in the trace'),
+              num('Tokens', undefined, 'Input → output tokens of its model calls (gen_ai.usage.*)'),
+              num('Cost', undefined, 'Priced per model by GET /api/prices; unknown when a model has no price'),
               col('Agents', undefined, 'The agents that ran (agent.name)'),
               col('Service', undefined, "The program's service.name (OTEL_SERVICE_NAME)"),
               'Correlation',
@@ -323,6 +326,12 @@ export function TracesView({ query }: { query: URLSearchParams }) {
                 </td>
                 <td className="num">{t.span_count}</td>
                 <td className="num">{t.error_count > 0 ? <span className="badge error">{t.error_count}</span> : <span className="muted">0</span>}</td>
+                <td className="num nowrap">
+                  <Tokens input={t.input_tokens} output={t.output_tokens} testId="trace-tokens" none="–" />
+                </td>
+                <td className="num nowrap">
+                  <Cost usd={t.cost_usd} models={t.models} testId="trace-cost" none="–" />
+                </td>
                 <td>
                   <div className="tags" data-testid="trace-agents">
                     {(t.agents ?? []).slice(0, 6).map((a) => (

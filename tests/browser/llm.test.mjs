@@ -11,9 +11,11 @@
 // and answered: tokens and cost in the trace list, the timeline's header,
 // the per-model and per-agent tables, and the model-call view (facts, chat
 // transcript, tool calls linked both ways to their Tool.execute spans).
+// The last test sends another program's GenAI spans over OTLP (POST
+// /v1/traces) to an empty store: other span names, the same views.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoProblems, openBrowser, openDashboard, screenshot, serveTraceFile, traceRow, waitUrl } from './helpers.mjs';
+import { assertNoProblems, openBrowser, openDashboard, screenshot, serveTraceFile, traceRow, waitUntil, waitUrl } from './helpers.mjs';
 import { run, startFake, tempDir, PIZZA } from '../llm/helpers.mjs';
 
 // before/after of the whole file: one data set for every test.
@@ -317,5 +319,99 @@ test('model-call view: "unknown" cost for an unpriced model; a note when content
   assert.notEqual(await silent.locator('[data-testid="llm-cost"]').getAttribute('data-usd'), 'unknown');
   await silent.locator('[data-testid="llm-content-off"]').scrollIntoViewIfNeeded();
   await screenshot(page, 'llm-call-content-off');
+  assertNoProblems(problems);
+});
+
+// ---- GenAI spans of another program, received over OTLP ----
+
+const kv = (key, value) => ({
+  key,
+  value:
+    typeof value === 'string'
+      ? { stringValue: value }
+      : Number.isInteger(value)
+        ? { intValue: String(value) }
+        : Array.isArray(value)
+          ? { arrayValue: { values: value.map((v) => ({ stringValue: v })) } }
+          : { doubleValue: value },
+});
+
+test('GenAI spans from another program (OTLP): any span naming a model is a model call; its tool call links both ways', async (t) => {
+  const tmp = tempDir(t);
+  const server = await serveTraceFile(t, `${tmp.dir}/foreign.duckdb`, { dir: tmp.dir });
+  const traceId = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const ids = ['a1a1a1a1a1a1a1a1', 'b2b2b2b2b2b2b2b2', 'c3c3c3c3c3c3c3c3'];
+  const t0 = BigInt(Date.now()) * 1_000_000n;
+  const at = (ms) => String(t0 + BigInt(ms * 1e6));
+  const input = [
+    { role: 'system', parts: [{ type: 'text', content: 'You plan trips.' }] },
+    { role: 'user', parts: [{ type: 'text', content: 'Two days in Lyon?' }] },
+  ];
+  const output = [{ role: 'assistant', parts: [{ type: 'tool_call', id: 'tc-weather', name: 'weather', arguments: { city: 'Lyon' } }], finish_reason: 'tool_calls' }];
+  const spans = [
+    { traceId, spanId: ids[0], name: 'POST /plan', kind: 2, startTimeUnixNano: at(0), endTimeUnixNano: at(50), attributes: [] },
+    {
+      traceId,
+      spanId: ids[1],
+      parentSpanId: ids[0],
+      name: 'chat gpt-4o',
+      kind: 3,
+      startTimeUnixNano: at(1),
+      endTimeUnixNano: at(30),
+      attributes: [
+        kv('gen_ai.operation.name', 'chat'),
+        kv('gen_ai.provider.name', 'openai'),
+        kv('gen_ai.request.model', 'gpt-4o'),
+        kv('gen_ai.response.model', 'gpt-4o-2024-08-06'),
+        kv('gen_ai.response.finish_reasons', ['tool_calls']),
+        kv('gen_ai.usage.input_tokens', 500),
+        kv('gen_ai.usage.output_tokens', 120),
+        kv('gen_ai.input.messages', JSON.stringify(input)),
+        kv('gen_ai.output.messages', JSON.stringify(output)),
+      ],
+    },
+    {
+      traceId,
+      spanId: ids[2],
+      parentSpanId: ids[0],
+      name: 'execute_tool weather',
+      kind: 1,
+      startTimeUnixNano: at(31),
+      endTimeUnixNano: at(40),
+      attributes: [kv('gen_ai.operation.name', 'execute_tool'), kv('gen_ai.tool.name', 'weather'), kv('gen_ai.tool.call.id', 'tc-weather'), kv('gen_ai.tool.call.result', '{"sky":"sunny"}')],
+    },
+  ];
+  const body = { resourceSpans: [{ resource: { attributes: [kv('service.name', 'trip-planner')] }, scopeSpans: [{ scope: { name: 'genai-test' }, spans }] }] };
+  const res = await fetch(new URL('/v1/traces', server.base), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(res.status, 200, await res.text());
+  const list = await waitUntil(async () => {
+    const r = (await server.api('/api/traces')).json;
+    return r.items.some((i) => i.trace_id === traceId && i.span_count === 3) && r;
+  }, 30_000, 'the three OTLP spans are stored');
+  const item = list.items.find((i) => i.trace_id === traceId);
+  assert.deepEqual(item.models.map((m) => [m.model, m.calls, m.input_tokens, m.output_tokens]), [['gpt-4o-2024-08-06', 1, 500, 120]]);
+  assert.notEqual(item.cost_usd, null, 'a snapshot of gpt-4o is priced');
+
+  const { page, problems } = await openBrowser(t);
+  await openDashboard(page, server, '#/traces');
+  assert.equal(await traceRow(page, traceId).locator('[data-testid="trace-cost"]').getAttribute('data-usd'), usd(item.cost_usd));
+  await page.goto(server.base + `#/trace/${traceId}?span=${ids[1]}`);
+  const view = page.locator(`[data-testid="json-viewer"][data-span-id="${ids[1]}"] [data-testid="llm-call"]`);
+  await view.locator('[data-testid="llm-cost"]').waitFor();
+  assert.equal(await view.locator('[data-testid="llm-request-model"]').textContent(), 'gpt-4o');
+  assert.equal(await view.locator('[data-testid="llm-response-model"]').textContent(), 'gpt-4o-2024-08-06');
+  assert.equal(await view.locator('[data-testid="llm-cost"]').getAttribute('data-usd'), usd(item.cost_usd), 'the browser prices one call as the server prices the trace');
+  assert.deepEqual(await view.locator('[data-testid="chat-message"]').evaluateAll((els) => els.map((e) => `${e.dataset.direction}:${e.dataset.role}`)), ['input:system', 'input:user', 'output:assistant']);
+  assert.deepEqual(await view.locator('[data-testid="chat-text"]').allTextContents(), input.map((m) => m.parts[0].content));
+  const entry = view.locator('[data-testid="llm-tool-call"][data-call-id="tc-weather"]');
+  assert.deepEqual(JSON.parse(await entry.locator('[data-testid="llm-tool-arguments"]').textContent()), { city: 'Lyon' });
+  assert.deepEqual(JSON.parse(await entry.locator('[data-testid="llm-tool-result"]').textContent()), { sky: 'sunny' });
+  await screenshot(page, 'llm-otlp-foreign-model-call');
+  await entry.locator('[data-testid="llm-tool-link"]').click();
+  await waitUrl(page, new RegExp(`span=${ids[2]}`));
+  const back = page.locator(`[data-testid="json-viewer"][data-span-id="${ids[2]}"] [data-testid="tool-asked-by"]`);
+  assert.equal(await back.getAttribute('data-target-span-id'), ids[1]);
+  await back.click();
+  await waitUrl(page, new RegExp(`span=${ids[1]}`));
   assertNoProblems(problems);
 });

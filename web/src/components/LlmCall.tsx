@@ -54,7 +54,7 @@ function Part({ part, toolSpan, onSelect }: { part: MessagePart; toolSpan?: (id:
           <div className="chat-part-head">
             calls <b>{part.name}</b> <span className="mono muted small">{part.id}</span>{' '}
             <SpanLink span={toolSpan?.(part.id)} onSelect={onSelect} testId="chat-tool-link">
-              Tool.execute ›
+              {toolSpan?.(part.id)?.name} ›
             </SpanLink>
           </div>
           <pre className="chat-code" data-testid="chat-tool-arguments">
@@ -184,10 +184,10 @@ export function ModelCallSection({ span, spans, onSelect }: { span: Span; spans:
                   <span className="grow" />
                   {c.span ? (
                     <SpanLink span={c.span} onSelect={onSelect} testId="llm-tool-link">
-                      Tool.execute · {formatDuration(c.span.duration_ms)} ›
+                      {c.span.name} · {formatDuration(c.span.duration_ms)} ›
                     </SpanLink>
                   ) : (
-                    <span className="muted small">no Tool.execute span</span>
+                    <span className="muted small">no tool span in this trace</span>
                   )}
                 </div>
                 <div className="llm-tool-io">

@@ -272,6 +272,7 @@ test('model-call view: facts, cost, the conversation as a transcript, tool calls
   assert.equal(await tool.locator('[data-testid="tool-name"]').textContent(), 'oven');
   assert.deepEqual(JSON.parse(await tool.locator('[data-testid="tool-arguments"]').textContent()), CALLS[1].arguments);
   assert.match(await tool.locator('[data-testid="tool-error"]').textContent(), new RegExp(attr(ovenSpan.attributes, 'error.type')));
+  assert.equal(await tool.locator('[data-testid="tool-result"]').textContent(), toolMsgs.find((m) => m.tool_call_id === 'call_oven_1').content, 'what the model was told');
   assert.equal(await tool.locator('[data-testid="tool-asked-by"]').getAttribute('data-target-span-id'), first.span_id);
   await screenshot(page, 'llm-tool-span-asked-by');
   await tool.locator('[data-testid="tool-asked-by"]').click();

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { importTs } from './load-ts.mjs';
 
-const { isModelCall, isToolCall, modelCallFacts, parseMessages, toolCallsAsked, toolSpansOf, modelCallOf } = await importTs('src/llmCall.ts');
+const { isModelCall, isToolCall, modelCallFacts, parseMessages, toolCallsAsked, toolSpansOf, modelCallOf, responseSentBack } = await importTs('src/llmCall.ts');
 
 let seq = 0;
 const span = (name, attributes, { parent = 'engine', start, end } = {}) => {
@@ -91,4 +91,14 @@ test('links without content: the sibling tool spans between this call and the ne
   assert.equal(modelCallOf(t2, spans), c1);
   assert.equal(modelCallOf(other, spans), undefined, 'not next to any call that asked');
   assert.equal(modelCallOf(late, spans), undefined);
+});
+
+test('what the model was told a tool returned: from the next call\'s conversation', () => {
+  const told = (id, response) => JSON.stringify([{ role: 'tool', parts: [{ type: 'tool_call_response', id, response }] }]);
+  const c1 = call({ output: { messages: answer(['c1', 'oven', {}]) } }, { start: 100 });
+  const c2 = call({ input: { messages: told('c1', 'error: the tool failed: oven on fire') } }, { start: 300 });
+  const c3 = call({ input: { messages: told('c1', 'a later round') } }, { start: 500 });
+  assert.equal(responseSentBack(c1, 'c1', [c3, c2, c1]), 'error: the tool failed: oven on fire', 'the first call after it');
+  assert.equal(responseSentBack(c1, 'c9', [c1, c2, c3]), undefined);
+  assert.equal(responseSentBack(c3, 'c1', [c1, c2, c3]), undefined, 'nothing after the last call');
 });

@@ -229,8 +229,11 @@ export function ToolCallSection({ span, spans, onSelect }: { span: Span; spans: 
   const a = span.attributes;
   const caller = useMemo(() => modelCallOf(span, spans), [span, spans]);
   const args = attrOf(a, 'gen_ai.tool.call.arguments');
-  const result = attrOf(a, 'gen_ai.tool.call.result');
   const failed = span.status_code === 'ERROR';
+  // A failed call records no result: show what the model was told instead.
+  const id = toolCallId(span);
+  const recordedResult = attrOf(a, 'gen_ai.tool.call.result');
+  const result = recordedResult !== undefined ? recordedResult : caller && id ? responseSentBack(caller, id, spans) : undefined;
   const rows: Array<[string, ReactNode, string?]> = [
     ['tool', str(attrOf(a, 'gen_ai.tool.name')) ?? '–', 'tool-name'],
     ['call id', <span className="mono">{toolCallId(span) ?? '–'}</span>, 'tool-call-id'],
@@ -264,8 +267,10 @@ export function ToolCallSection({ span, spans, onSelect }: { span: Span; spans: 
           <pre className="chat-code" data-testid="tool-arguments">
             {args === undefined ? 'not recorded' : pretty(args)}
           </pre>
-          <span className="muted small">result</span>
-          <pre className="chat-code" data-testid="tool-result">
+          <span className="muted small" title={recordedResult === undefined && result !== undefined ? 'As the next model call was told' : undefined}>
+            {failed ? 'error' : 'result'}
+          </span>
+          <pre className={`chat-code ${failed ? 'error-text' : ''}`} data-testid="tool-result">
             {result === undefined ? 'not recorded' : pretty(result)}
           </pre>
         </div>

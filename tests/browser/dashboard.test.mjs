@@ -245,7 +245,11 @@ test('SQL: column headers exactly as DuckDB names them', async (t) => {
 
 test('configuration of a running program: tracing settings, store, retention, service filters', async (t) => {
   const env = { FLOCK_TRACE_TTL_DAYS: '7', FLOCK_TRACE_IGNORE: '["Flock.shutdown"]', OTEL_SERVICE_NAME: 'kitchen' };
-  const { demo, page, problems } = await startDemoAndBrowser(t, { demo: { env }, route: '#/config' });
+  const { demo, page, problems } = await startDemoAndBrowser(t, { demo: { env } });
+  // The store's size is read by the page and by the test: only once it stops growing.
+  await waitForQuiet(demo);
+  await openDashboard(page, demo, '#/config');
+  await page.locator('[data-testid="config-store-size"]').waitFor();
   const cfg = (await demo.api('/api/config')).json;
   assert.equal(cfg.live, true);
   assert.equal(cfg.tracing.ttl_days, 7);

@@ -46,7 +46,11 @@ void cleanup_temp() {
 // Twelve spans per trace: a workflow root and eleven children, 1% errors,
 // attributes shaped like the library's (nested JSON).
 void generate_store(const std::string& path, std::int64_t spans) {
-  flockcpp::detail::DuckDatabase db(path);
+  // Building 10M rows with their indexes at once needs more than the
+  // writer's own 256 MB bound (it appends 4,096 at a time).
+  flockcpp::detail::DuckDatabase::Options opts;
+  opts.memory_limit_mb = 4096;
+  flockcpp::detail::DuckDatabase db(path, opts);
   flockcpp::detail::DuckConnection con(db);
   flockcpp::detail::ensure_schema(con);
   con.execute(

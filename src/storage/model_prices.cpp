@@ -140,7 +140,10 @@ std::optional<double> ModelPrices::cost_usd(std::string_view model, std::int64_t
 Json ModelPrices::to_json() const {
   Json models = Json::object();
   for (const auto& [name, price] : models_) {
-    if (!price) continue;
+    if (!price) {
+      models[name] = nullptr;  // removed: its snapshots have no price either
+      continue;
+    }
     models[name] = {{"input_per_million", price->input_per_million},
                     {"output_per_million", price->output_per_million},
                     {"as_of", price->as_of}};

@@ -173,7 +173,7 @@ test('FLOCK_PRICES_FILE adds, replaces and removes prices; a bad file is reporte
   assert.equal(byModel['gpt-4o'].cost_usd, null, 'removed by the file');
   const table = await getJson(d.base, '/api/prices');
   assert.match(table.source, /prices\.json/);
-  assert.equal(table.models['gpt-4o'], undefined);
+  assert.equal(table.models['gpt-4o'], null, 'listed as removed');
   assert.equal(table.models['gpt-4.1'].input_per_million, 2, 'the other defaults stay');
   assert.match((await getJson(d.base, '/api/config')).prices.source, /prices\.json/);
 

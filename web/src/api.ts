@@ -78,7 +78,7 @@ export interface ModelStatsResponse {
 export interface PricesResponse {
   currency: string;
   source: string;
-  models: Record<string, ModelPrice>;
+  models: Record<string, ModelPrice | null>; // null: removed by FLOCK_PRICES_FILE
 }
 
 export interface ArtifactType {

@@ -4,25 +4,28 @@
 // unit tests load it alone.
 import type { ModelPrice } from './api';
 
-const own = (table: Record<string, ModelPrice>, name: string): ModelPrice | null =>
-  Object.prototype.hasOwnProperty.call(table, name) ? table[name] : null;
+// undefined: not in the table; null: removed by FLOCK_PRICES_FILE, which
+// ends the search there, as on the server.
+type PriceTable = Record<string, ModelPrice | null>;
+const own = (table: PriceTable, name: string): ModelPrice | null | undefined =>
+  Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
 
 // The price of `model`: its exact name, then without a "provider/" prefix,
 // then the longest known name it extends with "-" (a dated snapshot:
 // gpt-4o-mini-2024-07-18 is priced as gpt-4o-mini). null when none: the
 // cost is unknown, never guessed.
-export function findPrice(table: Record<string, ModelPrice>, model: string): ModelPrice | null {
+export function findPrice(table: PriceTable, model: string): ModelPrice | null {
   const exact = own(table, model);
-  if (exact) return exact;
+  if (exact !== undefined) return exact;
   const slash = model.indexOf('/');
   if (slash >= 0) {
     model = model.slice(slash + 1);
     const bare = own(table, model);
-    if (bare) return bare;
+    if (bare !== undefined) return bare;
   }
   for (let dash = model.lastIndexOf('-'); dash > 0; dash = model.lastIndexOf('-', dash - 1)) {
     const p = own(table, model.slice(0, dash));
-    if (p) return p;
+    if (p !== undefined) return p;
   }
   return null;
 }

@@ -45,6 +45,14 @@ test('unknown models have no price: never a guess', () => {
   for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty-1']) assert.equal(findPrice(table, name), null, `${name} is not a price`);
 });
 
+test('a model removed by FLOCK_PRICES_FILE (null) has no price, nor do its snapshots: the search stops there', () => {
+  const withRemoved = { ...table, 'gpt-4o-mini': null };
+  assert.equal(findPrice(withRemoved, 'gpt-4o-mini'), null);
+  assert.equal(findPrice(withRemoved, 'gpt-4o-mini-2024-07-18'), null, 'not priced as gpt-4o');
+  assert.equal(findPrice(withRemoved, 'openai/gpt-4o-mini'), null);
+  assert.ok(findPrice(withRemoved, 'gpt-4o-2024-08-06'), 'other models keep theirs');
+});
+
 test('the built-in table: the models the docs name', () => {
   assert.equal(findPrice(builtIn, 'gpt-4o-mini-2024-07-18').input_per_million, builtIn['gpt-4o-mini'].input_per_million);
   assert.equal(findPrice(builtIn, 'openai/gpt-4o-mini'), builtIn['gpt-4o-mini']);

@@ -46,7 +46,8 @@ class ModelPrices {
                                  std::int64_t output_tokens) const;
 
   const std::string& source() const { return source_; }  // "built-in defaults", or the file's path
-  // {currency, source, models: {name: {input_per_million, output_per_million, as_of}}}
+  // {currency, source, models: {name: {input_per_million, output_per_million,
+  // as_of}, or null for a model an override removed}}
   Json to_json() const;
 
  private:

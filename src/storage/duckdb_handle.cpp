@@ -1,13 +1,19 @@
-#include "common/json_parse.hpp"
 #include "storage/duckdb_handle.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <cmath>
 #include <cstring>
 #include <memory>
 #include <string_view>
 #include <thread>
 
+#include "common/json_parse.hpp"
 #include "tracing/env_util.hpp"
 
 namespace flockcpp::detail {
@@ -18,12 +24,24 @@ namespace {
 // no extension there and can install none.
 constexpr const char* kNoDirectory = "/proc/flock-sealed-no-such-directory";
 
-std::size_t default_memory_limit_mb() {
-  static const std::size_t mb = [] {
+std::size_t default_memory_limit_mb(const std::string& path) {
+  static const std::optional<std::size_t> configured = []() -> std::optional<std::size_t> {
+    if (std::getenv("FLOCK_TRACE_MEMORY_LIMIT_MB") == nullptr) return std::nullopt;
     unsigned long long v = 256;
     read_env_uint("FLOCK_TRACE_MEMORY_LIMIT_MB", v, 16, 1024ULL * 1024);
     return static_cast<std::size_t>(v);
   }();
+  if (configured) return *configured;
+  // 256 MB, or half the file for a big store: every append checks the
+  // primary key's index, which thrashes once it no longer fits (a 10M-span
+  // store at 256 MB took minutes per flush). At most a quarter of the RAM.
+  std::error_code ec;
+  auto file_mb = static_cast<std::size_t>(std::filesystem::file_size(path, ec) >> 20);
+  if (ec) file_mb = 0;
+  long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  std::size_t ram_mb = pages > 0 && page > 0 ? (static_cast<std::size_t>(pages) * static_cast<std::size_t>(page)) >> 20 : 0;
+  std::size_t mb = std::max<std::size_t>(256, file_mb / 2);
+  if (ram_mb > 0) mb = std::min(mb, std::max<std::size_t>(256, ram_mb / 4));
   return mb;
 }
 
@@ -72,7 +90,7 @@ DuckDatabase::DuckDatabase(const std::string& path, const Options& options) {
   };
   if (options.read_only) set("access_mode", "READ_ONLY");
   if (options.threads > 0) set("threads", std::to_string(options.threads));
-  std::size_t mb = options.memory_limit_mb > 0 ? options.memory_limit_mb : default_memory_limit_mb();
+  std::size_t mb = options.memory_limit_mb > 0 ? options.memory_limit_mb : default_memory_limit_mb(path);
   set("memory_limit", std::to_string(mb) + "MB");
   set("enable_external_access", "false");
   set("autoinstall_known_extensions", "false");

@@ -41,7 +41,7 @@ class DuckDatabase {
   struct Options {
     bool read_only = false;
     int threads = 0;                  // 0: DuckDB's default
-    std::size_t memory_limit_mb = 0;  // 0: FLOCK_TRACE_MEMORY_LIMIT_MB, else 256
+    std::size_t memory_limit_mb = 0;  // 0: FLOCK_TRACE_MEMORY_LIMIT_MB, else 256 or half a big file
   };
   // Throws DuckDbError with DuckDB's message.
   DuckDatabase(const std::string& path, const Options& options);

@@ -132,9 +132,12 @@ test('every GET route of a running Flock answers 200 with the documented shape a
     for (const [i, item] of body.items.entries()) {
       assert.deepEqual(
         Object.keys(item).sort(),
-        ['agents', 'correlation_ids', 'duration_ms', 'end_time', 'error_count', 'error_message', 'input_tokens', 'output_tokens',
-          'root_name', 'service_names', 'services', 'span_count', 'start_time', 'status', 'trace_id', 'workflow_name'],
+        ['agents', 'correlation_ids', 'cost_usd', 'duration_ms', 'end_time', 'error_count', 'error_message', 'input_tokens', 'models',
+          'output_tokens', 'root_name', 'service_names', 'services', 'span_count', 'start_time', 'status', 'trace_id', 'workflow_name'],
       );
+      // The demo's function engines call no model: nothing used, nothing owed.
+      assert.deepEqual(item.models, []);
+      assert.equal(item.cost_usd, 0);
       assert.match(item.trace_id, HEX32);
       assertSummary(item, traces[i], `item ${i}`);
       assert.equal(item.root_name, 'dinner_service');

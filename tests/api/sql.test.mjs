@@ -95,7 +95,7 @@ test('SQL safety: files, network, extensions, ATTACH, COPY and every non-SELECT 
     assert.deepEqual(after.map((x) => x.span_id), before.map((x) => x.span_id));
     assert.deepEqual(after.map((x) => x.name), before.map((x) => x.name));
     const tables = await withDb(s.db, (q) => q("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"));
-    assert.deepEqual(tables.map((x) => x.table_name), ['spans', 'traces', 'workflows']);
+    assert.deepEqual(tables.map((x) => x.table_name), ['spans', 'trace_models', 'traces', 'workflows']);
   });
 
   await t.test('read-only queries of every form run: WITH, FROM-first, VALUES, DESCRIBE, SHOW, SUMMARIZE, a trailing ";"', async () => {

@@ -82,5 +82,6 @@ TEST(ModelPrices, TheBuiltInTableIsDatedAndPricesCommonOpenAiModels) {
     ASSERT_TRUE(d.find(m)) << m;
     EXPECT_GT(d.find(m)->output_per_million, 0) << m;
   }
-  for (const auto& [name, p] : d.to_json()["models"].items()) EXPECT_EQ(p["as_of"].get<std::string>().size(), 10u) << name;
+  Json table = d.to_json();  // kept: a range-for over a temporary's member would dangle
+  for (const auto& [name, p] : table["models"].items()) EXPECT_EQ(p["as_of"].get<std::string>().size(), 10u) << name;
 }

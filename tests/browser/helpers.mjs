@@ -19,6 +19,25 @@ try {
   throw new Error(`playwright-core is missing: run tests/browser/install.sh (${e.message})`);
 }
 
+// A JSON client of one server: api(route, {method, body, token}) answers
+// {status, json, text} (json undefined when the answer is not JSON).
+function apiClient(base) {
+  return async (route, { method = 'GET', body, token } = {}) => {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const res = await fetch(new URL(route, base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text };
+  };
+}
+
 export const CHROMIUM = process.env.FLOCK_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -142,20 +161,7 @@ export async function startDemo(t, { env = {}, args = [], port = 0, readyMs = 60
       return exited;
     },
     // JSON from the API (Node's fetch), with the token when given.
-    async api(route, { method = 'GET', body, token } = {}) {
-      const headers = { Accept: 'application/json' };
-      if (body !== undefined) headers['Content-Type'] = 'application/json';
-      if (token) headers.Authorization = `Bearer ${token}`;
-      const res = await fetch(new URL(route, base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      let json;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text };
-    },
+    api: apiClient(base),
   };
   await waitUntil(async () => (await demo.api('/api/health')).json?.status === 'ok', 30_000, 'GET /api/health answers ok');
   return demo;
@@ -348,17 +354,7 @@ export async function serveTraceFile(t, db, { dir = path.dirname(db), readyMs = 
     base,
     dir,
     db,
-    async api(route) {
-      const res = await fetch(new URL(route, base), { headers: { Accept: 'application/json' } });
-      const text = await res.text();
-      let json;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text };
-    },
+    api: apiClient(base),
   };
   await waitUntil(async () => (await server.api('/api/health')).json?.status === 'ok', 30_000, 'GET /api/health answers ok');
   return server;

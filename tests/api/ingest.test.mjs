@@ -56,7 +56,19 @@ async function sendCheckout(exporter, service) {
   root.end();
   await provider.forceFlush();
   await provider.shutdown();
-  return { traceId: root.spanContext().traceId, rootId: root.spanContext().spanId, childId: child.spanContext().spanId };
+  // The SDK starts a span at Date.now() (whole ms) and ends it a performance.now()
+  // duration later, so a child may end up to 1 ms after its parent: the check
+  // is that the stored times are exactly those the SDK sent.
+  const ns = ([s, n]) => BigInt(s) * 1_000_000_000n + BigInt(n);
+  return {
+    traceId: root.spanContext().traceId,
+    rootId: root.spanContext().spanId,
+    childId: child.spanContext().spanId,
+    times: {
+      root: [ns(root.startTime), ns(root.endTime)],
+      child: [ns(child.startTime), ns(child.endTime)],
+    },
+  };
 }
 
 async function spansOfTrace(db, traceId, count) {
@@ -91,7 +103,8 @@ function assertCheckout(rows, ids, service) {
   assert.equal(child.attributes.retry.allowed, true);
   assert.equal(child.events.length, 1);
   assert.equal(child.events[0].name, 'declined');
-  assert.ok(root.end_time >= child.end_time && child.start_time >= root.start_time, 'times as sent');
+  assert.deepEqual([BigInt(root.start_time), BigInt(root.end_time)], ids.times.root, 'root times as sent');
+  assert.deepEqual([BigInt(child.start_time), BigInt(child.end_time)], ids.times.child, 'child times as sent');
 }
 
 test('the SDK protobuf exporter: spans land in the served file with their resource and scope, in /api/traces and on the live stream', async (t) => {

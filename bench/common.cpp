@@ -84,6 +84,7 @@ void generate_store(const std::string& path, std::int64_t spans) {
   con.execute(std::string("INSERT INTO traces ") + flockcpp::detail::traces_from_spans_sql() + " GROUP BY trace_id");
   con.execute(std::string("INSERT INTO trace_models ") + flockcpp::detail::trace_models_from_spans_sql() +
               " GROUP BY ALL");
+  con.execute(flockcpp::detail::fill_trace_models_sql("true"));
   con.execute("CHECKPOINT");
 }
 

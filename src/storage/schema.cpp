@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS traces (
   has_root BOOLEAN NOT NULL,
   workflow_start BIGINT,
   first_error_time BIGINT,
-  service_names JSON
+  service_names JSON,
+  models JSON
 ))sql";
 
 // Tokens per trace and model, kept beside traces in the same transaction:
@@ -160,7 +161,8 @@ SELECT trace_id,
        to_json(coalesce(list(DISTINCT json_extract_string(resource, '$.service.name')
                              ORDER BY json_extract_string(resource, '$.service.name'))
                         FILTER (WHERE json_extract_string(resource, '$.service.name') IS NOT NULL), []))
-           AS service_names
+           AS service_names,
+       NULL::JSON AS models
 FROM spans
 )sql";
 }
@@ -185,16 +187,33 @@ WHERE (json_extract(attributes, '$.gen_ai.response.model') IS NOT NULL
 )sql";
 }
 
+std::string fill_trace_models_sql(const std::string& which_traces) {
+  return std::string(
+             "UPDATE traces SET models = m.models FROM (SELECT trace_id, to_json(list({model: model, calls: calls, "
+             "input_tokens: input_tokens, output_tokens: output_tokens} ORDER BY input_tokens + output_tokens DESC, "
+             "model)) AS models FROM trace_models WHERE ") +
+         which_traces + " GROUP BY trace_id) m WHERE traces.trace_id = m.trace_id";
+}
+
+namespace {
+bool traces_has_models(DuckConnection& con) {
+  return con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' AND "
+                       "table_name = 'traces' AND column_name = 'models'") > 0;
+}
+}  // namespace
+
 void use_traces_of(DuckConnection& con) {
   if (!has_table(con, "spans")) return;  // not a store yet: the queries read as empty
-  if (con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' AND "
-                    "table_name = 'traces' AND column_name = 'service_names'") == 0) {
-    con.execute(std::string("CREATE OR REPLACE TEMP VIEW traces AS ") + traces_from_spans_sql() +
-                " GROUP BY trace_id");
-  }
   if (!has_table(con, "trace_models")) {
     con.execute(std::string("CREATE OR REPLACE TEMP VIEW trace_models AS ") + trace_models_from_spans_sql() +
                 " GROUP BY ALL");
+  }
+  if (!traces_has_models(con)) {
+    con.execute(std::string("CREATE OR REPLACE TEMP VIEW traces AS SELECT t.* EXCLUDE (models), m.models FROM (") +
+                traces_from_spans_sql() +
+                " GROUP BY trace_id) t LEFT JOIN (SELECT trace_id, to_json(list({model: model, calls: calls, "
+                "input_tokens: input_tokens, output_tokens: output_tokens} ORDER BY input_tokens + output_tokens "
+                "DESC, model)) AS models FROM trace_models GROUP BY trace_id) m USING (trace_id)");
   }
 }
 
@@ -226,6 +245,10 @@ void ensure_schema(DuckConnection& con) {
     if (!had_models) {
       con.execute(std::string("INSERT INTO trace_models ") + trace_models_from_spans_sql() + " GROUP BY ALL");
     }
+    // ... nor traces.models, the listing's copy of trace_models.
+    bool filled = had_models && traces_has_models(con);
+    if (!traces_has_models(con)) con.execute("ALTER TABLE traces ADD COLUMN models JSON");
+    if (!filled) con.execute(fill_trace_models_sql("true"));
     con.execute(kWorkflowsView);
     con.execute("COMMIT");
   } catch (...) {

@@ -17,6 +17,9 @@ const char* traces_from_spans_sql();
 // SELECT ... FROM spans WHERE ... computing trace_models' rows (append AND
 // .../GROUP BY ALL).
 const char* trace_models_from_spans_sql();
+// UPDATE traces.models (trace_models' rows of the trace as a JSON list, most
+// tokens first) for the traces of trace_models matching which_traces.
+std::string fill_trace_models_sql(const std::string& which_traces);
 
 // Why an existing database cannot take spans (a `spans` table with other
 // columns, or a `spans` that is not a table), or nullopt when it can.

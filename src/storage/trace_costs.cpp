@@ -41,29 +41,22 @@ Json total_cost(const Json& usages) {
   return round_usd(sum);
 }
 
-void add_trace_costs(DuckConnection& con, Json& items, const ModelPrices& prices) {
-  if (items.empty()) return;
-  std::string in = "(";
-  std::vector<SqlParam> ids;
-  for (const Json& item : items) {
-    in += ids.empty() ? "?" : ", ?";
-    ids.emplace_back(item["trace_id"].get<std::string>());
-  }
-  in += ")";
-  JsonTable rows = con.query_table(
-      "SELECT trace_id, model, calls, input_tokens, output_tokens FROM trace_models WHERE trace_id IN " + in +
-          " ORDER BY trace_id, input_tokens + output_tokens DESC, model",
-      ids);
-  std::map<std::string, Json> by_trace;
-  for (const Json& r : rows.rows) {
-    Json& list = by_trace[r[0].get<std::string>()];
-    if (list.is_null()) list = Json::array();
-    list.push_back(priced_usage(prices, r[1].get<std::string>(), r[2].get<std::int64_t>(), r[3].get<std::int64_t>(),
-                                r[4].get<std::int64_t>()));
-  }
+void add_trace_costs(Json& items, const ModelPrices& prices) {
   for (Json& item : items) {
-    auto it = by_trace.find(item["trace_id"].get<std::string>());
-    Json models = it == by_trace.end() ? Json::array() : std::move(it->second);
+    // The page's own column (traces.models): no second query per page.
+    Json models = Json::array();
+    auto it = item.find("models");
+    if (it != item.end() && it->is_array()) {
+      for (const Json& u : *it) {
+        auto num = [&](const char* k) {
+          auto f = u.find(k);
+          return f != u.end() && f->is_number_integer() ? f->get<std::int64_t>() : std::int64_t{0};
+        };
+        auto m = u.find("model");
+        models.push_back(priced_usage(prices, m != u.end() && m->is_string() ? m->get<std::string>() : "unknown",
+                                      num("calls"), num("input_tokens"), num("output_tokens")));
+      }
+    }
     item["cost_usd"] = total_cost(models);
     item["models"] = std::move(models);
   }

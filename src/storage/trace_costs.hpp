@@ -20,9 +20,10 @@ Json priced_usage(const ModelPrices& prices, const std::string& model, std::int6
 // The sum of usages' cost_usd, null when any of them is unknown.
 Json total_cost(const Json& usages);
 
-// Adds `models` (priced_usage per model) and `cost_usd` to each trace of a
-// page (items of list_traces), from table trace_models.
-void add_trace_costs(DuckConnection& con, Json& items, const ModelPrices& prices);
+// Prices each trace of a page (items of list_traces, with the `models`
+// column of table traces): `models` becomes priced_usage per model, and
+// `cost_usd` their sum.
+void add_trace_costs(Json& items, const ModelPrices& prices);
 
 // The SQL naming a span's model and telling a model call, as table
 // trace_models counts them.

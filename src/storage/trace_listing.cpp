@@ -28,7 +28,7 @@ Json TraceStoreReader::list_traces(const TraceFilter& f) const {
     con.execute("BEGIN TRANSACTION READ ONLY");
     try {
       Json out = detail::list_traces(con, f);
-      detail::add_trace_costs(con, out["items"], ModelPrices::in_force());
+      detail::add_trace_costs(out["items"], ModelPrices::in_force());
       con.execute("COMMIT");
       return out;
     } catch (...) {
@@ -48,7 +48,7 @@ namespace {
 // Columns of table traces a listing shows.
 constexpr const char* kListColumns =
     "trace_id, root_name, workflow_name, start_time, end_time, duration_ms, span_count, error_count, status, "
-    "services, agents, error_message, input_tokens, output_tokens, correlation_ids, service_names";
+    "services, agents, error_message, input_tokens, output_tokens, correlation_ids, service_names, models";
 
 std::string json_list_has(const char* column) {
   return std::string("list_contains(from_json(") + column + ", '[\"VARCHAR\"]'), ?)";
@@ -62,6 +62,9 @@ Json list_traces(DuckConnection& con, const TraceFilter& f) {
   if (f.sort != "start_time" && f.sort != "duration_ms" && f.sort != "span_count" && f.sort != "error_count") {
     throw Error(ErrorCode::InvalidArgument,
                 "sort must be start_time, duration_ms, span_count or error_count, got '" + f.sort + "'");
+  }
+  if (f.limit < 0 || f.offset < 0) {
+    throw Error(ErrorCode::InvalidArgument, "limit and offset must not be negative");
   }
   std::vector<SqlParam> params;
   std::string where = " WHERE true";
@@ -129,10 +132,10 @@ Json list_traces(DuckConnection& con, const TraceFilter& f) {
   Json total = con.query_table("SELECT count(*) FROM traces" + where, params).rows;
   out["total"] = total.empty() ? Json(0) : total[0][0];
   std::string order = f.sort + (f.ascending ? " ASC" : " DESC") + ", trace_id" + (f.ascending ? " ASC" : " DESC");
-  params.emplace_back(f.limit);
-  params.emplace_back(f.offset);
+  // LIMIT and OFFSET are written into the statement: as parameters DuckDB
+  // sorts every row instead of keeping the top N (3x slower at 1M spans).
   Json rows = con.query_objects(std::string("SELECT ") + kListColumns + " FROM traces" + where + " ORDER BY " + order +
-                                    " LIMIT ? OFFSET ?",
+                                    " LIMIT " + std::to_string(f.limit) + " OFFSET " + std::to_string(f.offset),
                                 params);
   for (auto& r : rows) out["items"].push_back(std::move(r));
   return out;

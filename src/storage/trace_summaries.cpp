@@ -88,7 +88,8 @@ ON CONFLICT (trace_id) DO UPDATE SET
 )sql";
 
 // Staging through an appender, then one INSERT ... ON CONFLICT, as for
-// traces: tokens and calls add up per (trace, model).
+// traces: tokens and calls add up per (trace, model). The touched traces'
+// rows then get their models list again, which the listing reads.
 void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>& summaries) {
   bool any = false;
   for (const auto& [id, t] : summaries) any = any || !t.models.empty();
@@ -116,6 +117,7 @@ void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>
       "INSERT INTO trace_models SELECT * FROM trace_models_incoming ON CONFLICT (trace_id, model) DO UPDATE SET "
       "calls = trace_models.calls + EXCLUDED.calls, input_tokens = trace_models.input_tokens + "
       "EXCLUDED.input_tokens, output_tokens = trace_models.output_tokens + EXCLUDED.output_tokens");
+  con.execute(fill_trace_models_sql("trace_id IN (SELECT trace_id FROM trace_models_incoming)"));
   con.execute("DROP TABLE trace_models_incoming");
 }
 
@@ -233,6 +235,7 @@ void merge_summaries(DuckConnection& con, const std::map<std::string, TraceSumma
     opt_int(t.workflow_start);
     opt_int(t.first_error_time);
     str(json_list(t.service_names));
+    duckdb_append_null(app);  // models: filled from trace_models by merge_models
     duckdb_appender_end_row(app);
   }
   bool ok = duckdb_appender_close(app) == DuckDBSuccess;
@@ -259,6 +262,7 @@ void rebuild_summaries(DuckConnection& con, const std::string& where_spans) {
               " WHERE trace_id IN (SELECT trace_id FROM traces_touched) GROUP BY trace_id");
   con.execute(std::string("INSERT INTO trace_models ") + trace_models_from_spans_sql() +
               " AND trace_id IN (SELECT trace_id FROM traces_touched) GROUP BY ALL");
+  con.execute(fill_trace_models_sql("trace_id IN (SELECT trace_id FROM traces_touched)"));
   con.execute("DROP TABLE traces_touched");
 }
 

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { startDashboard, getJson, waitUntil, tempDir, withDb } from './helpers.mjs';
+import { randomBytes } from 'node:crypto';
+import { startDashboard, api, getJson, waitUntil, tempDir, withDb } from './helpers.mjs';
 import { withDbWritable } from '../support/node_harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -216,5 +217,80 @@ test('a store without trace_models (an earlier version) is priced from its spans
   await withDb(db, async (q) => {
     const rows = await q('SELECT trace_id, input_tokens, output_tokens FROM trace_models ORDER BY input_tokens');
     assert.equal(rows.length, 2, 'both traces, the earlier one rebuilt from its spans');
+  });
+});
+
+// One OTLP/JSON request with one model-call span of traceId.
+async function postModelCall(base, traceId, model, input, output) {
+  const span = {
+    traceId,
+    spanId: randomBytes(8).toString('hex'),
+    name: 'LLMEngine.call_model',
+    kind: 3,
+    startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+    endTimeUnixNano: String(BigInt(Date.now() + 5) * 1_000_000n),
+    attributes: [
+      { key: 'gen_ai.request.model', value: { stringValue: model } },
+      { key: 'gen_ai.usage.input_tokens', value: { intValue: String(input) } },
+      { key: 'gen_ai.usage.output_tokens', value: { intValue: String(output) } },
+    ],
+  };
+  const body = {
+    resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'late' } }] }, scopeSpans: [{ scope: { name: 't' }, spans: [span] }] }],
+  };
+  const r = await api(base, '/v1/traces', { method: 'POST', json: body });
+  assert.equal(r.status, 200, r.text);
+}
+
+test('model calls of one trace arriving in separate requests add up per model in the list and in the file', async (t) => {
+  const tmp = tempDir(t);
+  const db = path.join(tmp.dir, 'hub.duckdb');
+  const d = await startDashboard(t, db, { extraEnv: { FLOCK_TRACE_FLUSH_MS: '20' } });
+  const id = randomBytes(16).toString('hex');
+  await postModelCall(d.base, id, 'gpt-4o', 1000000, 0);
+  await traceItem(d.base, id, 1); // stored: the next ones merge into the row
+  await postModelCall(d.base, id, 'gpt-4o', 0, 1000000);
+  await postModelCall(d.base, id, 'my-local-model', 10, 20);
+  const item = await traceItem(d.base, id, 3);
+  assert.deepEqual(
+    item.models.map((m) => [m.model, m.calls, m.input_tokens, m.output_tokens]),
+    [['gpt-4o', 2, 1000000, 1000000], ['my-local-model', 1, 10, 20]],
+    'most tokens first',
+  );
+  assert.equal(item.models[0].cost_usd, 12.5, 'gpt-4o: 2.50 in + 10.00 out per million');
+  assert.equal(item.models[1].cost_usd, null, 'an unknown model is not guessed');
+  assert.equal(item.cost_usd, null, 'so the total is unknown too');
+  await d.stop();
+  await withDb(db, async (q) => {
+    const [row] = await q(`SELECT models FROM traces WHERE trace_id = '${id}'`);
+    const models = JSON.parse(row.models);
+    assert.deepEqual(models.map((m) => [m.model, m.calls]), [['gpt-4o', 2], ['my-local-model', 1]]);
+  });
+});
+
+test('a store whose traces table has no models column (the previous version) is priced through a view; a writer adds and fills the column', async (t) => {
+  const tmp = tempDir(t);
+  const db = path.join(tmp.dir, 'hub.duckdb');
+  let d = await startDashboard(t, db);
+  const id = await sendWorkflow(d.base, 'prev', [{ agent: 'a', requested: 'gpt-4o', input: 2000000, output: 0 }]);
+  await traceItem(d.base, id, 3);
+  await d.stop();
+  await withDbWritable(db, async (q) => {
+    await q('ALTER TABLE traces DROP COLUMN models');
+  });
+  d = await startDashboard(t, db);
+  let item = await traceItem(d.base, id, 3);
+  assert.equal(item.cost_usd, 5, 'read through a view over spans and trace_models');
+  const id2 = await sendWorkflow(d.base, 'prev', [{ agent: 'a', requested: 'gpt-4o-mini', input: 1000000, output: 0 }]);
+  item = await traceItem(d.base, id2, 3);
+  assert.equal(item.cost_usd, 0.15);
+  await d.stop();
+  await withDb(db, async (q) => {
+    const rows = await q(`SELECT trace_id, models FROM traces WHERE trace_id IN ('${id}', '${id2}')`);
+    assert.equal(rows.length, 2);
+    for (const r of rows) {
+      assert.ok(r.models !== null, `models filled for ${r.trace_id}, the earlier trace too`);
+      assert.equal(JSON.parse(r.models).length, 1);
+    }
   });
 });

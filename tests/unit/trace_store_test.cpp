@@ -141,6 +141,35 @@ TEST_F(TraceStoreTest, TtlDeletesOldSpansAtStart) {
   EXPECT_EQ(count("SELECT count(*) FROM spans WHERE name = 'recent'"), 1);
 }
 
+// TTL that removes part of a trace recounts its tokens per model, in table
+// trace_models and in the listing's copy (traces.models).
+TEST_F(TraceStoreTest, TtlRecountsTheModelsOfATraceItCuts) {
+  std::int64_t day = 86'400LL * 1'000'000'000LL;
+  std::int64_t t =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  auto call = [&](std::uint8_t id, std::int64_t start, std::int64_t tokens) {
+    SpanData s = span(7, id, 0, "LLMEngine.call_model", start);
+    s.attributes = {{"gen_ai.request.model", std::string("gpt-4o")}, {"gen_ai.usage.input_tokens", tokens}};
+    return s;
+  };
+  {
+    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    std::vector<SpanData> batch{call(1, t - 10 * day, 100), call(2, t - day / 2, 5)};
+    ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+  }
+  EXPECT_EQ(count("SELECT calls FROM trace_models"), 2);
+  EXPECT_EQ(count("SELECT models->0->>'calls' FROM traces"), 2);
+  auto exporter = detail::make_duckdb_span_exporter(path_, 3.0, TraceConfig{});
+  testing::internal::CaptureStderr();
+  exporter->start();
+  testing::internal::GetCapturedStderr();
+  EXPECT_EQ(count("SELECT calls FROM trace_models"), 1);
+  EXPECT_EQ(count("SELECT input_tokens FROM trace_models"), 5);
+  EXPECT_EQ(count("SELECT models->0->>'calls' FROM traces"), 1);
+  EXPECT_EQ(count("SELECT models->0->>'input_tokens' FROM traces"), 5);
+}
+
 TEST_F(TraceStoreTest, ClearTracesDeletesAndShrinks) {
   std::uintmax_t fresh_size;
   {

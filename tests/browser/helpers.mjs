@@ -104,6 +104,43 @@ function demoEnv(extra) {
   return env;
 }
 
+// Watches a server process a test started: collects its output, stops it
+// after the test t (SIGTERM, SIGKILL after 5 s, then cleanup()), and gives
+// `base`, resolved with its URL once stdout matches urlPattern.
+function superviseServer(t, child, { name, urlPattern, readyMs, cleanup = () => {} }) {
+  const out = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => (out.stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    cleanup();
+  });
+  const base = new Promise((resolve, reject) => {
+    const said = () => `\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`;
+    const timer = setTimeout(() => reject(new Error(`${name} printed no URL within ${readyMs} ms${said()}`)), readyMs);
+    child.stdout.on('data', (d) => {
+      out.stdout += d;
+      const m = out.stdout.match(urlPattern);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] + '/');
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code ?? signal}) before serving${said()}`));
+    });
+  });
+  return { out, exited, base };
+}
+
 // Starts the demo in its own temp dir; resolves once it printed its URL.
 // Everything is torn down after the test t: SIGTERM, SIGKILL after 5 s, and
 // the temp dir removed.
@@ -116,36 +153,13 @@ export async function startDemo(t, { env = {}, args = [], port = 0, readyMs = 60
     env: demoEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+  const { out, exited, base: ready } = superviseServer(t, child, {
+    name: 'the demo',
+    urlPattern: /flock: dashboard at (http:\/\/\S+?)\/?\s/,
+    readyMs,
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   });
-  const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo printed no URL within ${readyMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`)), readyMs);
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const m = stdout.match(/flock: dashboard at (http:\/\/\S+?)\/?\s/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] + '/');
-      }
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo exited (${code ?? signal}) before serving\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    });
-  });
+  const base = await ready;
   const demo = {
     base,
     port: Number(new URL(base).port),
@@ -153,7 +167,7 @@ export async function startDemo(t, { env = {}, args = [], port = 0, readyMs = 60
     db,
     child,
     get stderr() {
-      return stderr;
+      return out.stderr;
     },
     // Stops the program now (SIGTERM) and waits for its exit.
     async stop() {
@@ -321,35 +335,11 @@ export async function serveTraceFile(t, db, { dir = path.dirname(db), readyMs = 
   const cli = process.env.FLOCK_CLI;
   assert.ok(cli && fs.existsSync(cli), `FLOCK_CLI must name the flock binary (got ${cli})`);
   const child = spawn(cli, ['dashboard', db, '--port', '0'], { cwd: dir, env: demoEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.on('exit', (c, s) => resolve({ code: c, signal: s })));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  });
-  const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`flock dashboard printed no URL within ${readyMs} ms\n${stdout}\n${stderr}`)), readyMs);
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const m = stdout.match(/dashboard at (http:\/\/127\.0\.0\.1:\d+)\/?\s/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] + '/');
-      }
-    });
-    exited.then(({ code: c, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`flock dashboard exited (${c ?? signal}) before serving\n${stdout}\n${stderr}`));
-    });
-  });
+  const base = await superviseServer(t, child, {
+    name: 'flock dashboard',
+    urlPattern: /dashboard at (http:\/\/127\.0\.0\.1:\d+)\/?\s/,
+    readyMs,
+  }).base;
   const server = {
     base,
     dir,

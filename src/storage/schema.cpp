@@ -187,20 +187,23 @@ WHERE (json_extract(attributes, '$.gen_ai.response.model') IS NOT NULL
 )sql";
 }
 
-std::string fill_trace_models_sql(const std::string& which_traces) {
-  return std::string(
-             "UPDATE traces SET models = m.models FROM (SELECT trace_id, to_json(list({model: model, calls: calls, "
-             "input_tokens: input_tokens, output_tokens: output_tokens} ORDER BY input_tokens + output_tokens DESC, "
-             "model)) AS models FROM trace_models WHERE ") +
-         which_traces + " GROUP BY trace_id) m WHERE traces.trace_id = m.trace_id";
-}
-
 namespace {
+// traces.models of each trace from its trace_models rows, most tokens first
+// (append WHERE ... and GROUP BY trace_id).
+constexpr const char* kModelsPerTrace =
+    "SELECT trace_id, to_json(list({model: model, calls: calls, input_tokens: input_tokens, output_tokens: "
+    "output_tokens} ORDER BY input_tokens + output_tokens DESC, model)) AS models FROM trace_models";
+
 bool traces_has_models(DuckConnection& con) {
   return con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' AND "
                        "table_name = 'traces' AND column_name = 'models'") > 0;
 }
 }  // namespace
+
+std::string fill_trace_models_sql(const std::string& which_traces) {
+  return std::string("UPDATE traces SET models = m.models FROM (") + kModelsPerTrace + " WHERE " + which_traces +
+         " GROUP BY trace_id) m WHERE traces.trace_id = m.trace_id";
+}
 
 void use_traces_of(DuckConnection& con) {
   if (!has_table(con, "spans")) return;  // not a store yet: the queries read as empty
@@ -210,10 +213,8 @@ void use_traces_of(DuckConnection& con) {
   }
   if (!traces_has_models(con)) {
     con.execute(std::string("CREATE OR REPLACE TEMP VIEW traces AS SELECT t.* EXCLUDE (models), m.models FROM (") +
-                traces_from_spans_sql() +
-                " GROUP BY trace_id) t LEFT JOIN (SELECT trace_id, to_json(list({model: model, calls: calls, "
-                "input_tokens: input_tokens, output_tokens: output_tokens} ORDER BY input_tokens + output_tokens "
-                "DESC, model)) AS models FROM trace_models GROUP BY trace_id) m USING (trace_id)");
+                traces_from_spans_sql() + " GROUP BY trace_id) t LEFT JOIN (" + kModelsPerTrace +
+                " GROUP BY trace_id) m USING (trace_id)");
   }
 }
 
@@ -246,9 +247,9 @@ void ensure_schema(DuckConnection& con) {
       con.execute(std::string("INSERT INTO trace_models ") + trace_models_from_spans_sql() + " GROUP BY ALL");
     }
     // ... nor traces.models, the listing's copy of trace_models.
-    bool filled = had_models && traces_has_models(con);
-    if (!traces_has_models(con)) con.execute("ALTER TABLE traces ADD COLUMN models JSON");
-    if (!filled) con.execute(fill_trace_models_sql("true"));
+    bool had_column = traces_has_models(con);
+    if (!had_column) con.execute("ALTER TABLE traces ADD COLUMN models JSON");
+    if (!had_column || !had_models) con.execute(fill_trace_models_sql("true"));
     con.execute(kWorkflowsView);
     con.execute("COMMIT");
   } catch (...) {

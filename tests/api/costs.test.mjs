@@ -196,25 +196,37 @@ test('FLOCK_PRICES_FILE adds, replaces and removes prices; a bad file is reporte
   }
 });
 
-test('a store without trace_models (an earlier version) is priced from its spans; a writer adds the table', async (t) => {
+// A store of an earlier version: a trace with one model call is written,
+// then `downgrade` (SQL) takes the file back to that version's shape; a
+// dashboard reads it, and migrates it when the next spans (second) arrive.
+async function earlierStore(t, downgrade, first, second) {
   const tmp = tempDir(t);
   const db = path.join(tmp.dir, 'hub.duckdb');
   let d = await startDashboard(t, db);
-  const id = await sendWorkflow(d.base, 'old', [{ agent: 'a', requested: 'gpt-4o', input: 1000000, output: 0 }]);
+  const id = await sendWorkflow(d.base, 'old', [{ agent: 'a', ...first }]);
   await traceItem(d.base, id, 3);
   await d.stop();
   await withDbWritable(db, async (q) => {
-    await q('DROP TABLE trace_models');
+    for (const sql of downgrade) await q(sql);
   });
   d = await startDashboard(t, db);
-  let item = await traceItem(d.base, id, 3);
-  assert.equal(item.cost_usd, 2.5, 'read through a view over the spans');
-  // A writer migrates the store: the next spans received add the table back.
-  const id2 = await sendWorkflow(d.base, 'old', [{ agent: 'a', requested: 'gpt-4o', input: 0, output: 1000000 }]);
-  item = await traceItem(d.base, id2, 3);
-  assert.equal(item.cost_usd, 10);
+  const before = await traceItem(d.base, id, 3);
+  const id2 = await sendWorkflow(d.base, 'old', [{ agent: 'a', ...second }]);
+  const after = await traceItem(d.base, id2, 3);
   await d.stop();
-  await withDb(db, async (q) => {
+  return { db, id, id2, before, after };
+}
+
+test('a store without trace_models (an earlier version) is priced from its spans; a writer adds the table', async (t) => {
+  const s = await earlierStore(
+    t,
+    ['DROP TABLE trace_models', 'ALTER TABLE traces DROP COLUMN models'],
+    { requested: 'gpt-4o', input: 1000000, output: 0 },
+    { requested: 'gpt-4o', input: 0, output: 1000000 },
+  );
+  assert.equal(s.before.cost_usd, 2.5, 'read through a view over the spans');
+  assert.equal(s.after.cost_usd, 10, 'a writer migrates the store: the next spans received add the table back');
+  await withDb(s.db, async (q) => {
     const rows = await q('SELECT trace_id, input_tokens, output_tokens FROM trace_models ORDER BY input_tokens');
     assert.equal(rows.length, 2, 'both traces, the earlier one rebuilt from its spans');
   });
@@ -269,23 +281,16 @@ test('model calls of one trace arriving in separate requests add up per model in
 });
 
 test('a store whose traces table has no models column (the previous version) is priced through a view; a writer adds and fills the column', async (t) => {
-  const tmp = tempDir(t);
-  const db = path.join(tmp.dir, 'hub.duckdb');
-  let d = await startDashboard(t, db);
-  const id = await sendWorkflow(d.base, 'prev', [{ agent: 'a', requested: 'gpt-4o', input: 2000000, output: 0 }]);
-  await traceItem(d.base, id, 3);
-  await d.stop();
-  await withDbWritable(db, async (q) => {
-    await q('ALTER TABLE traces DROP COLUMN models');
-  });
-  d = await startDashboard(t, db);
-  let item = await traceItem(d.base, id, 3);
-  assert.equal(item.cost_usd, 5, 'read through a view over spans and trace_models');
-  const id2 = await sendWorkflow(d.base, 'prev', [{ agent: 'a', requested: 'gpt-4o-mini', input: 1000000, output: 0 }]);
-  item = await traceItem(d.base, id2, 3);
-  assert.equal(item.cost_usd, 0.15);
-  await d.stop();
-  await withDb(db, async (q) => {
+  const s = await earlierStore(
+    t,
+    ['ALTER TABLE traces DROP COLUMN models'],
+    { requested: 'gpt-4o', input: 2000000, output: 0 },
+    { requested: 'gpt-4o-mini', input: 1000000, output: 0 },
+  );
+  assert.equal(s.before.cost_usd, 5, 'read through a view over spans and trace_models');
+  assert.equal(s.after.cost_usd, 0.15);
+  const { id, id2 } = s;
+  await withDb(s.db, async (q) => {
     const rows = await q(`SELECT trace_id, models FROM traces WHERE trace_id IN ('${id}', '${id2}')`);
     assert.equal(rows.length, 2);
     for (const r of rows) {

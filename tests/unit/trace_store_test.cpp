@@ -40,6 +40,12 @@ class TraceStoreTest : public testing::Test {
     return s;
   }
 
+  static std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  static constexpr std::int64_t kDay = 86'400LL * 1'000'000'000LL;
+
   std::int64_t count(const std::string& sql) {
     return std::stoll(TraceStoreReader(path_).query(sql).rows.at(0).at(0).value());
   }
@@ -126,11 +132,8 @@ TEST_F(TraceStoreTest, UnreadableFileIsMovedAsideNotOverwritten) {
 TEST_F(TraceStoreTest, TtlDeletesOldSpansAtStart) {
   {
     auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
-    std::int64_t day = 86'400LL * 1'000'000'000LL;
-    std::int64_t t = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    std::vector<SpanData> batch{span(1, 1, 0, "old", t - 10 * day), span(2, 2, 0, "recent", t - day / 2)};
+    std::int64_t t = now_ns();
+    std::vector<SpanData> batch{span(1, 1, 0, "old", t - 10 * kDay), span(2, 2, 0, "recent", t - kDay / 2)};
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
   }
   auto exporter = detail::make_duckdb_span_exporter(path_, 3.0, TraceConfig{});
@@ -144,10 +147,7 @@ TEST_F(TraceStoreTest, TtlDeletesOldSpansAtStart) {
 // TTL that removes part of a trace recounts its tokens per model, in table
 // trace_models and in the listing's copy (traces.models).
 TEST_F(TraceStoreTest, TtlRecountsTheModelsOfATraceItCuts) {
-  std::int64_t day = 86'400LL * 1'000'000'000LL;
-  std::int64_t t =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  std::int64_t t = now_ns();
   auto call = [&](std::uint8_t id, std::int64_t start, std::int64_t tokens) {
     SpanData s = span(7, id, 0, "LLMEngine.call_model", start);
     s.attributes = {{"gen_ai.request.model", std::string("gpt-4o")}, {"gen_ai.usage.input_tokens", tokens}};
@@ -155,7 +155,7 @@ TEST_F(TraceStoreTest, TtlRecountsTheModelsOfATraceItCuts) {
   };
   {
     auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
-    std::vector<SpanData> batch{call(1, t - 10 * day, 100), call(2, t - day / 2, 5)};
+    std::vector<SpanData> batch{call(1, t - 10 * kDay, 100), call(2, t - kDay / 2, 5)};
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
   }
   EXPECT_EQ(count("SELECT calls FROM trace_models"), 2);

@@ -53,7 +53,21 @@ Orchestrator::~Orchestrator() {
     std::lock_guard lock(workflow_mu_);
     auto_workflow_.reset();  // ends it
   }
-  tracing::force_flush(std::chrono::seconds(30));
+  flush_while_writing();
+}
+
+// Waits for this Flock's spans while the exporters keep writing them; a
+// writer that makes no progress for the exit grace (a full disk, a file held
+// elsewhere) is not waited for longer: the spans stay queued for the exit
+// flush, which has its own bound.
+void Orchestrator::flush_while_writing() {
+  const auto grace = tracing::current_config().exit_grace;
+  for (;;) {
+    TraceStats before = tracing::stats();
+    if (tracing::force_flush(grace)) return;
+    TraceStats after = tracing::stats();
+    if (after.spans_exported == before.spans_exported && after.spans_lost == before.spans_lost) return;
+  }
 }
 
 AgentBuilder& Orchestrator::add_agent(std::string name) {

@@ -65,6 +65,7 @@ class Orchestrator {
   void start_locked(AgentSpec& spec, AgentTask task);
   void run_task(AgentTask task);
   void on_signal();
+  void flush_while_writing();
   SpanContext workflow_parent();
 
   Flock& owner_;

@@ -30,7 +30,7 @@ StoreFile& StoreFile::at(const std::string& path) {
   std::lock_guard lock(g_files_mu);
   StoreFile*& slot = files()[key];
   if (slot == nullptr) {
-    slot = new StoreFile(path);
+    slot = new StoreFile(key);  // opened by its absolute name: a later chdir cannot send it elsewhere
     static const bool registered = [] { return std::atexit(close_all_idle) == 0; }();
     (void)registered;
   }

@@ -37,12 +37,22 @@ bool exists(const std::string& p) {
 // race can make this overwrite a file: renameat2(RENAME_NOREPLACE), or
 // link + unlink on file systems without it. (<fcntl.h> and its AT_FDCWD
 // cannot be included beside namespace flockcpp, hence the directory handle.)
+// Both names are in one folder (`to` is `from` plus a suffix): the names
+// given to renameat2 are relative to that folder's handle.
 int rename_no_replace(const std::string& from, const std::string& to) {
   std::string dir = ".";
-  if (auto slash = from.rfind('/'); slash != std::string::npos) dir = slash == 0 ? "/" : from.substr(0, slash);
+  std::size_t name_at = 0;
+  if (auto slash = from.rfind('/'); slash != std::string::npos) {
+    dir = slash == 0 ? "/" : from.substr(0, slash);
+    name_at = slash + 1;
+  }
+  if (to.compare(0, name_at, from, 0, name_at) != 0) {
+    errno = EXDEV;
+    return -1;
+  }
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return -1;
-  int rc = ::renameat2(::dirfd(d), from.c_str(), ::dirfd(d), to.c_str(), RENAME_NOREPLACE);
+  int rc = ::renameat2(::dirfd(d), from.c_str() + name_at, ::dirfd(d), to.c_str() + name_at, RENAME_NOREPLACE);
   int saved = errno;
   ::closedir(d);
   errno = saved;

@@ -117,6 +117,35 @@ TEST_F(StoreFaultsTest, ATruncatedStoreIsKeptAsideAndANewStoreTakesTheSpans) {
   EXPECT_EQ(fs::file_size(aside[0]), size / 2);  // the user's bytes, untouched
 }
 
+// The default path is relative and has a folder in it (.flock/...): the
+// move must name the file inside that folder once, not twice.
+TEST_F(StoreFaultsTest, ARelativePathInAFolderIsMovedAsideToo) {
+  fs::create_directories(dir_ / ".flock");
+  {
+    std::ofstream(dir_ / ".flock" / "traces.duckdb") << "not a DuckDB file, a user's notes";
+  }
+  fs::path cwd = fs::current_path();
+  fs::current_path(dir_);
+  auto exporter = detail::make_duckdb_span_exporter(".flock/traces.duckdb", std::nullopt, TraceConfig{});
+  std::vector<SpanData> batch{span(1), span(2)};
+  testing::internal::CaptureStderr();
+  ExportResult r = exporter->export_batch(batch);
+  std::string err = testing::internal::GetCapturedStderr();
+  exporter->shutdown();
+  detail::StoreFile::close_all_idle();
+  fs::current_path(cwd);
+  ASSERT_EQ(r, ExportResult::Success) << err;
+  EXPECT_EQ(count((dir_ / ".flock" / "traces.duckdb").string(), "SELECT count(*) FROM spans"), 2);
+  std::vector<fs::path> aside;
+  for (auto& e : fs::directory_iterator(dir_ / ".flock")) {
+    if (e.path().filename().string().find(".unusable-") != std::string::npos) aside.push_back(e.path());
+  }
+  ASSERT_EQ(aside.size(), 1u) << err;
+  std::ifstream in(aside[0]);
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(kept, "not a DuckDB file, a user's notes");
+}
+
 TEST_F(StoreFaultsTest, MovedAsideNamesAreUniqueAndNeverReplaceAFile) {
   std::set<std::string> names;
   for (int i = 0; i < 5; ++i) {

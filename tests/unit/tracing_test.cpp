@@ -300,6 +300,26 @@ TEST_F(Tracing, HeldSpansAreBoundedInBytes) {
   configure();
 }
 
+// A Flock going out of scope waits for its spans only while they are being
+// written: an exporter that cannot write holds it for the exit grace, not
+// for the 30 s a healthy backlog may take.
+TEST_F(Tracing, AFlockWhoseStoreCannotBeWrittenEndsWithinTheGrace) {
+  auto held = configure_held([](TraceConfig& config) { config.exit_grace = std::chrono::milliseconds(300); });
+  auto started = std::chrono::steady_clock::now();
+  {
+    Flock flock;
+    auto run = flock.traced_run("unwritable");
+    for (int i = 0; i < 50; ++i) start_span("Test.unwritten").end();
+  }
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(waited, std::chrono::seconds(10)) << "the destructor waited past the grace";
+  EXPECT_EQ(held->count_.load(), 0u);
+  held->held_ = false;  // the spans were kept, not dropped
+  EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(20)));
+  EXPECT_GE(held->count_.load(), 51u);
+  configure();
+}
+
 // Stopping with an exporter that cannot write waits for the grace, then
 // says how many spans were not written, instead of hanging at exit.
 TEST_F(Tracing, StoppingGivesUpAfterTheGraceAndSaysWhatWasLost) {

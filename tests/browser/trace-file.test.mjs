@@ -29,7 +29,15 @@ const agentOf = (s) => s.attributes?.agent?.name;
 const agentSpan = (spans, name) => spans.find((s) => s.name === 'Agent.execute' && agentOf(s) === name);
 const childrenOf = (spans, parent) => spans.filter((s) => s.parent_id === parent.span_id);
 
-test('critical path of pizza_workflow: chef\'s engine, then the oven, then the critic; no hook', async (t) => {
+// A span as "name [agent]": the agent of an Agent.execute span, or of the
+// Agent.execute span it runs under (its engine and hooks).
+function labelOf(spans, s) {
+  const parent = spans.find((p) => p.span_id === s.parent_id);
+  const agent = agentOf(s) ?? (parent?.name === 'Agent.execute' ? agentOf(parent) : undefined);
+  return agent ? `${s.name} [${agent}]` : s.name;
+}
+
+test('critical path of pizza_workflow: chef\'s timer hook and engine, then the oven, then the critic; no other hook', async (t) => {
   const { server, summary, spans, page, problems } = await openFile(t);
   await openDashboard(page, server, '#/traces');
   await traceRow(page, summary.trace_id).locator('[data-testid="trace-link"]').click();
@@ -39,6 +47,34 @@ test('critical path of pizza_workflow: chef\'s engine, then the oven, then the c
     await page.locator('[data-testid="span-row"][data-critical="true"]').evaluateAll((els) => els.map((e) => e.dataset.spanId)),
   );
   const byId = new Map(spans.map((s) => [s.span_id, s]));
+  // The exact path. KitchenTimer.on_pre_evaluate is on it by the rule, not
+  // by mistake: examples/pizza_demo.cpp sleeps 1 ms in that hook, and chef's
+  // engine starts only when it returns, so walking back from the engine's
+  // start the hook is the child of chef's Agent.execute that finished last
+  // (and at 1 ms, over 1% of the agent's 31 ms, it is no tiny hook). The
+  // workflow's end waits for run_until_idle, which waits for the agents;
+  // before run_until_idle starts, the workflow waited for Flock.publish.
+  assert.deepEqual(
+    [...critical].map((id) => labelOf(spans, byId.get(id))).sort(),
+    [
+      'Agent.execute [chef]',
+      'Agent.execute [critic]',
+      'Agent.execute [oven]',
+      'Flock.publish',
+      'Flock.run_until_idle',
+      'FunctionEngine.evaluate [chef]',
+      'FunctionEngine.evaluate [critic]',
+      'FunctionEngine.evaluate [oven]',
+      'KitchenTimer.on_pre_evaluate [chef]',
+      'pizza_workflow',
+    ],
+    'the spans on the critical path',
+  );
+  const timer = spans.find((s) => s.name === 'KitchenTimer.on_pre_evaluate');
+  const chefEngine = childrenOf(spans, agentSpan(spans, 'chef')).find((s) => s.name === 'FunctionEngine.evaluate');
+  assert.ok(timer.duration_ms >= 1, `the timer hook sleeps 1 ms (${timer.duration_ms} ms)`);
+  assert.ok(timer.end_time <= chefEngine.start_time, "the timer hook ends before chef's engine starts: the engine waited for it");
+  await spanRow(page, timer.span_id).locator('[data-testid="critical-segment"]').first().waitFor();
   const criticalAgents = [...critical].map((id) => byId.get(id)).filter((s) => s.name === 'Agent.execute').map(agentOf).sort();
   assert.deepEqual(criticalAgents, ['chef', 'critic', 'oven'], 'the chain of agents the workflow waited for');
   for (const name of ['chef', 'oven', 'critic']) {

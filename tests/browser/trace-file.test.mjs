@@ -8,7 +8,7 @@
 // correlation view and the configuration over a file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoProblems, clippedTexts, openBrowser, openDashboard, screenshot, spanRow, startTraceFile, traceRow, waitUrl } from './helpers.mjs';
+import { assertNoProblems, boxesOf, clippedTexts, openBrowser, openDashboard, screenshot, spanRow, startTraceFile, traceRow, waitUrl } from './helpers.mjs';
 
 // Span classes (the `service` of spans) that must never stand in for agents.
 const SPAN_CLASSES = ['Agent', 'Flock', 'FunctionEngine', 'OutputUtilityComponent', 'KitchenTimer'];
@@ -123,6 +123,17 @@ test('agents by name over a file: trace list, agent filter, Agents view from the
   await page.locator('[data-testid="filter-agent"]').selectOption('');
   await screenshot(page, 'file-trace-list-agents-and-service-name');
 
+  // The trace's header: its service.name, and the span classes labelled as such.
+  await page.goto(server.base + `#/trace/${summary.trace_id}`);
+  const header = page.locator('[data-testid="timeline-service-names"]');
+  await header.waitFor();
+  assert.deepEqual(await header.locator('.tag').allTextContents(), ['pizzeria']);
+  assert.match(await header.textContent(), /^Service pizzeria$/);
+  const classes = page.locator('[data-testid="timeline-span-classes"]');
+  assert.match(await classes.textContent(), /^Span classes /);
+  assert.deepEqual(await classes.locator('.tag').allTextContents(), summary.services);
+  await screenshot(page, 'file-timeline-header-service-name');
+
   // The Agents view: what the spans recorded, and a note on what they do not.
   const seen = (await server.api('/api/agents')).json;
   assert.equal(seen.source, 'spans');
@@ -231,6 +242,25 @@ test('span panel: the agent in the title, input and output parsed, names whole a
     assert.deepEqual(await clippedTexts(page.locator('[data-testid="span-agent"]')), [], `agent names in the waterfall are whole at ${width} px`);
     assert.deepEqual(await clippedTexts(title.locator('[data-testid="agent-chip"], .jv-name')), [], `the panel's title is whole at ${width} px`);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no horizontal scroll at ${width} px`);
+    // Span classes and operations (hooks included) are whole too, on every row.
+    const names = page.locator('[data-testid="span-row"] .wf-service, [data-testid="span-row"] .wf-op');
+    assert.equal(await page.locator('[data-testid="span-row"]').count(), spans.length, 'every row is drawn');
+    const shown = await page.locator('[data-testid="span-row"]').evaluateAll((els) =>
+      els.map((e) => [e.dataset.spanId, [...e.querySelectorAll('.wf-service, .wf-op')].map((x) => x.textContent).join('.')]),
+    );
+    for (const [id, name] of shown) assert.equal(name, spans.find((x) => x.span_id === id).name, 'each row reads its span\'s name');
+    assert.ok(shown.some(([, n]) => n === 'OutputUtilityComponent.on_initialize') && shown.some(([, n]) => n === 'KitchenTimer.on_pre_evaluate'));
+    assert.deepEqual(await clippedTexts(names), [], `span classes and operations in the waterfall are whole at ${width} px`);
+    // The time axis: no two tick labels overlap, the total is the last one.
+    const ticks = await boxesOf(page.locator('[data-testid="wf-tick"]'));
+    assert.ok(ticks.length >= 2, `at least the start and the total on the axis at ${width} px`);
+    for (let i = 1; i < ticks.length; i++) {
+      assert.ok(ticks[i - 1].x + ticks[i - 1].width <= ticks[i].x, `tick labels "${ticks[i - 1].name}" and "${ticks[i].name}" overlap at ${width} px`);
+    }
+    assert.equal(ticks[0].name, '0ms');
+    assert.equal(ticks[ticks.length - 1].name, await page.locator('[data-testid="timeline-duration"]').textContent());
+    const axis = (await boxesOf(page.locator('[data-testid="wf-axis"]')))[0];
+    for (const k of ticks) assert.ok(k.x >= axis.x - 1 && k.x + k.width <= axis.x + axis.width + 1, `tick "${k.name}" inside the axis at ${width} px`);
     await screenshot(page, `file-span-panel-${width}px`);
   }
   assertNoProblems(problems);

@@ -18,8 +18,66 @@ const ROW_H = 26;
 const OVERSCAN = 12;
 const INDENT = 14;
 
-function ticks(totalMs: number): number[] {
-  return [0, 0.25, 0.5, 0.75, 1].map((f) => f * totalMs);
+// ---- text widths, for the name column and the time axis ----
+
+// The width of a text in px in a CSS font ("500 13px system-ui"), measured
+// on a canvas (rows are virtual: most names are not in the DOM).
+const widthCache = new Map<string, number>();
+let measureCtx: CanvasRenderingContext2D | null | undefined;
+function textWidth(text: string, font: string): number {
+  const key = `${font}\u0000${text}`;
+  const hit = widthCache.get(key);
+  if (hit !== undefined) return hit;
+  if (measureCtx === undefined) measureCtx = document.createElement('canvas').getContext('2d');
+  let w = text.length * 8; // no canvas: a generous guess
+  if (measureCtx) {
+    measureCtx.font = font;
+    w = measureCtx.measureText(text).width;
+  }
+  if (widthCache.size > 20000) widthCache.clear();
+  widthCache.set(key, w);
+  return w;
+}
+const fontFamily = () => getComputedStyle(document.body).fontFamily || 'sans-serif';
+
+// What a row's name needs (px) to show whole: the sizes of .wf-name-col's
+// parts in styles.css (padding, toggle, dot, error icon, agent chip, span
+// class, operation, hidden count; 5 px between parts) and a little room.
+function nameWidth(n: TraceNode, collapsed: boolean, family: string): number {
+  const s = n.span;
+  const agent = agentOf(s);
+  const parts: number[] = [16, 8]; // toggle (or its spacer), dot
+  if (s.status_code === 'ERROR') parts.push(14);
+  if (agent) parts.push(textWidth(agent, `500 11px ${family}`) + 13); // padding 2 x 5, border 3
+  if (s.operation) {
+    parts.push(textWidth(s.service ?? '', `13px ${family}`));
+    parts.push(textWidth(s.operation, `500 13px ${family}`));
+  } else parts.push(textWidth(s.name, `500 13px ${family}`));
+  if (collapsed && n.children.length) parts.push(textWidth(`+${n.descendants}`, `11px ${family}`) + 2);
+  return 6 + n.depth * INDENT + parts.reduce((a, b) => a + b, 0) + 5 * (parts.length - 1) + 12;
+}
+
+// The time axis: the quarters of the trace, without the labels that would
+// overlap another. The first and the last (the total) come first, then the
+// middle, then the other quarters, each only with 8 px clear of the others.
+// `width` is the axis' width in px; positions are fractions of it.
+function axisTicks(totalMs: number, width: number, family: string): Array<{ at: number; label: string }> {
+  const label = (f: number) => formatDuration(f * totalMs);
+  const box = (f: number) => {
+    const w = textWidth(label(f), `11px ${family}`);
+    const x = f * width;
+    return f === 0 ? [x, x + w] : f === 1 ? [x - w, x] : [x - w / 2, x + w / 2];
+  };
+  const kept: number[] = [];
+  const fits = (f: number) => {
+    const [a, b] = box(f);
+    return kept.every((k) => {
+      const [c, d] = box(k);
+      return b + 8 <= c || d + 8 <= a;
+    });
+  };
+  for (const f of [1, 0, 0.5, 0.25, 0.75]) if (width <= 0 || kept.length === 0 || fits(f)) kept.push(f);
+  return kept.sort((a, b) => a - b).map((f) => ({ at: f, label: label(f) }));
 }
 
 // A failed span's message: its status description, else its exception event's.
@@ -88,7 +146,31 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
   const last = Math.min(rows.length, Math.ceil((scrollTop + viewH) / ROW_H) + OVERSCAN);
 
   const selected = spanId && tree ? tree.byId.get(spanId) : undefined;
-  const nameCol = resizedCol ?? (selected ? 46 : 38);
+  // The name column: as dragged, else wide enough for the widest name shown
+  // (never less than 38%, 46% with the span panel open, never more than
+  // 70%), so that agents, span classes and operations read whole.
+  const [wfWidth, setWfWidth] = useState(0);
+  const [axisWidth, setAxisWidth] = useState(0);
+  const axisRef = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const wf = waterfallRef.current;
+    const axis = axisRef.current;
+    if (!wf || !axis) return;
+    const ro = new ResizeObserver(() => {
+      setWfWidth(wf.clientWidth);
+      setAxisWidth(axis.clientWidth);
+    });
+    ro.observe(wf);
+    ro.observe(axis);
+    setWfWidth(wf.clientWidth);
+    setAxisWidth(axis.clientWidth);
+    return () => ro.disconnect();
+  }, [tree !== null]); // eslint-disable-line react-hooks/exhaustive-deps
+  const family = useMemo(fontFamily, []);
+  const widestName = useMemo(() => rows.reduce((m, n) => Math.max(m, nameWidth(n, collapsed.has(n.span.span_id), family)), 0), [rows, collapsed, family]);
+  const minShare = selected ? 0.46 : 0.38;
+  const nameCol =
+    resizedCol !== null ? `${resizedCol}%` : wfWidth > 0 ? `${Math.round(Math.min(0.7 * wfWidth, Math.max(minShare * wfWidth, widestName)))}px` : `${minShare * 100}%`;
   const select = (id: string | undefined) => navigate(href(`/trace/${traceId}`, { span: id }), true);
 
   // ---- find ----
@@ -217,6 +299,8 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
 
   const root = tree.roots[0]?.span;
   const workflow = (root && getAttrString(root.attributes, 'workflow.name')) ?? '';
+  // The programs that wrote the trace: their resource's service.name.
+  const serviceNames = [...new Set(trace.data.spans.map((s) => getAttrString(s.resource, 'service.name')).filter((n): n is string => !!n))].sort();
   const total = Math.max(tree.durationMs, 1e-6);
   const pct = (ns: number) => ((ns - tree.start) / 1e6 / total) * 100;
 
@@ -248,8 +332,12 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
           <span className={tree.errorCount ? 'error-text' : ''}>
             Errors <b data-testid="timeline-error-count">{tree.errorCount}</b>
           </span>
-          <span>
-            Services{' '}
+          <span data-testid="timeline-service-names" title="The program's service.name (OTEL_SERVICE_NAME), from the spans' resource">
+            Service{serviceNames.length === 1 ? '' : 's'}{' '}
+            {serviceNames.length ? serviceNames.map((s) => <ServiceTag key={s} name={s} />) : <span className="muted">none recorded</span>}
+          </span>
+          <span data-testid="timeline-span-classes" title="The classes whose spans make up the trace (the part of a span's name before the dot), not programs">
+            Span classes{' '}
             {tree.services.map((s) => (
               <ServiceTag key={s} name={s} />
             ))}
@@ -309,16 +397,16 @@ export function TimelineView({ traceId, spanId }: { traceId: string; spanId?: st
       </div>
 
       <div className={`timeline-body ${selected ? 'with-detail' : ''}`}>
-        <div className="waterfall" ref={waterfallRef} style={{ '--name-col': `${nameCol}%` } as React.CSSProperties}>
+        <div className="waterfall" ref={waterfallRef} style={{ '--name-col': nameCol } as React.CSSProperties}>
           <div className="wf-header">
             <div className="wf-name-col">
-              Service &amp; operation
+              Span class &amp; operation
               <span className="wf-resizer" onMouseDown={startResize} title="Drag to resize" data-testid="name-col-resizer" />
             </div>
-            <div className="wf-bar-col">
-              {ticks(total).map((t, i) => (
-                <span key={i} className="tick" style={{ left: `${i * 25}%` }}>
-                  {formatDuration(t)}
+            <div className="wf-bar-col" ref={axisRef} data-testid="wf-axis">
+              {axisTicks(total, axisWidth, family).map((t) => (
+                <span key={t.at} className={`tick ${t.at === 0 ? 'first' : t.at === 1 ? 'last' : ''}`} style={{ left: `${t.at * 100}%` }} data-testid="wf-tick">
+                  {t.label}
                 </span>
               ))}
             </div>

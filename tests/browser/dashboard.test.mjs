@@ -1,9 +1,10 @@
 // The dashboard over a running program (flock_dashboard_demo): the trace
 // list by agent and service.name, its agent filter and its sort orders, text
 // search that finds errors by their message, the statistics tables (rate,
-// p99, what each error count counts, sorting by any header), Compare's rule
-// for flagging a change, SQL column names as DuckDB gives them, the
-// configuration in force, and every view free of console errors.
+// p99, what the rate is over, what each error count counts, sorting by any
+// header), Compare's rule for flagging a change (rows and the headline Δ),
+// SQL column names as DuckDB gives them, the configuration in force, and
+// every view free of console errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -136,6 +137,17 @@ test('statistics: rate and p99 per service, what each error count counts, every 
     assert.match(await row.locator('[data-testid="service-rate"]').textContent(), /^[\d.,]+\/s$/);
     assert.match(await row.locator('[data-testid="service-p99"]').textContent(), /^[\d.]+(µs|ms|s)$/);
   }
+  // The rate is over each service's own window, which the view shows under
+  // it (spans / rate) and explains below the table.
+  for (const s of services) {
+    const w = page.locator(`[data-testid="service-stats-row"][data-service="${s.service}"] [data-testid="service-rate-window"]`);
+    assert.match(await w.textContent(), /^over [\d.]+(µs|ms|s)$/);
+    const ms = Number(await w.getAttribute('data-window-ms'));
+    assert.ok(Math.abs(ms - (s.spans / s.rate_per_s) * 1000) <= 1e-6 * ms + 1e-9, `${s.service}: the window is spans / rate (${ms} ms)`);
+  }
+  const rateNote = await page.locator('[data-testid="service-rate-note"]').textContent();
+  assert.match(rateNote, /Rate = the service's spans divided by its own active window, from its first span's start to its last span's end/);
+  assert.match(rateNote, /not comparable/);
   // Each table says what it counts as an error, and shows the API's counts.
   assert.match(await page.locator('[data-testid="workflow-errors-note"]').textContent(), /Failed = runs in which any span failed/);
   assert.match(await page.locator('[data-testid="agent-errors-note"]').textContent(), /Failed = failed executions/);

@@ -14,7 +14,15 @@ import { href, useApi, useLiveReload } from '../hooks';
 import { useSort } from '../sorting';
 
 const WORKFLOW_ERRORS_NOTE = 'Failed = runs in which any span failed (an agent failing fails the run, though the workflow span itself may be OK).';
-const SERVICE_ERRORS_NOTE = 'Failed = failed spans of the service; rate = its spans per second between its first start and last end.';
+const SERVICE_ERRORS_NOTE = 'Failed = failed spans of the service (span class).';
+// The server divides a service's spans by that service's own window (its
+// first span's start to its last span's end, at least 1 ms), not by a time
+// range common to all rows; the view shows the window it implies.
+const SERVICE_RATE_NOTE =
+  "Rate = the service's spans divided by its own active window, from its first span's start to its last span's end (shown under the rate), not by a time range common to all rows. A service with 2 spans 17 ms apart reads about 119/s: rates of rows with different windows are not comparable.";
+
+// The window a rate was computed over, in ms: spans / rate.
+const rateWindowMs = (s: ServiceStats) => (s.rate_per_s ? (s.spans / s.rate_per_s) * 1000 : undefined);
 
 // The scale of the duration bars: the largest max of the rows.
 const scaleOf = (rows: Array<{ max_ms: number }>) => Math.max(1e-9, ...rows.map((r) => r.max_ms));
@@ -115,7 +123,7 @@ function ServiceTable({ rows }: { rows: ServiceStats[] }) {
       columns={[
         col('Service', 'name'),
         num('Spans', 'spans'),
-        num('Rate', 'rate', 'Spans per second between its first start and last end'),
+        num('Rate', 'rate', "Spans per second over the service's own window: its first span's start to its last span's end"),
         num('Failed spans', 'errors', 'Spans with status ERROR'),
         num('Error rate', 'error_rate', 'Failed spans / spans'),
         num('Avg', 'avg'),
@@ -136,8 +144,15 @@ function ServiceTable({ rows }: { rows: ServiceStats[] }) {
             <span className="svc-dot" style={{ background: colorFor(s.service) }} /> <a href={href('/traces', { service: s.service })}>{s.service}</a>
           </td>
           <td className="num">{s.spans}</td>
-          <td className="num" data-testid="service-rate">
-            {s.rate_per_s === undefined ? '–' : `${s.rate_per_s < 10 ? s.rate_per_s.toFixed(2) : Math.round(s.rate_per_s).toLocaleString()}/s`}
+          <td className="num">
+            <span data-testid="service-rate">
+              {s.rate_per_s === undefined ? '–' : `${s.rate_per_s < 10 ? s.rate_per_s.toFixed(2) : Math.round(s.rate_per_s).toLocaleString()}/s`}
+            </span>
+            {rateWindowMs(s) !== undefined && (
+              <span className="rate-window muted small" data-testid="service-rate-window" data-window-ms={rateWindowMs(s)}>
+                over {formatDuration(rateWindowMs(s)!)}
+              </span>
+            )}
           </td>
           <td className="num">{s.errors > 0 ? <span className="badge error">{s.errors}</span> : 0}</td>
           <td className={`num ${s.error_rate > 0 ? 'error-text' : ''}`}>{formatPercent(s.error_rate)}</td>
@@ -215,6 +230,9 @@ export function StatsView() {
           {SERVICE_ERRORS_NOTE}
         </p>
         <div className="table-wrap">{svc.data && <ServiceTable rows={svc.data.services} />}</div>
+        <p className="muted small note after" data-testid="service-rate-note">
+          {SERVICE_RATE_NOTE}
+        </p>
       </Card>
     </div>
   );

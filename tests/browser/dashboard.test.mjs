@@ -216,15 +216,47 @@ test('compare: a change is flagged only past both thresholds, which the view sta
     }
     return { rows, flagged };
   };
+  // The headline Δ (B's total - A's) follows the same rule: coloured only
+  // when flagged. The totals are the runs' extents, first start to last end.
+  const extent = (spans) => (Math.max(...spans.map((x) => x.end_time)) - Math.min(...spans.map((x) => x.start_time))) / 1e6;
+  const totalA = extent((await demo.api(`/api/traces/${older.trace_id}`)).json.spans);
+  const totalB = extent((await demo.api(`/api/traces/${newer.trace_id}`)).json.spans);
+  const headline = page.locator('[data-testid="compare-total-delta"]');
+  const checkTotal = async (relative, absoluteMs) => {
+    const shown = await headline.evaluate((e) => ({
+      a: Number(e.dataset.aMs),
+      b: Number(e.dataset.bMs),
+      change: e.dataset.change,
+      cls: e.className,
+      color: getComputedStyle(e).color,
+      text: getComputedStyle(e.parentElement).color,
+    }));
+    assert.ok(Math.abs(shown.a - totalA) < 1e-6 && Math.abs(shown.b - totalB) < 1e-6, `the totals ${shown.a} and ${shown.b} ms are the runs' (${totalA}, ${totalB})`);
+    const d = totalB - totalA;
+    const want = Math.abs(d) >= absoluteMs && Math.abs(totalA > 0 ? d / totalA : Infinity) >= relative && d !== 0 ? (d > 0 ? 'slower' : 'faster') : 'same';
+    assert.equal(shown.change, want, `Δ ${d} ms on ${totalA} ms under >=${relative * 100}% and >=${absoluteMs} ms`);
+    if (want === 'same') {
+      assert.doesNotMatch(shown.cls, /slower-text|faster-text/);
+      assert.equal(shown.color, shown.text, 'a Δ under the rule is not coloured');
+    } else {
+      assert.match(shown.cls, want === 'slower' ? /slower-text/ : /faster-text/);
+      assert.notEqual(shown.color, shown.text, 'a flagged Δ is coloured');
+    }
+    return want;
+  };
   const strict = await check(0.2, 1);
+  await checkTotal(0.2, 1);
   await screenshot(page, 'compare-rule-20-percent-and-1-ms');
   // No threshold: every difference is flagged; a huge one: none is.
   await page.locator('[data-testid="compare-relative"]').fill('0');
   await page.locator('[data-testid="compare-absolute"]').fill('0');
   const loose = await check(0, 0);
   assert.ok(loose.flagged > strict.flagged, 'without thresholds tiny changes are flagged too');
+  assert.notEqual(await checkTotal(0, 0), 'same', 'without thresholds the runs\' difference is flagged and coloured');
   await page.locator('[data-testid="compare-absolute"]').fill('100000');
   assert.equal((await check(0, 100000)).flagged, 0);
+  assert.equal(await checkTotal(0, 100000), 'same', 'under the rule the headline Δ is not coloured');
+  await screenshot(page, 'compare-total-delta-under-rule');
 
   // Failures read in words, not "AB err".
   const failed = await page.locator('[data-testid="compare-failed-in"]').allTextContents();

@@ -74,6 +74,11 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
   );
   const totalA = treeA?.durationMs ?? 0;
   const totalB = treeB?.durationMs ?? 0;
+  // The whole run, judged by the same rule as each span.
+  const totalChange = classify(
+    { key: '', label: '', depth: 0, status: 'both', delta: totalB - totalA, ratio: totalA > 0 ? (totalB - totalA) / totalA : totalB > 0 ? Infinity : 0 },
+    rule,
+  );
   const maxDur = Math.max(1e-9, ...rows.map((r) => Math.max(r.a?.duration_ms ?? 0, r.b?.duration_ms ?? 0)));
 
   const picker = (which: 'a' | 'b', value: string) => (
@@ -135,7 +140,15 @@ export function CompareView({ a, b, workflow }: { a: string; b: string; workflow
           <div className="compare-summary" data-testid="compare-summary">
             {runTotal('a', a, totalA, traceA.data.spans.length)}
             {runTotal('b', b, totalB, traceB.data.spans.length)}
-            <span className={totalB > totalA ? 'slower-text' : 'faster-text'}>
+            {/* Coloured only when the rule below flags the whole run, as a row would be. */}
+            <span
+              className={totalChange === 'slower' ? 'slower-text' : totalChange === 'faster' ? 'faster-text' : 'total-delta-same'}
+              data-testid="compare-total-delta"
+              data-change={totalChange}
+              data-a-ms={totalA}
+              data-b-ms={totalB}
+              title={totalChange === 'same' ? 'Below the rule: not flagged' : `Flagged ${totalChange}: past both thresholds`}
+            >
               Δ {formatDelta(totalB - totalA)}
               {totalA > 0 && ` (${(((totalB - totalA) / totalA) * 100).toFixed(1)}%)`}
             </span>

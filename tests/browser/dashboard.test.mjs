@@ -283,6 +283,8 @@ test('SQL: column headers exactly as DuckDB names them', async (t) => {
   // innerText is the text as rendered (CSS text-transform applied).
   assert.deepEqual(await th.evaluateAll((els) => els.map((e) => e.innerText)), expected.columns);
   assert.deepEqual(await th.evaluateAll((els) => els.map((e) => getComputedStyle(e).textTransform)), ['none', 'none', 'none']);
+  // Every header sorts (its mark is drawn by CSS, outside the text).
+  assert.equal(await page.locator('[data-testid="sql-table"] thead [data-testid="sort-header"]').count(), 3);
   await screenshot(page, 'sql-duckdb-column-names');
   assertNoProblems(problems);
 });

@@ -1,5 +1,5 @@
 // The other views of the dashboard on the real demo program: filtering the
-// trace list (artifact tag included), SQL with its table and CSV, comparing
+// trace list (artifact tag included), SQL with its sortable table and CSV, comparing
 // two runs, clearing the traces behind a confirmation, and the agents graph,
 // statistics, dependencies and correlation views.
 import { test } from 'node:test';
@@ -106,6 +106,26 @@ test('SQL: a query\'s table, CSV download, and errors', async (t) => {
   assert.deepEqual(cells, expected.rows.map((r) => r.map((v) => String(v))));
   assert.match(await page.locator('[data-testid="sql-row-count"]').textContent(), new RegExp(`^${expected.row_count} rows?`));
   await screenshot(page, 'sql');
+
+  // A click on a header sorts the rows in the browser (text from A, figures
+  // largest first, a second click reverses); the header text stays DuckDB's.
+  const shownRows = () => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const asShown = (rows) => rows.map((r) => r.map((v) => String(v)));
+  const sortHeader = (name) => table.locator('thead th', { hasText: new RegExp(`^${name}$`) }).locator('[data-testid="sort-header"]');
+  await sortHeader('name').click();
+  assert.deepEqual(await shownRows(), asShown([...expected.rows].sort((x, y) => String(x[0]).localeCompare(String(y[0])))));
+  assert.equal(await table.locator('thead th').nth(0).getAttribute('aria-sort'), 'ascending');
+  await sortHeader('name').click();
+  assert.deepEqual(await shownRows(), asShown([...expected.rows].sort((x, y) => String(y[0]).localeCompare(String(x[0])))));
+  await sortHeader('n').click();
+  assert.equal(await table.locator('thead th').nth(1).getAttribute('aria-sort'), 'descending');
+  const ns = (await shownRows()).map((r) => Number(r[1]));
+  assert.deepEqual(ns, [...ns].sort((x, y) => y - x));
+  await sortHeader('n').click();
+  const nsUp = (await shownRows()).map((r) => Number(r[1]));
+  assert.deepEqual(nsUp, [...nsUp].sort((x, y) => x - y));
+  assert.deepEqual(await table.locator('thead th').allTextContents(), expected.columns);
+  await screenshot(page, 'sql-sorted');
 
   // CSV, built in the browser with RFC 4180 quoting.
   const csv = await downloadOf(page, page.locator('[data-testid="sql-csv"]'));
@@ -268,5 +288,21 @@ test('agents graph, statistics, dependencies and correlation views show the demo
   await page.locator('[data-testid="correlation-trace-row"]').nth(sharing.total - 1).waitFor();
   assert.equal(await page.locator('[data-testid="correlation-trace-row"]').count(), sharing.total);
   await screenshot(page, 'correlation');
+
+  // Its artifacts, sortable like the other tables.
+  const artifacts = (await demo.api(`/api/artifacts?correlation_id=${encodeURIComponent(corr)}&limit=200`)).json.items;
+  assert.ok(artifacts.length >= 2, 'the run published several artifacts');
+  const artifactTable = page.locator('[data-testid="correlation-artifacts"]');
+  await artifactTable.locator('[data-testid="correlation-artifact-row"]').nth(artifacts.length - 1).waitFor();
+  const artifactRows = () => artifactTable.locator('[data-testid="correlation-artifact-row"]').evaluateAll((els) => els.map((e) => [e.dataset.type, e.dataset.created]));
+  const artifactHeader = (label) => artifactTable.locator('thead [data-testid="sort-header"]', { hasText: label });
+  await artifactHeader('Type').click();
+  assert.deepEqual((await artifactRows()).map((r) => r[0]), artifacts.map((a) => a.type).sort((x, y) => x.localeCompare(y)));
+  await artifactHeader('Type').click();
+  assert.deepEqual((await artifactRows()).map((r) => r[0]), artifacts.map((a) => a.type).sort((x, y) => y.localeCompare(x)));
+  assert.equal(await artifactTable.locator('th[data-sort-key="type"]').getAttribute('aria-sort'), 'descending');
+  await artifactHeader('Created').click();
+  assert.deepEqual((await artifactRows()).map((r) => r[1]), artifacts.map((a) => a.created_at).sort((x, y) => x.localeCompare(y)));
+  await screenshot(page, 'correlation-artifacts-sorted');
   assertNoProblems(problems);
 });

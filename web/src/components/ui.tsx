@@ -103,9 +103,8 @@ export function Table({
                 {sortable ? (
                   <button type="button" className={`th-sort ${active ? 'active' : ''}`} onClick={() => onSort(col.sortKey!, col.first ?? (col.num ? 'desc' : 'asc'))} data-testid="sort-header">
                     {col.label}
-                    <span className="sort-mark" aria-hidden="true">
-                      {active === 'asc' ? '▴' : active === 'desc' ? '▾' : '↕'}
-                    </span>
+                    {/* The mark (↕, ▴, ▾) is drawn by CSS from aria-sort: the header's text stays the label alone. */}
+                    <span className="sort-mark" aria-hidden="true" />
                   </button>
                 ) : (
                   col.label

@@ -1,14 +1,45 @@
 // Everything sharing one correlation id: its traces (GET
 // /api/traces?correlation_id=) on a common time axis, sortable, and its
-// artifacts. Artifacts live on the blackboard of a running program, never in
+// artifacts, sortable too. Artifacts live on the blackboard of a running program, never in
 // the trace store: over a trace file alone (flock dashboard FILE) the view
 // says so rather than showing an unexplained 0.
 import { useEffect, useState } from 'react';
-import { api, type TraceSummary } from '../api';
+import { api, type Artifact, type TraceSummary } from '../api';
 import { Card, col, num, Table } from '../components/ui';
 import { formatDuration, formatTime, plural, shortId } from '../format';
 import { href, navigate, useApi, useLiveReload } from '../hooks';
 import { useSort } from '../sorting';
+
+// The artifacts on the blackboard that carry the id, in the server's order
+// until a header is clicked.
+function ArtifactTable({ items }: { items: Artifact[] }) {
+  const { sorted, sort, onSort } = useSort(items, {
+    type: (a) => a.type,
+    by: (a) => a.produced_by || null,
+    created: (a) => a.created_at,
+    payload: (a) => JSON.stringify(a.payload),
+  });
+  return (
+    <Table
+      columns={[col('Type', 'type'), col('Produced by', 'by', 'The agent that published it (external: published from outside)'), col('Created', 'created'), col('Payload', 'payload')]}
+      testId="correlation-artifacts"
+      sort={sort}
+      onSort={onSort}
+      empty={items.length === 0 && 'No artifact on the blackboard carries this correlation id.'}
+    >
+      {sorted.map((a) => (
+        <tr key={a.id} data-testid="correlation-artifact-row" data-type={a.type} data-created={a.created_at}>
+          <td>{a.type}</td>
+          <td>{a.produced_by || <span className="muted">external</span>}</td>
+          <td className="nowrap">{a.created_at}</td>
+          <td className="mono small ellipsis" title={JSON.stringify(a.payload)}>
+            {JSON.stringify(a.payload)}
+          </td>
+        </tr>
+      ))}
+    </Table>
+  );
+}
 
 export function CorrelationView({ correlationId }: { correlationId: string }) {
   const [draft, setDraft] = useState(correlationId);
@@ -136,22 +167,7 @@ export function CorrelationView({ correlationId }: { correlationId: string }) {
           ) : (
             artifacts.data && (
               <Card title="Artifacts" head={<span className="muted" data-testid="correlation-artifact-total">{artifacts.data.total}</span>}>
-                <Table
-                  columns={['Type', 'Produced by', 'Created', 'Payload']}
-                  testId="correlation-artifacts"
-                  empty={artifacts.data.items.length === 0 && 'No artifact on the blackboard carries this correlation id.'}
-                >
-                  {artifacts.data.items.map((a) => (
-                    <tr key={a.id}>
-                      <td>{a.type}</td>
-                      <td>{a.produced_by || <span className="muted">external</span>}</td>
-                      <td className="nowrap">{a.created_at}</td>
-                      <td className="mono small ellipsis" title={JSON.stringify(a.payload)}>
-                        {JSON.stringify(a.payload)}
-                      </td>
-                    </tr>
-                  ))}
-                </Table>
+                <ArtifactTable items={artifacts.data.items} />
               </Card>
             )
           )}

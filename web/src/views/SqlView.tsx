@@ -1,9 +1,12 @@
 // Read-only SQL over the trace store (POST /api/traces/query): results as a
-// table, CSV download built in the browser, `truncated` and errors shown.
-import { useRef, useState } from 'react';
+// table sortable by any column (in the browser, the server's order until a
+// header is clicked), CSV download built in the browser (in the server's
+// order), `truncated` and errors shown.
+import { useMemo, useRef, useState } from 'react';
 import { api, type JsonValue, type QueryResponse } from '../api';
-import { Card, ErrorBox, Options, Table } from '../components/ui';
+import { Card, ErrorBox, Options, Table, type Column } from '../components/ui';
 import { downloadText, plural, toCsv } from '../format';
+import { useSort, type SortValue } from '../sorting';
 
 const EXAMPLES: Array<[string, string]> = [
   ['Workflows', 'SELECT workflow_name, count(*) AS runs, round(avg(duration_ms), 2) AS avg_ms\nFROM workflows\nGROUP BY workflow_name\nORDER BY runs DESC'],
@@ -21,6 +24,38 @@ function cell(v: JsonValue): string {
   return String(v);
 }
 
+// What a value sorts by: numbers as numbers, NULL last, the rest as shown.
+const sortValue = (v: JsonValue): SortValue => (v === null ? null : typeof v === 'number' ? v : cell(v));
+
+// The rows of one result; a header click sorts them (column i's key is "i").
+function ResultTable({ result }: { result: QueryResponse }) {
+  const columns = useMemo(() => {
+    const byKey: Record<string, (r: JsonValue[]) => SortValue> = {};
+    result.columns.forEach((_, i) => (byKey[String(i)] = (r) => sortValue(r[i])));
+    return byKey;
+  }, [result]);
+  const { sorted, sort, onSort } = useSort(result.rows, columns);
+  // Figures sort largest first on a first click, text from A.
+  const heads: Column[] = result.columns.map((name, i) => ({
+    label: name,
+    sortKey: String(i),
+    first: result.rows.some((r) => typeof r[i] === 'number') ? 'desc' : 'asc',
+  }));
+  return (
+    <Table columns={heads} testId="sql-table" sort={sort} onSort={onSort} empty={result.rows.length === 0 && 'No rows.'}>
+      {sorted.map((r, i) => (
+        <tr key={i}>
+          {r.map((v, j) => (
+            <td key={j} className={`${typeof v === 'number' ? 'num' : ''} ${v === null ? 'muted' : ''}`}>
+              {cell(v)}
+            </td>
+          ))}
+        </tr>
+      ))}
+    </Table>
+  );
+}
+
 export function SqlView() {
   const [sql, setSql] = useState(() => {
     try {
@@ -30,6 +65,7 @@ export function SqlView() {
     }
   });
   const [result, setResult] = useState<QueryResponse | null>(null);
+  const [resultSeq, setResultSeq] = useState(0);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [elapsed, setElapsed] = useState(0);
@@ -51,6 +87,7 @@ export function SqlView() {
     try {
       const r = await api.query(sql, c.signal);
       setResult(r);
+      setResultSeq((n) => n + 1);
       setElapsed(performance.now() - t0);
     } catch (e) {
       if ((e as Error).name === 'AbortError') return;
@@ -130,17 +167,8 @@ export function SqlView() {
       {result && (
         <Card>
           <div className="table-wrap sql-result">
-            <Table columns={result.columns} testId="sql-table" empty={result.rows.length === 0 && 'No rows.'}>
-              {result.rows.map((r, i) => (
-                <tr key={i}>
-                  {r.map((v, j) => (
-                    <td key={j} className={`${typeof v === 'number' ? 'num' : ''} ${v === null ? 'muted' : ''}`}>
-                      {cell(v)}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </Table>
+            {/* A new result starts unsorted. */}
+            <ResultTable key={resultSeq} result={result} />
           </div>
         </Card>
       )}

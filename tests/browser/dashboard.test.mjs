@@ -309,6 +309,10 @@ test('configuration of a running program: tracing settings, store, retention, se
   assert.equal(await setting('service.name').textContent(), 'kitchen');
   assert.equal(await setting('flush interval').textContent(), `${cfg.tracing.flush_ms} ms`);
   assert.equal(await page.locator('[data-testid="config-file-note"]').count(), 0, 'the note is for trace files only');
+  assert.equal(await page.locator('[data-testid="config-filters-note"]').count(), 0);
+  assert.equal(await page.locator('[data-testid="config-retention-note"]').count(), 0);
+  await page.locator('[data-testid="config-store-service-names"] .tag').first().waitFor();
+  assert.deepEqual(await page.locator('[data-testid="config-store-service-names"] .tag').allTextContents(), ['kitchen'], 'the service.name the stored spans carry');
   await screenshot(page, 'config-running-program');
   assertNoProblems(problems);
 });

@@ -369,7 +369,8 @@ test('dependencies over a file: by agent, hooks behind a toggle, drill-down by o
 });
 
 test('configuration over a file: the store, retention, filters, and whose settings they are', async (t) => {
-  const { server, page, problems } = await openFile(t);
+  // The program that writes the file names itself pizzeria; flock dashboard has no OTEL_SERVICE_NAME.
+  const { server, page, problems } = await openFile(t, { env: { OTEL_SERVICE_NAME: 'pizzeria' } });
   const cfg = (await server.api('/api/config')).json;
   assert.equal(cfg.live, false);
   await openDashboard(page, server, '#/config');
@@ -379,6 +380,19 @@ test('configuration over a file: the store, retention, filters, and whose settin
   assert.match(await page.locator('[data-testid="config-ttl"]').textContent(), /kept until cleared/);
   await page.locator('[data-testid="config-file-note"]').waitFor();
   assert.equal(await page.locator('[data-testid="config-version"]').textContent(), `flock ${cfg.version}`);
+  // Every card holding the process's settings says whose they are: filters,
+  // retention and tracing, not the Tracing card alone.
+  assert.match(await page.locator('[data-testid="config-filters-note"]').textContent(), /flock dashboard process/);
+  assert.equal(await page.locator('[data-testid="config-filters"]').evaluate((e) => e.closest('.card').querySelector('[data-testid="config-filters-note"]') !== null), true);
+  assert.match(await page.locator('[data-testid="config-retention-note"]').textContent(), /flock dashboard process's setting/);
+  assert.match(await page.locator('[data-testid="config-file-note"]').textContent(), /flock dashboard process/);
+  // The store's service.name next to the process's own (unknown_service here).
+  assert.deepEqual((await server.api('/api/traces')).json.items[0].service_names, ['pizzeria']);
+  assert.equal(cfg.tracing.service_name, '', 'flock dashboard itself runs without OTEL_SERVICE_NAME');
+  await page.locator('[data-testid="config-store-service-names"] .tag').first().waitFor();
+  assert.deepEqual(await page.locator('[data-testid="config-store-service-names"] .tag').allTextContents(), ['pizzeria']);
+  const serviceName = page.locator('[data-testid="config-row"][data-setting="service.name"] .config-value');
+  assert.match(await serviceName.textContent(), /^unknown_service:<program> \(default\) \(this process; the store's spans carry pizzeria\)$/);
   await screenshot(page, 'file-configuration');
   assertNoProblems(problems);
 });

@@ -19,7 +19,8 @@
 // it ended and that itself sits within its ancestors (a waiting span, not
 // other asynchronous work). Only when there is none is it clipped.
 //
-// The module has no dependencies (its unit test imports it alone).
+// The module imports only spanLinks.ts (no dependencies either).
+import { linkParents } from './spanLinks';
 
 export interface PathSpan {
   span_id: string;
@@ -67,14 +68,7 @@ export function criticalPath(spans: readonly PathSpan[]): CriticalPath {
     const end = Math.max(s.start_time, s.end_time);
     byId.set(s.span_id, { span: s, parent: null, children: [], kids: [], anchored: true, depth: 0, pre: -1, size: 1, end });
   }
-  const roots: Node[] = [];
-  for (const n of byId.values()) {
-    const p = n.span.parent_id ? byId.get(n.span.parent_id) : undefined;
-    if (p && p !== n) {
-      n.parent = p;
-      p.children.push(n);
-    } else roots.push(n);
-  }
+  const roots = linkParents(byId);
   // Pre-order from the roots: depth and anchoring. Spans in a parent cycle
   // (broken data) are never reached and stay out of the path.
   const order: Node[] = [];

@@ -2,6 +2,7 @@
 // (the critical path is in criticalPath.ts).
 import type { Span } from './api';
 import { getAttrString } from './format';
+import { linkParents } from './spanLinks';
 
 export interface TraceNode {
   span: Span;
@@ -28,14 +29,7 @@ const byStart = (a: TraceNode, b: TraceNode) => a.span.start_time - b.span.start
 export function buildTree(spans: Span[]): TraceTree {
   const byId = new Map<string, TraceNode>();
   for (const s of spans) byId.set(s.span_id, { span: s, children: [], parent: null, depth: 0, descendants: 0 });
-  const roots: TraceNode[] = [];
-  for (const n of byId.values()) {
-    const p = n.span.parent_id ? byId.get(n.span.parent_id) : undefined;
-    if (p && p !== n) {
-      n.parent = p;
-      p.children.push(n);
-    } else roots.push(n);
-  }
+  const roots = linkParents(byId);
   roots.sort(byStart);
   let maxDepth = 0;
   // Iterative pre-order walk: depth, child order; then descendants bottom-up.

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/hex.hpp"
+
 namespace flockcpp::detail {
 namespace {
 
@@ -110,12 +112,8 @@ void emit_level(std::string& out, const SpanAttribute* const* b, const SpanAttri
 }
 
 void append_hex_id(std::string& out, const auto& id) {
-  static constexpr char digits[] = "0123456789abcdef";
   out += '"';
-  for (auto byte : id) {
-    out += digits[byte >> 4];
-    out += digits[byte & 15];
-  }
+  append_hex(out, id.data(), id.size());
   out += '"';
 }
 
@@ -148,7 +146,6 @@ std::string valid_utf8(std::string_view s) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -168,8 +165,7 @@ void append_json_string(std::string& out, std::string_view s) {
         case '\f': out += "\\f"; break;
         default:
           out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
+          append_hex(out, &c, 1);
       }
       ++i;
       continue;

@@ -1,16 +1,14 @@
 #include "storage/span_row.hpp"
 
+#include "common/hex.hpp"
 #include "storage/span_json.hpp"
 
 namespace flockcpp::detail {
 namespace {
+// The row's id text, rewritten in place (the row's buffers are reused).
 void hex_into(std::string& out, const std::uint8_t* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  out.resize(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
+  out.clear();
+  append_hex(out, p, n);
 }
 }  // namespace
 

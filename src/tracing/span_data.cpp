@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/hex.hpp"
 #include "flock/span_exporter.hpp"
 
 namespace flockcpp {
@@ -26,21 +27,8 @@ const char* to_string(StatusCode code) {
   return "UNSET";
 }
 
-namespace {
-template <std::size_t N>
-std::string hex(const std::array<std::uint8_t, N>& id) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(2 * N, '0');
-  for (std::size_t i = 0; i < N; ++i) {
-    out[2 * i] = digits[id[i] >> 4];
-    out[2 * i + 1] = digits[id[i] & 15];
-  }
-  return out;
-}
-}  // namespace
-
-std::string to_hex(const TraceId& id) { return hex(id); }
-std::string to_hex(const SpanId& id) { return hex(id); }
+std::string to_hex(const TraceId& id) { return detail::hex_string(id.data(), id.size()); }
+std::string to_hex(const SpanId& id) { return detail::hex_string(id.data(), id.size()); }
 bool is_zero(const TraceId& id) { return std::all_of(id.begin(), id.end(), [](auto b) { return b == 0; }); }
 bool is_zero(const SpanId& id) { return std::all_of(id.begin(), id.end(), [](auto b) { return b == 0; }); }
 

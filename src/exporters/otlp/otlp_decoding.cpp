@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 
+#include "common/hex.hpp"
 #include "flock/error.hpp"
 #include "flock/json.hpp"
 #include "src/exporters/otlp/proto/otlp_trace.pb.h"  // generated under the build tree
@@ -193,13 +194,8 @@ Json any_json(const pb::AnyValue& v, int depth) {
       return o;
     }
     case pb::AnyValue::kBytesValue: {
-      static constexpr char digits[] = "0123456789abcdef";
-      std::string hex;
-      for (unsigned char c : v.bytes_value()) {
-        hex += digits[c >> 4];
-        hex += digits[c & 15];
-      }
-      return hex;
+      const std::string& bytes = v.bytes_value();
+      return hex_string(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
     }
     default: return nullptr;
   }

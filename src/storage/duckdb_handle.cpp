@@ -58,8 +58,9 @@ ErrorCode code_of(const std::string& what, duckdb_error_type type) {
   }
 }
 
-// duckdb_prepare reports no error type: DuckDB's message names it.
-duckdb_error_type type_of_message(const std::string& msg) {
+}  // namespace
+
+duckdb_error_type error_type_of_message(const std::string& msg) {
   static constexpr std::pair<const char*, duckdb_error_type> kPrefixes[] = {
       {"Catalog Error", DUCKDB_ERROR_CATALOG},       {"Parser Error", DUCKDB_ERROR_PARSER},
       {"Binder Error", DUCKDB_ERROR_BINDER},         {"Permission Error", DUCKDB_ERROR_PERMISSION},
@@ -71,7 +72,6 @@ duckdb_error_type type_of_message(const std::string& msg) {
   }
   return DUCKDB_ERROR_INVALID;
 }
-}  // namespace
 
 DuckDbError::DuckDbError(const std::string& what, duckdb_error_type type)
     : Error(code_of(what, type), what), type_(type) {}
@@ -162,7 +162,7 @@ struct LogicalType {
 void prepare(duckdb_connection con, const std::string& sql, Prepared& p) {
   if (duckdb_prepare(con, sql.c_str(), &p.stmt) != DuckDBSuccess) {
     std::string msg = duckdb_prepare_error(p.stmt) ? duckdb_prepare_error(p.stmt) : "duckdb: prepare failed";
-    throw DuckDbError(msg, type_of_message(msg));
+    throw DuckDbError(msg, error_type_of_message(msg));
   }
 }
 
@@ -206,7 +206,7 @@ void run_pending(Prepared& p, Result& res) {
     if (st == DUCKDB_PENDING_ERROR) {
       const char* e = duckdb_pending_error(pending.p);
       std::string msg = e ? e : "duckdb: query failed";
-      throw DuckDbError(msg, type_of_message(msg));
+      throw DuckDbError(msg, error_type_of_message(msg));
     }
     if (st == DUCKDB_PENDING_NO_TASKS_AVAILABLE) std::this_thread::yield();
   }

@@ -106,6 +106,11 @@ class DuckConnection {
 // True for a column type query_table decodes without a cast.
 bool is_native_column_type(duckdb_type type);
 
+// DuckDB's error type named at the start of its message ("Permission Error:
+// ..."), for the calls that report no type (duckdb_prepare, extracting
+// statements); DUCKDB_ERROR_INVALID when the message names none.
+duckdb_error_type error_type_of_message(const std::string& message);
+
 // True when DuckDB refused to open a file because another process holds it.
 // duckdb_open_ext reports no error type, so this reads the message.
 bool is_lock_conflict(const std::string& message);

@@ -50,7 +50,7 @@ void check_single_select(duckdb_connection con, const std::string& sql) {
   duckdb_statement_type type = st == DuckDBSuccess ? duckdb_prepared_statement_type(stmt) : DUCKDB_STATEMENT_TYPE_INVALID;
   duckdb_destroy_prepare(&stmt);
   if (st != DuckDBSuccess) {
-    bool forbidden = error.rfind("Permission Error", 0) == 0;
+    bool forbidden = error_type_of_message(error) == DUCKDB_ERROR_PERMISSION;
     throw Error(forbidden ? ErrorCode::Forbidden : ErrorCode::FailedPrecondition, error);
   }
   if (type != DUCKDB_STATEMENT_TYPE_SELECT) {

@@ -16,8 +16,8 @@
 
 namespace flockcpp::detail {
 
-using flock_http::Request;
-using flock_http::Response;
+using http::Request;
+using http::Response;
 
 Json artifact_json(const Artifact& a, bool with_payload) {
   Json j{{"id", a.id},
@@ -186,7 +186,7 @@ Response ApiHandlers::events() const {
   r.headers.emplace_back("X-Accel-Buffering", "no");
   std::string hello = Json{{"version", flockcpp::kVersion}, {"live", flock_ != nullptr}}.dump();
   EventHub* hub = &events_;
-  r.stream = [hub, hello](const flock_http::ChunkWriter& write) { hub->stream(write, hello); };
+  r.stream = [hub, hello](const http::ChunkWriter& write) { hub->stream(write, hello); };
   return r;
 }
 

@@ -26,8 +26,8 @@ class ApiHandlers {
   ApiHandlers(Flock* flock, std::string trace_store, ServeOptions options, EventHub& events)
       : flock_(flock), store_(std::move(trace_store)), options_(std::move(options)), events_(events) {}
 
-  using Request = flock_http::Request;
-  using Response = flock_http::Response;
+  using Request = http::Request;
+  using Response = http::Response;
 
   Response agents() const;
   Response artifact_types() const;

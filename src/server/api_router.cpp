@@ -9,8 +9,8 @@
 
 namespace flockcpp::detail {
 
-using flock_http::Request;
-using flock_http::Response;
+using http::Request;
+using http::Response;
 
 ApiRouter::ApiRouter(Flock* flock, std::string trace_store, ServeOptions options, std::string token,
                      EventHub& events, std::unique_ptr<StaticFiles> files, bool loopback)

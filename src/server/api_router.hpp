@@ -21,18 +21,18 @@ class ApiRouter {
   // flock may be null (a trace file alone).
   ApiRouter(Flock* flock, std::string trace_store, ServeOptions options, std::string token, EventHub& events,
             std::unique_ptr<StaticFiles> files, bool loopback);
-  flock_http::Response handle(const flock_http::Request& req) const;
+  http::Response handle(const http::Request& req) const;
 
  private:
-  using Handler = std::function<flock_http::Response(const flock_http::Request&)>;
+  using Handler = std::function<http::Response(const http::Request&)>;
   struct Route {
     std::string method;  // GET also answers HEAD
     std::string path;
     Handler handler;
   };
 
-  flock_http::Response route(const flock_http::Request& req) const;
-  flock_http::Response static_file(const flock_http::Request& req) const;
+  http::Response route(const http::Request& req) const;
+  http::Response static_file(const http::Request& req) const;
 
   RequestGuard guard_;
   std::string served_file_;  // the trace file served alone (no agents here), else empty

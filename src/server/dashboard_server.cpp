@@ -75,7 +75,7 @@ struct DashboardServer::Impl {
   std::string store;
   ServeOptions options;
   EventHub hub;
-  flock_http::Server http;
+  http::Server http;
   std::unique_ptr<detail::ApiRouter> router;
   int port = 0;
   std::thread server_thread;
@@ -206,9 +206,9 @@ int DashboardServer::start() {
   }
   m.router = std::make_unique<detail::ApiRouter>(m.flock, m.store, o, token, m.hub, std::move(files), loopback);
   detail::ApiRouter* router = m.router.get();
-  flock_http::Limits limits;  // README "Server limits"
+  http::Limits limits;  // README "Server limits"
   limits.max_body_bytes = 16 * 1024 * 1024;
-  m.port = m.http.bind(o.host, o.port, [router](const flock_http::Request& r) { return router->handle(r); }, limits);
+  m.port = m.http.bind(o.host, o.port, [router](const http::Request& r) { return router->handle(r); }, limits);
   if (m.flock != nullptr) {
     m.flock_listener = detail::orchestrator_of(*m.flock).events().add([&m](const detail::FlockEvent& e) { m.on_flock_event(e); });
     m.span_tap = detail::add_span_tap([&m](std::span<const SpanData> spans) {

@@ -33,7 +33,7 @@ void EventHub::publish(std::string_view event, std::string_view data) {
   cv_.notify_all();
 }
 
-void EventHub::stream(const flock_http::ChunkWriter& write, std::string_view hello) {
+void EventHub::stream(const http::ChunkWriter& write, std::string_view hello) {
   auto me = std::make_shared<Subscriber>();
   {
     std::lock_guard lock(mu_);

@@ -24,7 +24,7 @@ class EventHub {
   // `data` is one line of JSON.
   void publish(std::string_view event, std::string_view data);
   // Streams events to one client until it disconnects or close() is called.
-  void stream(const flock_http::ChunkWriter& write, std::string_view hello);
+  void stream(const http::ChunkWriter& write, std::string_view hello);
   // Ends every stream (server stopping).
   void close();
 

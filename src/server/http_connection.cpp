@@ -12,7 +12,7 @@
 
 #include "server/http_text.hpp"
 
-namespace flock_http::detail {
+namespace flockcpp::http::detail {
 
 namespace net = boost::asio;
 namespace http = boost::beast::http;
@@ -413,4 +413,4 @@ void Connection::end_stream() {
   arm(kLinger, Phase::linger);
 }
 
-}  // namespace flock_http::detail
+}  // namespace flockcpp::http::detail

@@ -20,7 +20,7 @@
 
 #include "server/http_server_core.hpp"
 
-namespace flock_http::detail {
+namespace flockcpp::http::detail {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -90,4 +90,4 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> gone_{false};  // a streaming client left
 };
 
-}  // namespace flock_http::detail
+}  // namespace flockcpp::http::detail

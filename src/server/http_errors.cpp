@@ -20,15 +20,15 @@ int http_status(ErrorCode code) {
   return 500;
 }
 
-flock_http::Response json_response(int status, const Json& body) {
-  flock_http::Response r;
+http::Response json_response(int status, const Json& body) {
+  http::Response r;
   r.status = status;
   r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   return r;
 }
 
-flock_http::Response error_response(const Error& e) {
-  flock_http::Response r = json_response(http_status(e.code()), Json{{"error", e.what()}});
+http::Response error_response(const Error& e) {
+  http::Response r = json_response(http_status(e.code()), Json{{"error", e.what()}});
   if (e.code() == ErrorCode::Unauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"flock\"");
   if (e.code() == ErrorCode::Unavailable) r.headers.emplace_back("Retry-After", "1");
   return r;

@@ -10,7 +10,7 @@
 namespace flockcpp::detail {
 
 int http_status(ErrorCode code);
-flock_http::Response json_response(int status, const Json& body);
-flock_http::Response error_response(const Error& e);
+http::Response json_response(int status, const Json& body);
+http::Response error_response(const Error& e);
 
 }  // namespace flockcpp::detail

@@ -11,7 +11,7 @@
 
 namespace flockcpp::detail {
 
-using flock_http::Request;
+using http::Request;
 
 namespace {
 bool is_hex(const std::string& s) {

@@ -12,7 +12,7 @@
 #include "server/http_transport.hpp"
 #include "server/http_worker_pool.hpp"
 
-namespace flock_http::detail {
+namespace flockcpp::http::detail {
 
 class Connection;
 
@@ -50,4 +50,4 @@ struct ServerCore {
   std::atomic<bool> stopping{false};
 };
 
-}  // namespace flock_http::detail
+}  // namespace flockcpp::http::detail

@@ -1,6 +1,6 @@
 #include "server/http_stream_threads.hpp"
 
-namespace flock_http::detail {
+namespace flockcpp::http::detail {
 
 StreamThreads::~StreamThreads() { join_all(); }
 
@@ -56,4 +56,4 @@ bool StreamThreads::owns_current_thread() {
   return threads_.count(std::this_thread::get_id()) != 0;
 }
 
-}  // namespace flock_http::detail
+}  // namespace flockcpp::http::detail

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-namespace flock_http::detail {
+namespace flockcpp::http::detail {
 
 class StreamThreads {
  public:
@@ -33,4 +33,4 @@ class StreamThreads {
   bool stopped_ = false;
 };
 
-}  // namespace flock_http::detail
+}  // namespace flockcpp::http::detail

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace flock_http::detail {
+namespace flockcpp::http::detail {
 
 namespace {
 
@@ -108,4 +108,4 @@ std::string error_json(std::string_view what) {
   return out;
 }
 
-}  // namespace flock_http::detail
+}  // namespace flockcpp::http::detail

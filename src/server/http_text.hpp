@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace flock_http::detail {
+namespace flockcpp::http::detail {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -21,4 +21,4 @@ std::string lower(std::string_view s);
 // {"error":"<what>"}, escaped.
 std::string error_json(std::string_view what);
 
-}  // namespace flock_http::detail
+}  // namespace flockcpp::http::detail

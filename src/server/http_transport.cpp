@@ -1,4 +1,4 @@
-// flock_http::Server on Boost.Asio/Beast: a listening socket and a few I/O
+// http::Server on Boost.Asio/Beast: a listening socket and a few I/O
 // threads that read and parse every connection asynchronously (slow clients
 // cost a socket, not a thread), a bounded pool of handler workers, and a
 // bounded set of stream threads.
@@ -18,7 +18,7 @@
 #include "server/http_connection.hpp"
 #include "server/http_server_core.hpp"
 
-namespace flock_http {
+namespace flockcpp::http {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -182,4 +182,4 @@ void Server::stop() {
   std::call_once(m.joined, [&m] { m.join(); });
 }
 
-}  // namespace flock_http
+}  // namespace flockcpp::http

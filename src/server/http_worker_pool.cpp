@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace flock_http::detail {
+namespace flockcpp::http::detail {
 
 WorkerPool::WorkerPool(int threads, std::size_t max_queued, std::size_t max_queued_bytes)
     : max_queued_(max_queued), max_queued_bytes_(max_queued_bytes) {
@@ -62,4 +62,4 @@ void WorkerPool::work() {
   }
 }
 
-}  // namespace flock_http::detail
+}  // namespace flockcpp::http::detail

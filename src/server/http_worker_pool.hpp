@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace flock_http::detail {
+namespace flockcpp::http::detail {
 
 class WorkerPool {
  public:
@@ -43,4 +43,4 @@ class WorkerPool {
   std::vector<std::thread> threads_;  // fixed after construction
 };
 
-}  // namespace flock_http::detail
+}  // namespace flockcpp::http::detail

@@ -16,8 +16,8 @@
 
 namespace flockcpp::detail {
 
-using flock_http::Request;
-using flock_http::Response;
+using http::Request;
+using http::Response;
 
 namespace {
 

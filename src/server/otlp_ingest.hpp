@@ -15,6 +15,6 @@ inline constexpr std::size_t kMaxInflatedOtlpBytes = 64u << 20;
 // The request has passed the guard and the token check. served_file is the
 // trace file when it is served alone (no agents in this process): received
 // spans must land in it, so a pipeline that writes no file is set to write it.
-flock_http::Response receive_otlp_traces(const flock_http::Request& req, const std::string* served_file);
+http::Response receive_otlp_traces(const http::Request& req, const std::string* served_file);
 
 }  // namespace flockcpp::detail

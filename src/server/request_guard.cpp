@@ -9,8 +9,8 @@
 
 namespace flockcpp::detail {
 
-using flock_http::Request;
-using flock_http::Response;
+using http::Request;
+using http::Response;
 
 namespace {
 

@@ -23,15 +23,15 @@ class RequestGuard {
 
   // Throws Error (Forbidden) for a foreign Host or a cross-site POST;
   // returns the answer to a preflight.
-  std::optional<flock_http::Response> admit(const flock_http::Request& req) const;
+  std::optional<http::Response> admit(const http::Request& req) const;
   // Throws Error (Unauthenticated) when a token is set and the request does
   // not carry it.
-  void authenticate(const flock_http::Request& req) const;
+  void authenticate(const http::Request& req) const;
   // CORS for a listed origin, and the security headers.
-  void decorate(const flock_http::Request& req, flock_http::Response& res) const;
+  void decorate(const http::Request& req, http::Response& res) const;
 
  private:
-  bool allowed_origin(const flock_http::Request& req) const;
+  bool allowed_origin(const http::Request& req) const;
   std::vector<std::string> cors_origins_;
   std::string token_;
   bool loopback_;

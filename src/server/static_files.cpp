@@ -99,7 +99,7 @@ StaticFiles::StaticFiles(std::string root) : root_(std::move(root)) {
   if (!ec) canonical_ = c.string();
 }
 
-std::optional<flock_http::Response> StaticFiles::serve(std::string_view raw_path) const {
+std::optional<http::Response> StaticFiles::serve(std::string_view raw_path) const {
   if (canonical_.empty()) return std::nullopt;
   auto rel = safe_relative_path(raw_path);
   if (!rel) return std::nullopt;
@@ -109,7 +109,7 @@ std::optional<flock_http::Response> StaticFiles::serve(std::string_view raw_path
   if (ec || !is_within(fs::path(canonical_), file) || !fs::is_regular_file(file, ec)) return std::nullopt;
   auto body = read_file(file);
   if (!body) return std::nullopt;
-  flock_http::Response res;
+  http::Response res;
   res.content_type = content_type(file);
   res.body = std::move(*body);
   bool hashed = rel->rfind("assets/", 0) == 0;

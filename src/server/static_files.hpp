@@ -24,7 +24,7 @@ class StaticFiles {
   const std::string& root() const { return root_; }
   // nullopt: not a dashboard file (the caller answers 404). `raw_path` is
   // the request target's path as received, still percent-encoded.
-  std::optional<flock_http::Response> serve(std::string_view raw_path) const;
+  std::optional<http::Response> serve(std::string_view raw_path) const;
 
  private:
   std::string root_;       // as configured

@@ -57,6 +57,29 @@ flockcpp::SpanData make_span_data(const Realistic& r) {
   return s;
 }
 
+void traced_trace(const Realistic& r) {
+  flockcpp::Span root = flockcpp::start_span("Agent.execute");
+  {
+    flockcpp::ContextScope scope(root.context());
+    for (int k = 1; k < kSpansPerTrace; ++k) {
+      flockcpp::Span child = flockcpp::start_span("Agent.execute");
+      fill(child, r);
+    }
+  }
+  fill(root, r);
+}
+
+void append_trace_data(const Realistic& r, std::vector<flockcpp::SpanData>& out) {
+  flockcpp::SpanData root = make_span_data(r);
+  for (int k = 1; k < kSpansPerTrace; ++k) {
+    flockcpp::SpanData child = make_span_data(r);
+    child.trace_id = root.trace_id;
+    child.parent_span_id = root.span_id;
+    out.push_back(std::move(child));
+  }
+  out.push_back(std::move(root));
+}
+
 std::unique_ptr<flockcpp::Flock> make_two_agent_flock() {
   auto f = std::make_unique<flockcpp::Flock>("");
   f->agent("drafter")

@@ -4,8 +4,11 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <flock/flock.hpp>
+
+#include "common.hpp"  // kSpansPerTrace: a workflow's shape in the file
 
 namespace flock_bench {
 
@@ -28,6 +31,11 @@ const Realistic& realistic();
 void fill(flockcpp::Span& span, const Realistic& r);
 // The same span as the exporter receives it (a new trace and span id).
 flockcpp::SpanData make_span_data(const Realistic& r);
+
+// One trace of kSpansPerTrace realistic spans through the tracing API.
+void traced_trace(const Realistic& r);
+// The same trace as the exporter receives it, appended to `out`.
+void append_trace_data(const Realistic& r, std::vector<flockcpp::SpanData>& out);
 
 // Two agents: an idea becomes a draft, the draft a dish.
 std::unique_ptr<flockcpp::Flock> make_two_agent_flock();

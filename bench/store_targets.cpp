@@ -209,10 +209,7 @@ double pipeline_run(const std::string& path, std::size_t n, std::vector<double>*
   }
   auto t0 = Clock::now();
   const auto& r = realistic();
-  for (std::size_t k = 0; k < n; ++k) {
-    flockcpp::Span span = flockcpp::start_span("Agent.execute");
-    flock_bench::fill(span, r);
-  }
+  for (std::size_t k = 0; k < n; k += flock_bench::kSpansPerTrace) flock_bench::traced_trace(r);
   flockcpp::tracing::force_flush(std::chrono::minutes(10));
   double ms = ms_since(t0);
   flockcpp::tracing::shutdown();
@@ -284,10 +281,12 @@ int hold_mode(const std::string& path) {
 }
 
 void file_targets(std::size_t n) {
-  std::printf("\n[file] %zu realistic spans through the pipeline, and a bare appender writing the same rows\n", n);
+  n -= n % flock_bench::kSpansPerTrace;
+  std::printf("\n[file] %zu realistic spans (traces of %d) through the pipeline, and a bare appender writing the same rows\n",
+              n, flock_bench::kSpansPerTrace);
   std::vector<flockcpp::SpanData> spans;
   spans.reserve(n);
-  for (std::size_t k = 0; k < n; ++k) spans.push_back(flock_bench::make_span_data(realistic()));
+  for (std::size_t k = 0; k < n; k += flock_bench::kSpansPerTrace) flock_bench::append_trace_data(realistic(), spans);
   std::string bare_path = flock_bench::temp_trace_path("bare");
   double bare_ms = 0;
   bare_appender(bare_path, spans, bare_ms);

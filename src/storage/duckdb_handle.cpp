@@ -104,6 +104,9 @@ DuckDatabase::DuckDatabase(const std::string& path, const Options& options) {
   // later clients): the v1.0-compatible default converts every index at each
   // checkpoint.
   set("storage_compatibility_version", "latest");
+  // The writer checkpoints when it lets go of the file (every hold); an
+  // automatic checkpoint inside a commit would only make one flush slow.
+  set("checkpoint_threshold", "1GB");
   set("lock_configuration", "true");
   char* error = nullptr;
   duckdb_state st = duckdb_open_ext(path.c_str(), &db_, config, &error);

@@ -34,8 +34,9 @@ struct Unusable {
 // The writer holds the file open across flushes (no checkpoint per flush)
 // and lets go at most `hold` after it opened it, staying away for `gap`, so
 // another process can open the file in between; closing checkpoints.
-constexpr auto kDefaultHold = std::chrono::milliseconds(1000);
-constexpr auto kDefaultGap = std::chrono::milliseconds(200);
+constexpr auto kDefaultHold = std::chrono::milliseconds(600);
+constexpr auto kDefaultGap = std::chrono::milliseconds(100);
+constexpr auto kLongestGapWaitedHere = std::chrono::milliseconds(250);
 
 class DuckDbSpanExporter : public SpanExporter {
  public:
@@ -64,8 +65,17 @@ class DuckDbSpanExporter : public SpanExporter {
 
   ExportResult export_batch(std::span<const SpanData> spans) override {
     std::lock_guard lock(mu_);
-    // Just let go for outside readers: stay away a little while.
-    if (!lease_ && std::chrono::steady_clock::now() < reopen_after_ && !spans.empty()) return ExportResult::Retry;
+    auto now = std::chrono::steady_clock::now();
+    // Held for its time while spans kept coming (the releaser thread could
+    // not get in between two batches): let go here, before the next batch.
+    if (lease_ && now >= opened_at_ + hold_ && !spans.empty()) release_for_readers();
+    // Just let go for outside readers: stay away a little while. A short
+    // wait is waited here (the batch then goes out as one call); a long one
+    // (FLOCK_TRACE_RELEASE_GAP_MS raised) is left to the processor's retry.
+    if (!lease_ && now < reopen_after_ && !spans.empty()) {
+      if (reopen_after_ - now > kLongestGapWaitedHere) return ExportResult::Retry;
+      std::this_thread::sleep_until(reopen_after_);
+    }
     // An unusable file is moved aside at most once per file: a fresh store
     // that fails the same way is the machine's fault, not the file's.
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -211,9 +221,14 @@ class DuckDbSpanExporter : public SpanExporter {
       }
       auto due = opened_at_ + hold_;
       if (cv_.wait_until(lock, due, [&] { return stopping_ || !lease_; })) continue;
-      close_lease();
-      reopen_after_ = std::chrono::steady_clock::now() + gap_;
+      release_for_readers();
     }
+  }
+
+  // Closes the file (DuckDB checkpoints it) and stays away for the gap.
+  void release_for_readers() {
+    close_lease();
+    reopen_after_ = std::chrono::steady_clock::now() + gap_;
   }
 
   void stop_releaser() {

@@ -52,6 +52,18 @@ std::size_t approx_bytes(const SpanData& s) {
 
 // Back-off between export attempts of an exporter that answers Retry:
 // 50 ms doubling to 2 s, so a busy or full disk costs no spinning core.
+// Spans per exporter call: sized so that a call takes about kSliceTime, as
+// big as that allows under a backlog (fewer, larger transactions), small
+// enough that an exporter can let go of its file between calls in time.
+constexpr std::size_t kFirstSlice = 8192, kMinSlice = 1024, kMaxSlice = 131072;
+constexpr auto kSliceTime = std::chrono::milliseconds(150);
+
+std::size_t next_slice(std::size_t slice, std::size_t sent, std::chrono::steady_clock::duration took) {
+  if (took > kSliceTime * 3 / 2) return std::max(kMinSlice, slice / 2);
+  if (sent == slice && took < kSliceTime / 2) return std::min(kMaxSlice, slice * 2);
+  return slice;
+}
+
 std::chrono::milliseconds retry_delay(std::uint32_t failures) {
   return std::min(std::chrono::milliseconds(50L << std::min<std::uint32_t>(failures, 6)),
                   std::chrono::milliseconds(2000));
@@ -65,6 +77,7 @@ BatchSpanProcessor::BatchSpanProcessor(TraceConfig config) : config_(std::move(c
   exported_upto_.assign(exporters_.size(), 0);
   retry_at_.assign(exporters_.size(), std::chrono::steady_clock::time_point{});
   failures_.assign(exporters_.size(), 0);
+  slice_.assign(exporters_.size(), kFirstSlice);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -177,25 +190,33 @@ void BatchSpanProcessor::export_pending(bool ignore_backoff) {
   auto now = std::chrono::steady_clock::now();
   std::size_t done = pending_.size();
   for (std::size_t i = 0; i < exporters_.size(); ++i) {
-    std::size_t from = exported_upto_[i];
-    if (from < pending_.size() && (ignore_backoff || now >= retry_at_[i])) {
-      std::span<const SpanData> batch(pending_.data() + from, pending_.size() - from);
+    // A backlog goes out in slices (next_slice): one exporter call stays
+    // short, so an exporter that must let go of something between calls
+    // (the DuckDB writer's hold on its file) gets the chance to.
+    while (exported_upto_[i] < pending_.size() && (ignore_backoff || now >= retry_at_[i])) {
+      std::size_t from = exported_upto_[i];
+      std::span<const SpanData> batch(pending_.data() + from, std::min(pending_.size() - from, slice_[i]));
       ExportResult r;
+      auto started = std::chrono::steady_clock::now();
       try {
         r = exporters_[i]->export_batch(batch);
+        if (r == ExportResult::Success) {
+          slice_[i] = next_slice(slice_[i], batch.size(), std::chrono::steady_clock::now() - started);
+        }
       } catch (const std::exception& e) {
         detail::logf(LogLevel::Error, "span exporter %s failed: %s", exporters_[i]->name().c_str(), e.what());
         r = ExportResult::Failure;
       }
-      if (r == ExportResult::Success) {
-        exported_upto_[i] = pending_.size();
-        exported_.fetch_add(batch.size(), std::memory_order_relaxed);
-        failures_[i] = 0;
-      } else if (r == ExportResult::Retry) {
+      if (r == ExportResult::Retry) {
         retries_.fetch_add(1, std::memory_order_relaxed);
         retry_at_[i] = now + retry_delay(failures_[i]++);
+        break;
+      }
+      exported_upto_[i] = from + batch.size();
+      if (r == ExportResult::Success) {
+        exported_.fetch_add(batch.size(), std::memory_order_relaxed);
+        failures_[i] = 0;
       } else {
-        exported_upto_[i] = pending_.size();
         lost_.fetch_add(batch.size(), std::memory_order_relaxed);
         detail::logf(LogLevel::Error, "%zu spans lost: exporter %s failed permanently", batch.size(),
                      exporters_[i]->name().c_str());

@@ -37,6 +37,7 @@ struct Unusable {
 constexpr auto kDefaultHold = std::chrono::milliseconds(600);
 constexpr auto kDefaultGap = std::chrono::milliseconds(100);
 constexpr auto kLongestGapWaitedHere = std::chrono::milliseconds(250);
+constexpr std::uintmax_t kCheckpointWalBytes = 64u << 20;
 
 class DuckDbSpanExporter : public SpanExporter {
  public:
@@ -161,6 +162,22 @@ class DuckDbSpanExporter : public SpanExporter {
       throw;
     }
     fresh_ = false;
+    checkpoint_if_wal_is_large(con);
+  }
+
+  // Letting go of the file checkpoints it, but a dashboard in this process
+  // that keeps reading keeps the instance open: past kCheckpointWalBytes of
+  // write-ahead log the writer checkpoints by itself (DuckDB's automatic one
+  // is set far higher so that it never lands inside a commit).
+  void checkpoint_if_wal_is_large(DuckConnection& con) {
+    std::error_code ec;
+    auto wal = fs::file_size(path_ + ".wal", ec);
+    if (ec || wal < kCheckpointWalBytes) return;
+    try {
+      con.execute("CHECKPOINT");
+    } catch (const DuckDbError&) {
+      // A reader's transaction is in the way: the next batch tries again.
+    }
   }
 
   // The spans of `spans` the store does not hold yet. A span is written

@@ -70,7 +70,7 @@ class Flock {
   RunReport run_until_idle();
 
   // The HTTP API and dashboard of docs/http-api.md over this Flock; blocks until
-  // SIGINT/SIGTERM (spans are flushed first). Throws std::runtime_error when
+  // SIGINT/SIGTERM (spans are flushed first). Throws flockcpp::Error when
   // the address cannot be used.
   void serve(ServeOptions options = {});
 

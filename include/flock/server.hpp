@@ -36,7 +36,7 @@ class DashboardServer {
   DashboardServer& operator=(const DashboardServer&) = delete;
 
   // Binds and serves on background threads; returns the port. Throws
-  // std::runtime_error when the address cannot be used or a non-loopback
+  // flockcpp::Error when the address cannot be used or a non-loopback
   // address has no token.
   int start();
   // Blocks until stop() (from any thread or a signal handler's thread).

@@ -8,11 +8,11 @@
 // LLM engine validates the model's arguments against it before the call.
 #pragma once
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
 
+#include "flock/error.hpp"
 #include "flock/json.hpp"
 #include "flock/types.hpp"
 
@@ -24,7 +24,7 @@ class Tool {
   // as JSON. Throws what the function (or the JSON mapping) throws.
   using Invoke = std::function<Json(const Json& arguments)>;
 
-  // Throws std::invalid_argument for a name OpenAI would refuse (1-64 of
+  // Throws flockcpp::Error (InvalidArgument) for a name OpenAI would refuse (1-64 of
   // a-z A-Z 0-9 _ -) or an empty function.
   Tool(std::string name, std::string description, std::string input_type, Json parameters, Invoke invoke)
       : name_(std::move(name)),
@@ -33,9 +33,10 @@ class Tool {
         parameters_(std::move(parameters)),
         invoke_(std::move(invoke)) {
     if (!valid_name(name_)) {
-      throw std::invalid_argument("tool name '" + name_ + "' must be 1 to 64 of the characters a-z A-Z 0-9 _ -");
+      throw Error(ErrorCode::InvalidArgument,
+                  "tool name '" + name_ + "' must be 1 to 64 of the characters a-z A-Z 0-9 _ -");
     }
-    if (!invoke_) throw std::invalid_argument("tool '" + name_ + "' has no function");
+    if (!invoke_) throw Error(ErrorCode::InvalidArgument, "tool '" + name_ + "' has no function");
   }
 
   const std::string& name() const { return name_; }

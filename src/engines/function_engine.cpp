@@ -1,6 +1,5 @@
-#include <stdexcept>
-
 #include "flock/engines.hpp"
+#include "flock/error.hpp"
 
 namespace flockcpp {
 
@@ -8,8 +7,8 @@ EvalResult FunctionEngine::evaluate(AgentContext& ctx, const EvalInputs& inputs)
   EvalResult result;
   for (const auto& artifact : inputs.artifacts) {
     if (artifact->type != input_type_) {
-      throw std::invalid_argument("agent '" + ctx.agent_name() + "': function engine takes " + input_type_ +
-                                  ", got an artifact of type " + artifact->type);
+      throw Error(ErrorCode::InvalidArgument, "agent '" + ctx.agent_name() + "': function engine takes " +
+                                                  input_type_ + ", got an artifact of type " + artifact->type);
     }
     fn_(artifact, result.outputs);
   }

@@ -7,9 +7,9 @@
 #include <cctype>
 #include <ctime>
 #include <mutex>
-#include <stdexcept>
 #include <string_view>
 
+#include "flock/error.hpp"
 #include "flock/version.hpp"
 
 namespace flockcpp::detail {
@@ -77,7 +77,7 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 std::string gzip_compress(const std::string& data) {
   z_stream zs{};
   if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("gzip: deflateInit2 failed");
+    throw Error(ErrorCode::Internal, "gzip: deflateInit2 failed");
   }
   std::string out;
   out.resize(deflateBound(&zs, data.size()) + 32);
@@ -87,7 +87,7 @@ std::string gzip_compress(const std::string& data) {
   zs.avail_out = static_cast<uInt>(out.size());
   int rc = deflate(&zs, Z_FINISH);
   deflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("gzip: deflate failed");
+  if (rc != Z_STREAM_END) throw Error(ErrorCode::Internal, "gzip: deflate failed");
   out.resize(zs.total_out);
   return out;
 }
@@ -95,7 +95,7 @@ std::string gzip_compress(const std::string& data) {
 HttpClient::HttpClient() {
   std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   curl_ = curl_easy_init();
-  if (curl_ == nullptr) throw std::runtime_error("libcurl: curl_easy_init failed");
+  if (curl_ == nullptr) throw Error(ErrorCode::Internal, "libcurl: curl_easy_init failed");
 }
 
 HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }

@@ -93,6 +93,8 @@ Response ApiHandlers::publish(const Request& req) const {
   try {
     artifact = flock_->publish_json(type, body["payload"], std::move(opts));
   } catch (const std::invalid_argument& e) {
+    // The orchestrator's checks (a payload that does not fit its type) are
+    // std::invalid_argument still: the client's mistake, 400.
     throw Error(ErrorCode::InvalidArgument, e.what());
   }
   // The artifact's fields, and the same object under "artifact" for clients

@@ -10,12 +10,13 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "flock/error.hpp"
 #include "server/http_text.hpp"
 
 namespace flockcpp::http::detail {
 
 namespace net = boost::asio;
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -164,7 +165,7 @@ void Connection::await_request() {
 
 void Connection::read_header() {
   arm(core_->limits.header_timeout, Phase::header);
-  http::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+  beast_http::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
     bool late = self->deadline_hit_;
     self->disarm();
     if (ec && late) return self->fail(408, "the request headers did not arrive in time");
@@ -177,7 +178,7 @@ void Connection::on_header() {
   auto& msg = parser_->get();
   version_ = msg.version() == 10 ? 10 : 11;
   if (parser_->is_done()) return dispatch();
-  auto expect = msg[http::field::expect];
+  auto expect = msg[beast_http::field::expect];
   if (version_ == 11 && expect.size() == 12 && lower(expect) == "100-continue") {
     // The client waits for this before sending the body it announced.
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -194,7 +195,7 @@ void Connection::on_header() {
 
 void Connection::read_body() {
   arm(core_->limits.body_timeout, Phase::body);
-  http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+  beast_http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
     bool late = self->deadline_hit_;
     self->disarm();
     if (ec && late) return self->fail(408, "the request body did not arrive in time");
@@ -205,16 +206,16 @@ void Connection::read_body() {
 
 void Connection::on_read_error(error_code ec) {
   if (closed_) return;
-  if (ec == http::error::header_limit) {
+  if (ec == beast_http::error::header_limit) {
     return fail(431, "the request headers are larger than the server accepts (" +
                          size_text(core_->limits.max_header_bytes) + ")");
   }
-  if (ec == http::error::body_limit) {
+  if (ec == beast_http::error::body_limit) {
     return fail(413, "the request body is larger than the server accepts (" +
                          size_text(core_->limits.max_body_bytes) + ")");
   }
   // The client left (between requests or halfway): nobody to answer.
-  if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == net::error::eof ||
+  if (ec == beast_http::error::end_of_stream || ec == beast_http::error::partial_message || ec == net::error::eof ||
       ec == net::error::operation_aborted || ec == net::error::connection_reset || ec == net::error::broken_pipe) {
     return close_now();
   }
@@ -279,10 +280,10 @@ void Connection::respond(Response res) {
   bool keep = keep_alive_ && !core_->stopping.load();
   auto msg = std::make_shared<StringResponse>();
   try {
-    if (res.status < 100 || res.status > 999) throw std::invalid_argument("bad status " + std::to_string(res.status));
+    if (res.status < 100 || res.status > 999) throw Error(ErrorCode::Internal, "bad status " + std::to_string(res.status));
     msg->version(version_);
     msg->result(static_cast<unsigned>(res.status));
-    msg->set(http::field::content_type, res.content_type);
+    msg->set(beast_http::field::content_type, res.content_type);
     for (const auto& [name, value] : res.headers) msg->insert(name, value);
     msg->keep_alive(keep);
     if (!bodiless(res.status)) {
@@ -300,9 +301,9 @@ void Connection::fail(int status, const std::string& what, bool retry_after) {
   auto msg = std::make_shared<StringResponse>();
   msg->version(version_);
   msg->result(static_cast<unsigned>(status));
-  msg->set(http::field::content_type, "application/json");
+  msg->set(beast_http::field::content_type, "application/json");
   msg->set("X-Content-Type-Options", "nosniff");
-  if (retry_after) msg->set(http::field::retry_after, "1");
+  if (retry_after) msg->set(beast_http::field::retry_after, "1");
   msg->keep_alive(false);
   msg->body() = error_json(what);
   msg->content_length(msg->body().size());
@@ -312,7 +313,7 @@ void Connection::fail(int status, const std::string& what, bool retry_after) {
 void Connection::write(std::shared_ptr<StringResponse> msg, bool keep_alive) {
   arm(core_->limits.write_timeout, Phase::write);
   auto& m = *msg;
-  http::async_write(socket_, m, [self = shared_from_this(), msg = std::move(msg), keep_alive](error_code ec, std::size_t) {
+  beast_http::async_write(socket_, m, [self = shared_from_this(), msg = std::move(msg), keep_alive](error_code ec, std::size_t) {
     self->disarm();
     if (ec || self->closed_) return self->close_now();
     if (!keep_alive) return self->linger_close();
@@ -379,7 +380,7 @@ void Connection::run_stream(Response head, std::function<void(const ChunkWriter&
   // HTTP/1.0 knows no chunks: raw bytes, and the close marks the end.
   const bool chunked = version_ == 11;
   std::string header = "HTTP/1." + std::to_string(version_ % 10) + " " + std::to_string(head.status) + " " +
-                       std::string(http::obsolete_reason(http::int_to_status(static_cast<unsigned>(head.status)))) +
+                       std::string(beast_http::obsolete_reason(beast_http::int_to_status(static_cast<unsigned>(head.status)))) +
                        "\r\nContent-Type: " + head.content_type + "\r\n";
   for (const auto& [name, value] : head.headers) header.append(name).append(": ").append(value).append("\r\n");
   if (chunked) header.append("Transfer-Encoding: chunked\r\n");

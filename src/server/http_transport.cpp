@@ -6,7 +6,6 @@
 
 #include <condition_variable>
 #include <mutex>
-#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "flock/error.hpp"
 #include "server/http_connection.hpp"
 #include "server/http_server_core.hpp"
 
@@ -95,11 +95,11 @@ Server::~Server() { stop(); }
 int Server::bind(const std::string& host, int port, Handler handler, const Limits& limits) {
   Impl& m = *impl_;
   auto where = [&] { return host + ":" + std::to_string(port); };
-  if (m.core) throw std::runtime_error("cannot listen on " + where() + ": this server is bound already");
+  if (m.core) throw Error(ErrorCode::Conflict, "cannot listen on " + where() + ": this server is bound already");
   error_code ec;
   tcp::resolver resolver(m.ioc);
   auto endpoints = resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + where() + ": " + ec.message());
+  if (ec) throw Error(ErrorCode::Unavailable, "cannot listen on " + where() + ": " + ec.message());
   std::string why = "no address";
   for (const auto& entry : endpoints) {
     error_code e;
@@ -112,7 +112,7 @@ int Server::bind(const std::string& host, int port, Handler handler, const Limit
     error_code ignored;
     m.acceptor.close(ignored);
   }
-  if (!m.acceptor.is_open()) throw std::runtime_error("cannot listen on " + where() + ": " + why);
+  if (!m.acceptor.is_open()) throw Error(ErrorCode::Unavailable, "cannot listen on " + where() + ": " + why);
   m.core = std::make_shared<detail::ServerCore>(std::move(handler), limits);
   return m.acceptor.local_endpoint().port();
 }

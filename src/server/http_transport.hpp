@@ -67,7 +67,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds host:port (0: a free port) and returns the port; throws
-  // std::runtime_error naming host:port when it cannot.
+  // flockcpp::Error naming host:port when it cannot (Unavailable; Conflict
+  // when this server is bound already).
   int bind(const std::string& host, int port, Handler handler, const Limits& limits = {});
   // Serves until stop(); returns at once if stop() came first.
   void run();

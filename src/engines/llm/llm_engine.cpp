@@ -17,6 +17,7 @@
 #include "core/agent_spec.hpp"
 #include "engines/llm/chat_client.hpp"
 #include "engines/llm/output_shape.hpp"
+#include "flock/error.hpp"
 #include "flock/llm.hpp"
 #include "flock/orchestrator.hpp"
 #include "tracing/demangle.hpp"
@@ -164,16 +165,18 @@ class LLMEngine : public Engine {
   EvalResult evaluate(AgentContext& ctx, const EvalInputs& inputs) override {
     const std::string model_text = !options_.model.empty() ? options_.model : ctx.flock().model();
     if (model_text.empty()) {
-      throw std::invalid_argument("agent '" + ctx.agent_name() +
-                                  "' uses the LLM engine but no model is set: Flock(\"openai/gpt-4o\"), DEFAULT_MODEL "
-                                  "or LlmOptions::model");
+      throw Error(ErrorCode::InvalidArgument,
+                  "agent '" + ctx.agent_name() +
+                      "' uses the LLM engine but no model is set: Flock(\"openai/gpt-4o\"), DEFAULT_MODEL "
+                      "or LlmOptions::model");
     }
     detail::ModelRef model = detail::parse_model(model_text);
     std::string base = !options_.base_url.empty() ? options_.base_url
                                                   : env_or("OPENAI_BASE_URL", detail::default_base_url(model.provider));
     if (base.empty()) {
-      throw std::invalid_argument("provider '" + model.provider +
-                                  "' has no default address: set OPENAI_BASE_URL to its OpenAI-compatible endpoint");
+      throw Error(ErrorCode::InvalidArgument,
+                  "provider '" + model.provider +
+                      "' has no default address: set OPENAI_BASE_URL to its OpenAI-compatible endpoint");
     }
     ChatClient client(base, !options_.api_key.empty() ? options_.api_key : env_or("OPENAI_API_KEY", ""), options_);
     OutputShape shape(ctx.publishes(), options_.fan_out);
@@ -225,7 +228,7 @@ class LLMEngine : public Engine {
           continue;
         }
         call.record_exception(e);
-        throw std::runtime_error(std::string("LLM engine (") + model_text + "): " + client.scrub(e.what()));
+        throw Error(e.code(), std::string("LLM engine (") + model_text + "): " + client.scrub(e.what()));
       }
       if (!answer.id.empty()) call.set_attribute("gen_ai.response.id", answer.id);
       call.set_attribute("gen_ai.response.model", answer.model.empty() ? model.model : answer.model);
@@ -248,7 +251,7 @@ class LLMEngine : public Engine {
                              std::to_string(tool_rounds) + " rounds (LlmOptions::max_tool_rounds = " +
                              std::to_string(options_.max_tool_rounds) + ")";
           call.set_status(StatusCode::Error, what);
-          throw std::runtime_error(what);
+          throw Error(ErrorCode::FailedPrecondition, what);
         }
         ++tool_rounds;
         call.set_status(StatusCode::Ok);
@@ -293,8 +296,9 @@ class LLMEngine : public Engine {
                               {"content", "That answer cannot be used: " + problem +
                                               ". Answer again with only the JSON the schema describes."}});
     }
-    throw std::runtime_error("agent '" + ctx.agent_name() + "': the model's answer does not fit " +
-                             shape.name() + " after " + std::to_string(tries) + " attempts: " + last_problem);
+    throw Error(ErrorCode::FailedPrecondition, "agent '" + ctx.agent_name() + "': the model's answer does not fit " +
+                                                   shape.name() + " after " + std::to_string(tries) +
+                                                   " attempts: " + last_problem);
   }
 
  private:

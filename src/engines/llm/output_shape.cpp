@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <stdexcept>
 
+#include "flock/error.hpp"
 #include "flock/types.hpp"
 
 namespace flockcpp::detail {
@@ -72,10 +72,10 @@ std::string schema_name_for(const std::vector<std::string>& types, bool fan_out)
 }  // namespace
 
 OutputShape::OutputShape(const std::vector<std::string>& types, bool fan_out) : types_(types), fan_out_(fan_out) {
-  if (types_.empty()) throw std::invalid_argument("the agent publishes no type: declare .publishes<T>()");
+  if (types_.empty()) throw Error(ErrorCode::InvalidArgument, "the agent publishes no type: declare .publishes<T>()");
   for (const auto& t : types_) {
     const TypeInfo* info = TypeRegistry::global().find(t);
-    if (info == nullptr) throw std::invalid_argument("output type '" + t + "' is not registered (FLOCK_TYPE)");
+    if (info == nullptr) throw Error(ErrorCode::InvalidArgument, "output type '" + t + "' is not registered (FLOCK_TYPE)");
     type_schemas_.push_back(info->schema);
   }
   auto item_schema = [&](std::size_t i) {

@@ -14,7 +14,7 @@ namespace flockcpp::detail {
 
 class OutputShape {
  public:
-  // Throws std::invalid_argument for no type or an unregistered one.
+  // Throws Error (InvalidArgument) for no type or an unregistered one.
   OutputShape(const std::vector<std::string>& types, bool fan_out);
 
   const Json& schema() const { return schema_; }  // what the request carries

@@ -18,10 +18,9 @@
 
 namespace flockcpp {
 
-class Flock;
 namespace detail {
 class Orchestrator;
-Orchestrator& orchestrator_of(Flock& flock);
+struct FlockAccess;  // defined in the library's own sources only
 }  // namespace detail
 
 struct FlockOptions {
@@ -107,9 +106,10 @@ class Flock {
   static ClearResult clear_traces(const std::string& path = ".flock/traces.duckdb");
 
  private:
-  // The library's own layers (HTTP server) reach the orchestrator through
-  // core/flock_access.hpp; programs have no way in.
-  friend detail::Orchestrator& detail::orchestrator_of(Flock& flock);
+  // The library's own layers above core (the HTTP server) reach the
+  // orchestrator through an internal header (src/core/flock_access.hpp);
+  // this header declares no function that returns it.
+  friend struct detail::FlockAccess;
 
   std::unique_ptr<detail::Orchestrator> impl_;
 };

@@ -27,8 +27,4 @@ TracedRun Flock::traced_run(std::string_view name, const SpanContext& remote_par
   return TracedRun(name, &remote_parent);
 }
 
-namespace detail {
-Orchestrator& orchestrator_of(Flock& flock) { return *flock.impl_; }
-}  // namespace detail
-
 }  // namespace flockcpp

@@ -7,6 +7,11 @@
 
 namespace flockcpp::detail {
 
-Orchestrator& orchestrator_of(Flock& flock);
+// Flock's friend: the one way from a Flock to its orchestrator.
+struct FlockAccess {
+  static Orchestrator& orchestrator(Flock& flock) { return *flock.impl_; }
+};
+
+inline Orchestrator& orchestrator_of(Flock& flock) { return FlockAccess::orchestrator(flock); }
 
 }  // namespace flockcpp::detail

@@ -17,8 +17,9 @@ namespace flockcpp {
 
 class Flock;
 
-// What one agent execution knows about itself.
-// What a component or engine may know and do while its agent runs.
+// What a component or engine may know and do during one execution of its
+// agent: the agent, the correlation id, cancellation and a sink for
+// streamed tokens.
 class AgentContext {
  public:
   // Receives text an engine produces as it goes (a model's streamed tokens)

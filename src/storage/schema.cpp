@@ -206,12 +206,20 @@ std::string fill_trace_models_sql(const std::string& which_traces) {
 }
 
 void use_traces_of(DuckConnection& con) {
-  if (!has_table(con, "spans")) return;  // not a store yet: the queries read as empty
-  if (!has_table(con, "trace_models")) {
+  // Runs before every read: one query over DuckDB's catalog functions (the
+  // information_schema views cost milliseconds each).
+  JsonTable shape = con.query_table(
+      "SELECT count(*) FILTER (WHERE table_name = 'spans'), count(*) FILTER (WHERE table_name = 'trace_models'), "
+      "(SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' "
+      "AND table_name = 'traces' AND column_name = 'models') FROM duckdb_tables() "
+      "WHERE database_name = current_database() AND schema_name = 'main'");
+  auto has = [&](int column) { return !shape.rows.empty() && shape.rows[0][column].get<std::int64_t>() > 0; };
+  if (!has(0)) return;  // not a store yet: the queries read as empty
+  if (!has(1)) {
     con.execute(std::string("CREATE OR REPLACE TEMP VIEW trace_models AS ") + trace_models_from_spans_sql() +
                 " GROUP BY ALL");
   }
-  if (!traces_has_models(con)) {
+  if (!has(2)) {
     con.execute(std::string("CREATE OR REPLACE TEMP VIEW traces AS SELECT t.* EXCLUDE (models), m.models FROM (") +
                 traces_from_spans_sql() + " GROUP BY trace_id) t LEFT JOIN (" + kModelsPerTrace +
                 " GROUP BY trace_id) m USING (trace_id)");

@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "common/hex.hpp"
 #include "storage/schema.hpp"
 #include "storage/span_json.hpp"
 #include "storage/span_row.hpp"
@@ -37,16 +38,6 @@ std::string json_list(const std::set<std::string>& items) {
     append_json_string(out, i);
   }
   out += ']';
-  return out;
-}
-
-std::string hex(const std::uint8_t* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
   return out;
 }
 
@@ -179,7 +170,7 @@ void TraceSummary::add(const SpanData& s) {
 std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans, const std::string& service_name) {
   std::map<std::string, TraceSummary> out;
   for (const SpanData& s : spans) {
-    TraceSummary& t = out[hex(s.trace_id.data(), s.trace_id.size())];
+    TraceSummary& t = out[hex_string(s.trace_id.data(), s.trace_id.size())];
     t.add(s);
     // A received span names its own program; this process's spans, this one.
     const std::string& name = s.origin ? s.origin->service_name : service_name;

@@ -17,6 +17,7 @@
 #include "storage/store_file.hpp"
 #include "storage/store_recovery.hpp"
 #include "storage/trace_summaries.hpp"
+#include "storage/transaction.hpp"
 #include "tracing/env_util.hpp"
 #include "tracing/resource.hpp"
 #include "common/log.hpp"
@@ -148,19 +149,11 @@ class DuckDbSpanExporter : public SpanExporter {
       ttl_days_.reset();  // once, at start
     }
     if (spans.empty()) return;
-    con.execute("BEGIN TRANSACTION");
-    try {
+    in_transaction(con, TransactionMode::ReadWrite, [&] {
       std::span<const SpanData> fresh = without_stored(con, spans);
       append(con, "spans", fresh);
       merge_summaries(con, summarize(fresh, service_name_));
-      con.execute("COMMIT");
-    } catch (...) {
-      try {
-        con.execute("ROLLBACK");
-      } catch (const DuckDbError&) {
-      }
-      throw;
-    }
+    });
     fresh_ = false;
     checkpoint_if_wal_is_large(con);
   }
@@ -315,17 +308,7 @@ class DuckDbSpanExporter : public SpanExporter {
     if (n == 0) return;
     // The traces that lose spans are summed again from what is left, in the
     // same transaction.
-    con.execute("BEGIN TRANSACTION");
-    try {
-      rebuild_summaries(con, where);
-      con.execute("COMMIT");
-    } catch (...) {
-      try {
-        con.execute("ROLLBACK");
-      } catch (const DuckDbError&) {
-      }
-      throw;
-    }
+    in_transaction(con, TransactionMode::ReadWrite, [&] { rebuild_summaries(con, where); });
     detail::logf(LogLevel::Info, "FLOCK_TRACE_TTL_DAYS removed %lld spans older than %g days", static_cast<long long>(n),
                  *ttl_days_);
   }

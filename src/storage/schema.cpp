@@ -1,9 +1,10 @@
 #include "storage/schema.hpp"
 
-#include "storage/store_access.hpp"
-
 #include <iterator>
 #include <utility>
+
+#include "storage/store_access.hpp"
+#include "storage/transaction.hpp"
 
 namespace flockcpp::detail {
 
@@ -228,8 +229,7 @@ void use_traces_of(DuckConnection& con) {
 
 void ensure_schema(DuckConnection& con) {
   bool had_traces = has_table(con, "traces");
-  con.execute("BEGIN TRANSACTION");
-  try {
+  in_transaction(con, TransactionMode::ReadWrite, [&] {
     con.execute(kSpansTable);
     // Stores of earlier versions had three more indexes on spans.
     con.execute("DROP INDEX IF EXISTS idx_spans_trace_id");
@@ -259,14 +259,7 @@ void ensure_schema(DuckConnection& con) {
     if (!had_column) con.execute("ALTER TABLE traces ADD COLUMN models JSON");
     if (!had_column || !had_models) con.execute(fill_trace_models_sql("true"));
     con.execute(kWorkflowsView);
-    con.execute("COMMIT");
-  } catch (...) {
-    try {
-      con.execute("ROLLBACK");
-    } catch (const DuckDbError&) {
-    }
-    throw;
-  }
+  });
 }
 
 }  // namespace flockcpp::detail

@@ -10,6 +10,7 @@
 #include "storage/store_access.hpp"
 #include "storage/trace_costs.hpp"
 #include "storage/trace_store_queries.hpp"
+#include "storage/transaction.hpp"
 
 namespace flockcpp {
 
@@ -25,19 +26,11 @@ Json TraceStoreReader::list_traces(const TraceFilter& f) const {
   Json empty{{"items", Json::array()}, {"total", 0}};
   return detail::with_store(path_, empty, [&](DuckConnection& con) {
     // Both phases read one snapshot, while the writer may be appending.
-    con.execute("BEGIN TRANSACTION READ ONLY");
-    try {
+    return detail::in_transaction(con, detail::TransactionMode::ReadOnly, [&] {
       Json out = detail::list_traces(con, f);
       detail::add_trace_costs(out["items"], ModelPrices::in_force());
-      con.execute("COMMIT");
       return out;
-    } catch (...) {
-      try {
-        con.execute("ROLLBACK");
-      } catch (const DuckDbError&) {
-      }
-      throw;
-    }
+    });
   });
 }
 

@@ -64,7 +64,7 @@ int main() {
   // checked against the type's JSON Schema.
   try {
     flock.publish_json("Order", flockcpp::Json{{"item", "tea"}, {"quantity", "two"}});
-  } catch (const std::invalid_argument& e) {
+  } catch (const flockcpp::Error& e) {  // ErrorCode::InvalidArgument
     std::cout << "refused: " << e.what() << "\n";
   }
 

@@ -5,6 +5,7 @@
 
 #include "core/orchestrator.hpp"
 #include "flock/agent.hpp"
+#include "flock/error.hpp"
 
 namespace flockcpp {
 
@@ -33,7 +34,7 @@ AgentTools::~AgentTools() {
 void AgentTools::add(const Flock& flock, const std::string& agent, Tool tool) {
   for (const Tool& t : *list_) {
     if (t.name() == tool.name()) {
-      throw std::invalid_argument("agent '" + agent + "' already has a tool named '" + tool.name() + "'");
+      throw Error(ErrorCode::InvalidArgument, "agent '" + agent + "' already has a tool named '" + tool.name() + "'");
     }
   }
   auto next = std::make_shared<ToolList>(*list_);
@@ -62,13 +63,13 @@ AgentBuilder& AgentBuilder::description(std::string text) {
 }
 
 AgentBuilder& AgentBuilder::with_engine(EnginePtr engine) {
-  if (!engine) throw std::invalid_argument("agent '" + spec_.name + "': with_engine(nullptr)");
+  if (!engine) throw Error(ErrorCode::InvalidArgument, "agent '" + spec_.name + "': with_engine(nullptr)");
   orch_.modify(spec_, [&](detail::AgentSpec& s) { s.engine = std::move(engine); });
   return *this;
 }
 
 AgentBuilder& AgentBuilder::with_component(ComponentPtr component) {
-  if (!component) throw std::invalid_argument("agent '" + spec_.name + "': with_component(nullptr)");
+  if (!component) throw Error(ErrorCode::InvalidArgument, "agent '" + spec_.name + "': with_component(nullptr)");
   orch_.modify(spec_, [&](detail::AgentSpec& s) { s.components.push_back(std::move(component)); });
   return *this;
 }
@@ -79,7 +80,7 @@ AgentBuilder& AgentBuilder::with_tool(Tool tool) {
 }
 
 AgentBuilder& AgentBuilder::max_concurrency(int n) {
-  if (n < 1) throw std::invalid_argument("agent '" + spec_.name + "': max_concurrency must be at least 1");
+  if (n < 1) throw Error(ErrorCode::InvalidArgument, "agent '" + spec_.name + "': max_concurrency must be at least 1");
   orch_.modify(spec_, [&](detail::AgentSpec& s) { s.max_concurrency = n; });
   return *this;
 }

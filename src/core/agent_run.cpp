@@ -5,6 +5,7 @@
 #include "core/hook_tracking.hpp"
 #include "tracing/demangle.hpp"
 #include "tracing/span_control.hpp"
+#include "flock/error.hpp"
 
 namespace flockcpp::detail {
 
@@ -60,7 +61,7 @@ void AgentRun::execute() {
 
   try {
     if (!has_engine) {
-      throw std::logic_error("agent '" + spec_.name + "' has no engine: call .with_engine(...)");
+      throw Error(ErrorCode::FailedPrecondition, "agent '" + spec_.name + "' has no engine: call .with_engine(...)");
     }
     for (std::size_t i = 0; i < n; ++i) hook(i, kOnInitialize, [&] { spec_.pipeline[i]->on_initialize(ctx); });
 

@@ -14,6 +14,7 @@
 #include "tracing/signals.hpp"
 #include "tracing/span_control.hpp"
 #include "common/log.hpp"
+#include "flock/error.hpp"
 
 namespace flockcpp::detail {
 namespace {
@@ -72,9 +73,9 @@ void Orchestrator::flush_while_writing() {
 
 AgentBuilder& Orchestrator::add_agent(std::string name) {
   std::lock_guard lock(mu_);
-  if (name.empty()) throw std::invalid_argument("agent name must not be empty");
+  if (name.empty()) throw Error(ErrorCode::InvalidArgument, "agent name must not be empty");
   for (const auto& a : agents_) {
-    if (a->name == name) throw std::invalid_argument("an agent named '" + name + "' already exists");
+    if (a->name == name) throw Error(ErrorCode::InvalidArgument, "an agent named '" + name + "' already exists");
   }
   auto& spec = agents_.emplace_back(std::make_unique<AgentSpec>());
   spec->name = std::move(name);
@@ -83,7 +84,7 @@ AgentBuilder& Orchestrator::add_agent(std::string name) {
 
 void Orchestrator::modify(AgentSpec& spec, const std::function<void(AgentSpec&)>& fn) {
   std::lock_guard lock(mu_);
-  if (spec.frozen) throw std::logic_error("agent '" + spec.name + "' cannot change after it has run");
+  if (spec.frozen) throw Error(ErrorCode::FailedPrecondition, "agent '" + spec.name + "' cannot change after it has run");
   fn(spec);
 }
 
@@ -136,9 +137,9 @@ SpanContext Orchestrator::workflow_parent() {
 
 ArtifactPtr Orchestrator::publish_external(const std::string& type, Json payload, PublishOptions options) {
   const TypeInfo* info = TypeRegistry::global().find(type);
-  if (info == nullptr) throw std::invalid_argument("unknown artifact type '" + type + "'");
+  if (info == nullptr) throw Error(ErrorCode::InvalidArgument, "unknown artifact type '" + type + "'");
   if (auto err = validate_against_schema(info->schema, payload)) {
-    throw std::invalid_argument("payload does not fit type " + type + ": " + *err);
+    throw Error(ErrorCode::InvalidArgument, "payload does not fit type " + type + ": " + *err);
   }
   // FLOCK_AUTO_WORKFLOW_TRACE: a top-level publish opens a workflow span
   // that the next run_until_idle() closes.
@@ -278,7 +279,7 @@ void Orchestrator::record_error(AgentError error) {
 
 RunReport Orchestrator::run_until_idle() {
   if (Scheduler::on_worker_thread()) {
-    throw std::logic_error("run_until_idle() called from inside an agent would wait for itself");
+    throw Error(ErrorCode::FailedPrecondition, "run_until_idle() called from inside an agent would wait for itself");
   }
   Span span = start_auto_span("Flock.run_until_idle", workflow_parent());
   RunReport report;

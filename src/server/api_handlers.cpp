@@ -90,13 +90,9 @@ Response ApiHandlers::publish(const Request& req) const {
   std::optional<ContextScope> scope;
   if (remote) scope.emplace(*remote);
   ArtifactPtr artifact;
-  try {
-    artifact = flock_->publish_json(type, body["payload"], std::move(opts));
-  } catch (const std::invalid_argument& e) {
-    // The orchestrator's checks (a payload that does not fit its type) are
-    // std::invalid_argument still: the client's mistake, 400.
-    throw Error(ErrorCode::InvalidArgument, e.what());
-  }
+  // A payload that does not fit its type is the orchestrator's
+  // Error(InvalidArgument): the client's mistake, 400.
+  artifact = flock_->publish_json(type, body["payload"], std::move(opts));
   // The artifact's fields, and the same object under "artifact" for clients
   // that expect an envelope.
   Json out = artifact_json(*artifact);

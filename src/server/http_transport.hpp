@@ -82,7 +82,3 @@ class Server {
 };
 
 }  // namespace flockcpp::http
-
-// The old top-level name, for tests/unit (http_transport_test.cpp,
-// server_test.cpp) until they say flockcpp::http; nothing in src/ uses it.
-namespace flock_http = flockcpp::http;

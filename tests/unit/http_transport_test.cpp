@@ -1,4 +1,4 @@
-// flock_http::Server over real sockets on 127.0.0.1: parsing, the limits a
+// flockcpp::http::Server over real sockets on 127.0.0.1: parsing, the limits a
 // hostile client meets (slowloris, floods, oversized heads and bodies, a full
 // pool), streaming and stop(). Bounds on waiting are generous: they tell
 // "answered" from "never answered", not fast from slow.
@@ -26,14 +26,14 @@
 namespace {
 
 using namespace std::chrono_literals;
-using flock_http::Limits;
-using flock_http::Request;
-using flock_http::Response;
+using flockcpp::http::Limits;
+using flockcpp::http::Request;
+using flockcpp::http::Response;
 using Clock = std::chrono::steady_clock;
 
 class TestServer {
  public:
-  explicit TestServer(flock_http::Handler h, const Limits& limits = {}) {
+  explicit TestServer(flockcpp::http::Handler h, const Limits& limits = {}) {
     port_ = server_.bind("127.0.0.1", 0, std::move(h), limits);
     thread_ = std::thread([this] { server_.run(); });
   }
@@ -42,10 +42,10 @@ class TestServer {
     thread_.join();
   }
   int port() const { return port_; }
-  flock_http::Server& server() { return server_; }
+  flockcpp::http::Server& server() { return server_; }
 
  private:
-  flock_http::Server server_;
+  flockcpp::http::Server server_;
   int port_ = 0;
   std::thread thread_;
 };
@@ -466,8 +466,8 @@ struct Ticker {
   std::condition_variable cv;
   int ended = 0;
   int ticks_after_false = 0;
-  std::function<void(const flock_http::ChunkWriter&)> fn() {
-    return [this](const flock_http::ChunkWriter& write) {
+  std::function<void(const flockcpp::http::ChunkWriter&)> fn() {
+    return [this](const flockcpp::http::ChunkWriter& write) {
       while (write("data: tick\n\n")) std::this_thread::sleep_for(20ms);
       std::lock_guard lock(mu);
       ++ended;
@@ -534,7 +534,7 @@ TEST(HttpTransport, StopClosesIdleAndStreamingConnectionsPromptly) {
   Limits limits;
   limits.idle_timeout = 60s;  // stop() must not wait for it
   limits.header_timeout = 60s;
-  auto server = std::make_unique<flock_http::Server>();
+  auto server = std::make_unique<flockcpp::http::Server>();
   int port = server->bind(
       "127.0.0.1", 0,
       [&](const Request& req) {
@@ -577,19 +577,19 @@ TEST(HttpTransport, StopClosesIdleAndStreamingConnectionsPromptly) {
 }
 
 TEST(HttpTransport, StopBeforeRunAndRunAfterStopReturn) {
-  flock_http::Server server;
+  flockcpp::http::Server server;
   server.bind("127.0.0.1", 0, [](const Request&) { return ok(); });
   server.stop();
   server.run();  // returns at once
-  flock_http::Server never_bound;
+  flockcpp::http::Server never_bound;
   never_bound.stop();
 }
 
 TEST(HttpTransport, BindPicksAFreePortAndNamesTheAddressItCannotUse) {
-  flock_http::Server first;
+  flockcpp::http::Server first;
   int port = first.bind("127.0.0.1", 0, [](const Request&) { return ok(); });
   EXPECT_GT(port, 0);
-  flock_http::Server second;
+  flockcpp::http::Server second;
   try {
     second.bind("127.0.0.1", port, [](const Request&) { return ok(); });
     FAIL() << "bound a port in use";

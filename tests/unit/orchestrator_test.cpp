@@ -287,20 +287,21 @@ TEST_F(Orchestration, MaxConcurrencyBoundsParallelRuns) {
 TEST_F(Orchestration, BadInputIsAClearError) {
   Flock flock;
   flock.agent("a");
-  EXPECT_THROW(flock.agent("a"), std::invalid_argument);
+  EXPECT_THROW(flock.agent("a"), flockcpp::Error);
   try {
     flock.publish_json("Nope", Json::object());
     FAIL();
-  } catch (const std::invalid_argument& e) {
+  } catch (const flockcpp::Error& e) {
     EXPECT_NE(std::string(e.what()).find("unknown artifact type 'Nope'"), std::string::npos);
+    EXPECT_EQ(e.code(), flockcpp::ErrorCode::InvalidArgument);
   }
   try {
     flock.publish_json("Draft", Json{{"text", 1}, {"round", 0}});
     FAIL();
-  } catch (const std::invalid_argument& e) {
+  } catch (const flockcpp::Error& e) {
     EXPECT_NE(std::string(e.what()).find("$.text: expected a string"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(flock.agent("b").max_concurrency(0), std::invalid_argument);
+  EXPECT_THROW(flock.agent("b").max_concurrency(0), flockcpp::Error);
   EXPECT_EQ(flock.store().size(), 0u);
 }
 

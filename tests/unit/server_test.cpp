@@ -21,8 +21,8 @@
 
 namespace fs = std::filesystem;
 using namespace flockcpp;
-using flock_http::Request;
-using flock_http::Response;
+using flockcpp::http::Request;
+using flockcpp::http::Response;
 
 namespace {
 

@@ -37,7 +37,6 @@ struct Unusable {
 // another process can open the file in between; closing checkpoints.
 constexpr auto kDefaultHold = std::chrono::milliseconds(600);
 constexpr auto kDefaultGap = std::chrono::milliseconds(100);
-constexpr auto kLongestGapWaitedHere = std::chrono::milliseconds(250);
 constexpr std::uintmax_t kCheckpointWalBytes = 64u << 20;
 
 class DuckDbSpanExporter : public SpanExporter {
@@ -70,14 +69,13 @@ class DuckDbSpanExporter : public SpanExporter {
     auto now = std::chrono::steady_clock::now();
     // Held for its time while spans kept coming (the releaser thread could
     // not get in between two batches): let go here, before the next batch.
-    if (lease_ && now >= opened_at_ + hold_ && !spans.empty()) release_for_readers();
-    // Just let go for outside readers: stay away a little while. A short
-    // wait is waited here (the batch then goes out as one call); a long one
-    // (FLOCK_TRACE_RELEASE_GAP_MS raised) is left to the processor's retry.
-    if (!lease_ && now < reopen_after_ && !spans.empty()) {
-      if (reopen_after_ - now > kLongestGapWaitedHere) return ExportResult::Retry;
-      std::this_thread::sleep_until(reopen_after_);
+    if (lease_ && now >= opened_at_ + hold_ && !spans.empty()) {
+      release_for_readers();
+      now = std::chrono::steady_clock::now();
     }
+    // Just let go for outside readers: stay away a little while (the
+    // processor keeps draining its lanes meanwhile and comes back).
+    if (!lease_ && now < reopen_after_ && !spans.empty()) return ExportResult::Retry;
     // An unusable file is moved aside at most once per file: a fresh store
     // that fails the same way is the machine's fault, not the file's.
     for (int attempt = 0; attempt < 2; ++attempt) {

@@ -55,13 +55,16 @@ std::size_t approx_bytes(const SpanData& s) {
 // Spans per exporter call: sized so that a call takes about kSliceTime, as
 // big as that allows under a backlog (fewer, larger transactions), small
 // enough that an exporter can let go of its file between calls in time.
-constexpr std::size_t kFirstSlice = 8192, kMinSlice = 1024, kMaxSlice = 131072;
-constexpr auto kSliceTime = std::chrono::milliseconds(150);
+constexpr std::size_t kFirstSlice = 32768, kMinSlice = 4096, kMaxSlice = 131072;
+constexpr auto kSliceTime = std::chrono::milliseconds(250);
 
 std::size_t next_slice(std::size_t slice, std::size_t sent, std::chrono::steady_clock::duration took) {
-  if (took > kSliceTime * 3 / 2) return std::max(kMinSlice, slice / 2);
-  if (sent == slice && took < kSliceTime / 2) return std::min(kMaxSlice, slice * 2);
-  return slice;
+  // The rate of the last call, scaled to kSliceTime: one slow call (one
+  // that opened or checkpointed the file) does not shrink slices for long.
+  double ms = std::max(1.0, std::chrono::duration<double, std::milli>(took).count());
+  auto fit = static_cast<std::size_t>(static_cast<double>(sent) * static_cast<double>(kSliceTime.count()) / ms);
+  if (sent < slice) fit = std::max(fit, slice);  // a call that took what there was says little about a full one
+  return std::clamp(fit, kMinSlice, kMaxSlice);
 }
 
 std::chrono::milliseconds retry_delay(std::uint32_t failures) {
@@ -186,14 +189,16 @@ bool BatchSpanProcessor::drain_lanes() {
   return more;
 }
 
-void BatchSpanProcessor::export_pending(bool ignore_backoff) {
+bool BatchSpanProcessor::export_pending(bool ignore_backoff) {
   auto now = std::chrono::steady_clock::now();
   std::size_t done = pending_.size();
+  bool more = false;
   for (std::size_t i = 0; i < exporters_.size(); ++i) {
-    // A backlog goes out in slices (next_slice): one exporter call stays
-    // short, so an exporter that must let go of something between calls
-    // (the DuckDB writer's hold on its file) gets the chance to.
-    while (exported_upto_[i] < pending_.size() && (ignore_backoff || now >= retry_at_[i])) {
+    // A backlog goes out one slice per round (next_slice): one exporter
+    // call stays short, the lanes are drained between two slices, and an
+    // exporter that must let go of something between calls (the DuckDB
+    // writer's hold on its file) gets the chance to.
+    if (exported_upto_[i] < pending_.size() && (ignore_backoff || now >= retry_at_[i])) {
       std::size_t from = exported_upto_[i];
       std::span<const SpanData> batch(pending_.data() + from, std::min(pending_.size() - from, slice_[i]));
       ExportResult r;
@@ -210,7 +215,8 @@ void BatchSpanProcessor::export_pending(bool ignore_backoff) {
       if (r == ExportResult::Retry) {
         retries_.fetch_add(1, std::memory_order_relaxed);
         retry_at_[i] = now + retry_delay(failures_[i]++);
-        break;
+        done = std::min(done, exported_upto_[i]);
+        continue;
       }
       exported_upto_[i] = from + batch.size();
       if (r == ExportResult::Success) {
@@ -221,12 +227,15 @@ void BatchSpanProcessor::export_pending(bool ignore_backoff) {
         detail::logf(LogLevel::Error, "%zu spans lost: exporter %s failed permanently", batch.size(),
                      exporters_[i]->name().c_str());
       }
+      more = more || exported_upto_[i] < pending_.size();
     }
     done = std::min(done, exported_upto_[i]);
   }
   call_span_taps(std::span<const SpanData>(pending_.data() + tapped_upto_, pending_.size() - tapped_upto_));
   tapped_upto_ = pending_.size();
-  if (done > 0) {
+  // What every exporter has taken leaves the queue; under a backlog only in
+  // large steps, so that the queue is not shifted after every slice.
+  if (done > 0 && (done == pending_.size() || done >= kMinSlice * 16 || !more)) {
     for (std::size_t k = 0; k < done; ++k) pending_bytes_ -= approx_bytes(pending_[k]);
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
     for (auto& upto : exported_upto_) upto -= done;
@@ -234,6 +243,16 @@ void BatchSpanProcessor::export_pending(bool ignore_backoff) {
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
   pending_bytes_out_.store(pending_bytes_, std::memory_order_relaxed);
+  return more;
+}
+
+// The flush interval, or sooner when an exporter's retry falls due.
+std::chrono::steady_clock::time_point BatchSpanProcessor::next_round() const {
+  auto at = std::chrono::steady_clock::now() + config_.flush_interval;
+  for (std::size_t i = 0; i < exporters_.size(); ++i) {
+    if (exported_upto_[i] < pending_.size()) at = std::min(at, retry_at_[i]);
+  }
+  return at;
 }
 
 bool BatchSpanProcessor::full() const {
@@ -270,17 +289,17 @@ void BatchSpanProcessor::run() {
   for (auto& e : exporters_) e->start();
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_cv_.wait_for(lock, config_.flush_interval, [this] {
+    wake_cv_.wait_until(lock, next_round(), [this] {
       return stopping_ || flush_waiters_ > 0 || poked_.load(std::memory_order_acquire);
     });
     poked_.store(false, std::memory_order_release);
     bool urgent = stopping_ || flush_waiters_ > 0;
     lock.unlock();
     bool more = drain_lanes();
-    export_pending(false);
-    while (more && !full()) {
+    bool exporting = export_pending(false);
+    while ((more && !full()) || exporting) {
       more = drain_lanes();
-      export_pending(false);
+      exporting = export_pending(false);
     }
     lock.lock();
     for (Lane* lane : all_lanes()) drained_snapshot_[lane] = lane->drained.load(std::memory_order_relaxed);

@@ -41,7 +41,9 @@ class BatchSpanProcessor {
  private:
   void run();
   bool drain_lanes();  // returns true when a lane may still hold spans
-  void export_pending(bool ignore_backoff);
+  // One slice to each exporter not backing off; true while one has more.
+  bool export_pending(bool ignore_backoff);
+  std::chrono::steady_clock::time_point next_round() const;
   bool flushed_locked() const;
   bool full() const;  // the processor holds as many spans or bytes as it may
   void give_up();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { runIn, tempDir, allSpans, withDb } from './helpers.mjs';
 
 // Verbatim from the guide.
-const SEED_FIND_ALL_WORKFLOWS = `
+const GUIDE_FIND_ALL_WORKFLOWS = `
     SELECT
         trace_id,
         json_extract(attributes, '$.workflow.name') as workflow_name,
@@ -19,7 +19,7 @@ const SEED_FIND_ALL_WORKFLOWS = `
     ORDER BY start_time DESC
 `;
 
-const SEED_SLOWEST = `SELECT
+const GUIDE_SLOWEST = `SELECT
     json_extract(attributes, '$.workflow.name') as workflow,
     AVG((end_time - start_time) / 1000000.0) as avg_duration_ms,
     COUNT(*) as executions
@@ -30,7 +30,7 @@ GROUP BY workflow
 ORDER BY avg_duration_ms DESC
 LIMIT 10`;
 
-const SEED_TROUBLESHOOT = `
+const GUIDE_TROUBLESHOOT = `
     SELECT name, parent_id
     FROM spans
     WHERE trace_id = 'your_trace_id'
@@ -76,7 +76,7 @@ test('the tracing guide queries over several workflows', async (t) => {
   await withDb(tmp.db, async (q) => {
     // 1. As the guide writes it, DuckDB rejects it: a non-aggregated column
     //    outside GROUP BY.
-    await assert.rejects(q(SEED_FIND_ALL_WORKFLOWS), (e) => {
+    await assert.rejects(q(GUIDE_FIND_ALL_WORKFLOWS), (e) => {
       assert.match(e.message, /Binder Error/);
       assert.match(e.message, /GROUP BY/i);
       return true;
@@ -117,7 +117,7 @@ test('the tracing guide queries over several workflows', async (t) => {
 
     // 4. Find Slowest Workflows, verbatim: workflow names containing
     //    "workflow", grouped by name.
-    const slow = await q(SEED_SLOWEST);
+    const slow = await q(GUIDE_SLOWEST);
     const byName = Object.fromEntries(slow.map((r) => [r.workflow, r]));
     assert.deepEqual(Object.keys(byName).sort(), ['"content_workflow"', '"outer_workflow"', '"pizza_workflow"']);
     assert.equal(byName['"pizza_workflow"'].executions, 3n);
@@ -129,7 +129,7 @@ test('the tracing guide queries over several workflows', async (t) => {
 
     // 5. Troubleshooting "Nested Traces Not Visible", verbatim with a real id.
     const nestedRun = runs.find((r) => r.scenario === 'nested');
-    const rowsT = await q(SEED_TROUBLESHOOT.replace('your_trace_id', nestedRun.trace_id));
+    const rowsT = await q(GUIDE_TROUBLESHOOT.replace('your_trace_id', nestedRun.trace_id));
     const own = spansOf(nestedRun.trace_id);
     assert.equal(rowsT.length, own.length);
     assert.deepEqual(rowsT[0], { name: 'outer_workflow', parent_id: null });

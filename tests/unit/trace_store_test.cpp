@@ -56,7 +56,7 @@ class TraceStoreTest : public testing::Test {
 
 }  // namespace
 
-TEST_F(TraceStoreTest, ExportedSpansReadBackWithSeedJsonPaths) {
+TEST_F(TraceStoreTest, ExportedSpansReadBackWithTheGuidesJsonPaths) {
   auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
   SpanData root = span(1, 1, 0, "pizza_workflow", 1'000'000'000);
   root.attributes = {{"flock.workflow", true}, {"workflow.name", std::string("pizza_workflow")}};
@@ -224,7 +224,7 @@ TEST_F(TraceStoreTest, ClearTracesReportsMissingAndForeignFiles) {
   EXPECT_NE(foreign.error.find("no table spans"), std::string::npos);
 }
 
-TEST(TraceTree, RendersTheSeedsHierarchy) {
+TEST(TraceTree, RendersTheGuidesHierarchy) {
   std::vector<StoredSpan> spans = {
       {"t", "a", "", "pizza_workflow", 0, 0, 5319, "OK", "", "{}"},
       {"t", "b", "a", "Flock.publish", 1, 0, 3, "OK", "", "{}"},

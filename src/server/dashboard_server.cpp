@@ -116,6 +116,7 @@ struct DashboardServer::Impl {
   // A trace file alone: another process may be writing it; new spans are
   // found by polling while someone listens.
   std::int64_t watermark = -1;  // end_time of the newest span seen (the poller's)
+  static constexpr std::chrono::milliseconds kPollInterval{1000}, kPollRetry{50};
 
   void take_watermark() {
     try {
@@ -134,11 +135,13 @@ struct DashboardServer::Impl {
 
   void poll_store() {
     std::unique_lock lock(mu);
+    auto wait = kPollInterval;
     while (!stopped) {
-      cv.wait_for(lock, std::chrono::seconds(1), [this] { return stopped; });
+      cv.wait_for(lock, wait, [this] { return stopped; });
       if (stopped) break;
       if (!hub.has_subscribers() && watermark >= 0) continue;
       lock.unlock();
+      wait = kPollInterval;
       try {
         std::error_code ec;
         if (watermark < 0) {
@@ -160,7 +163,9 @@ struct DashboardServer::Impl {
           }
         }
       } catch (const std::exception&) {
-        // Held by the writer or not a store yet: try again at the next tick.
+        // Held by the writer (which lets go for a moment every hold) or not
+        // a store yet: try again soon, not a whole interval later.
+        wait = kPollRetry;
       }
       lock.lock();
     }

@@ -398,7 +398,8 @@ test('flock dashboard over a file another program is writing: span events of the
   assert.match(e.data.agent_name, /^(chef|critic|sommelier)$/);
   assert.ok(typeof e.data.start_time === 'bigint' && typeof e.data.end_time === 'bigint');
   assertStopped(await writer.stop(), 'SIGTERM', 'the demo');
-  const list = await getJson(d.base, '/api/traces?correlation_id=polled');
+  // Every publish of the loop is a 'polled' trace: more than a default page.
+  const list = await getJson(d.base, '/api/traces?correlation_id=polled&limit=1000');
   assert.ok(list.items.some((x) => x.trace_id === e.data.trace_id), 'the dashboard reads the traces written meanwhile');
   assertStopped(await d.stop(), 'SIGTERM', 'flock dashboard');
 });

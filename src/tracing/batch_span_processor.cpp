@@ -50,8 +50,6 @@ std::size_t approx_bytes(const SpanData& s) {
   return n;
 }
 
-// Back-off between export attempts of an exporter that answers Retry:
-// 50 ms doubling to 2 s, so a busy or full disk costs no spinning core.
 // Spans per exporter call: sized so that a call takes about kSliceTime, as
 // big as that allows under a backlog (fewer, larger transactions), small
 // enough that an exporter can let go of its file between calls in time.
@@ -67,6 +65,8 @@ std::size_t next_slice(std::size_t slice, std::size_t sent, std::chrono::steady_
   return std::clamp(fit, kMinSlice, kMaxSlice);
 }
 
+// Back-off between export attempts of an exporter that answers Retry:
+// 50 ms doubling to 2 s, so a busy or full disk costs no spinning core.
 std::chrono::milliseconds retry_delay(std::uint32_t failures) {
   return std::min(std::chrono::milliseconds(50L << std::min<std::uint32_t>(failures, 6)),
                   std::chrono::milliseconds(2000));
@@ -189,7 +189,7 @@ bool BatchSpanProcessor::drain_lanes() {
   return more;
 }
 
-bool BatchSpanProcessor::export_pending(bool ignore_backoff) {
+bool BatchSpanProcessor::export_pending() {
   auto now = std::chrono::steady_clock::now();
   std::size_t done = pending_.size();
   bool more = false;
@@ -198,7 +198,7 @@ bool BatchSpanProcessor::export_pending(bool ignore_backoff) {
     // call stays short, the lanes are drained between two slices, and an
     // exporter that must let go of something between calls (the DuckDB
     // writer's hold on its file) gets the chance to.
-    if (exported_upto_[i] < pending_.size() && (ignore_backoff || now >= retry_at_[i])) {
+    if (exported_upto_[i] < pending_.size() && now >= retry_at_[i]) {
       std::size_t from = exported_upto_[i];
       std::span<const SpanData> batch(pending_.data() + from, std::min(pending_.size() - from, slice_[i]));
       ExportResult r;
@@ -215,19 +215,18 @@ bool BatchSpanProcessor::export_pending(bool ignore_backoff) {
       if (r == ExportResult::Retry) {
         retries_.fetch_add(1, std::memory_order_relaxed);
         retry_at_[i] = now + retry_delay(failures_[i]++);
-        done = std::min(done, exported_upto_[i]);
-        continue;
-      }
-      exported_upto_[i] = from + batch.size();
-      if (r == ExportResult::Success) {
-        exported_.fetch_add(batch.size(), std::memory_order_relaxed);
-        failures_[i] = 0;
       } else {
-        lost_.fetch_add(batch.size(), std::memory_order_relaxed);
-        detail::logf(LogLevel::Error, "%zu spans lost: exporter %s failed permanently", batch.size(),
-                     exporters_[i]->name().c_str());
+        exported_upto_[i] = from + batch.size();
+        if (r == ExportResult::Success) {
+          exported_.fetch_add(batch.size(), std::memory_order_relaxed);
+          failures_[i] = 0;
+        } else {
+          lost_.fetch_add(batch.size(), std::memory_order_relaxed);
+          detail::logf(LogLevel::Error, "%zu spans lost: exporter %s failed permanently", batch.size(),
+                       exporters_[i]->name().c_str());
+        }
+        more = more || exported_upto_[i] < pending_.size();
       }
-      more = more || exported_upto_[i] < pending_.size();
     }
     done = std::min(done, exported_upto_[i]);
   }
@@ -235,7 +234,7 @@ bool BatchSpanProcessor::export_pending(bool ignore_backoff) {
   tapped_upto_ = pending_.size();
   // What every exporter has taken leaves the queue; under a backlog only in
   // large steps, so that the queue is not shifted after every slice.
-  if (done > 0 && (done == pending_.size() || done >= kMinSlice * 16 || !more)) {
+  if (done > 0 && (!more || done >= kMinSlice * 16)) {
     for (std::size_t k = 0; k < done; ++k) pending_bytes_ -= approx_bytes(pending_[k]);
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
     for (auto& upto : exported_upto_) upto -= done;
@@ -296,10 +295,10 @@ void BatchSpanProcessor::run() {
     bool urgent = stopping_ || flush_waiters_ > 0;
     lock.unlock();
     bool more = drain_lanes();
-    bool exporting = export_pending(false);
+    bool exporting = export_pending();
     while ((more && !full()) || exporting) {
       more = drain_lanes();
-      exporting = export_pending(false);
+      exporting = export_pending();
     }
     lock.lock();
     for (Lane* lane : all_lanes()) drained_snapshot_[lane] = lane->drained.load(std::memory_order_relaxed);

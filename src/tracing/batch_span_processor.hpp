@@ -42,7 +42,7 @@ class BatchSpanProcessor {
   void run();
   bool drain_lanes();  // returns true when a lane may still hold spans
   // One slice to each exporter not backing off; true while one has more.
-  bool export_pending(bool ignore_backoff);
+  bool export_pending();
   std::chrono::steady_clock::time_point next_round() const;
   bool flushed_locked() const;
   bool full() const;  // the processor holds as many spans or bytes as it may

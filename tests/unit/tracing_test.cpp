@@ -207,10 +207,12 @@ class HeldExporter : public SpanExporter {
   ExportResult export_batch(std::span<const SpanData> spans) override {
     if (held_.load()) return ExportResult::Retry;
     count_ += spans.size();
+    largest_batch_ = std::max<std::size_t>(largest_batch_, spans.size());
     return ExportResult::Success;
   }
   std::atomic<bool> held_{true};
   std::atomic<std::size_t> count_{0};
+  std::atomic<std::size_t> largest_batch_{0};  // written by the processor thread only
 };
 
 // A pipeline whose only exporter is held until the test lets it go; tweak
@@ -297,6 +299,26 @@ TEST_F(Tracing, HeldSpansAreBoundedInBytes) {
   std::uint64_t dropped = tracing::stats().spans_dropped - dropped_before;
   EXPECT_GT(dropped, 0u);
   EXPECT_EQ(held->count_.load() + dropped, 2000u);
+  configure();
+}
+
+// A backlog goes to the exporter in slices, not in one call: one call stays
+// short, so the DuckDB writer can let go of its file between two of them.
+TEST_F(Tracing, ABacklogIsExportedInSlices) {
+  auto held = configure_held();
+  std::thread([] {
+    for (int i = 0; i < 100'000; ++i) start_span("Test.backlog").end();
+  }).join();
+  // The whole backlog waits in the processor's queue before it can go out.
+  for (int waited = 0; tracing::stats().spans_pending < 100'000u && waited < 2000; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(tracing::stats().spans_pending, 100'000u);
+  held->held_ = false;
+  EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(30)));
+  EXPECT_EQ(held->count_.load(), 100'000u);
+  EXPECT_GT(held->largest_batch_.load(), 0u);
+  EXPECT_LT(held->largest_batch_.load(), 100'000u);  // more than one call
   configure();
 }
 

@@ -1,5 +1,7 @@
 #include "storage/duckdb_span_exporter.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "flock/trace_config.hpp"
 #include "flock/tracing.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/schema.hpp"
@@ -81,7 +84,7 @@ class DuckDbSpanExporter : public SpanExporter {
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool existed = exists();
       try {
-        write(spans);
+        write_in_steps(spans);
         report(State::Writing, "");
         return ExportResult::Success;
       } catch (const Unusable& u) {
@@ -92,6 +95,7 @@ class DuckDbSpanExporter : public SpanExporter {
         if (!set_aside(u.reason)) return ExportResult::Retry;
       } catch (const DuckDbError& e) {
         StoreFault fault = classify_store_error(e);
+        if (fault == StoreFault::BadBatch) return write_in_parts(spans, e.what());
         if (fault == StoreFault::HeldElsewhere) {
           report(State::Held, e.what());
           return ExportResult::Retry;
@@ -99,6 +103,8 @@ class DuckDbSpanExporter : public SpanExporter {
         // Whatever DuckDB left behind of a store it could not create is junk.
         if (!existed) remove_own_leftovers();
         if (fault == StoreFault::Environment || !existed || fresh_) {
+          // A full disk may get back less room than a whole backlog needs.
+          if (fault == StoreFault::Environment) step_ = std::max(kMinStep, std::min(step_, spans.size()) / 2);
           release_instance();
           report(State::Failing, e.what());
           return ExportResult::Retry;
@@ -122,6 +128,107 @@ class DuckDbSpanExporter : public SpanExporter {
     return fs::exists(path_, ec);
   }
 
+  void add_stats(TraceStats& out) const override {
+    // Spans the store refused were handed over with a batch that succeeded.
+    std::uint64_t refused = refused_.load(std::memory_order_relaxed);
+    out.spans_exported -= std::min(out.spans_exported, refused);
+    out.spans_lost += refused;
+  }
+
+  // A batch whose data DuckDB refused (a span id stored before under another
+  // end time, a value out of range) is written in halves until each refused
+  // span is alone; those are left out and counted as lost, the rest is
+  // written and the store is kept. A handful of bad spans costs a few
+  // transactions per bad span (log2 of the batch).
+  ExportResult write_in_parts(std::span<const SpanData> spans, const std::string& why) {
+    std::size_t refused = 0;
+    std::string reason = why;
+    try {
+      write_halves(spans, refused, reason);
+    } catch (const DuckDbError& e) {
+      // Another fault midway (the disk, the lock): what was written stays
+      // (a repeat of it is recognised), the rest is retried.
+      if (!exists() || classify_store_error(e) != StoreFault::HeldElsewhere) release_instance();
+      report(State::Failing, e.what());
+      return ExportResult::Retry;
+    } catch (const Unusable& u) {
+      report(State::Failing, u.reason);
+      return ExportResult::Retry;
+    }
+    refused_.fetch_add(refused, std::memory_order_relaxed);
+    if (refused > 0 && !refusal_reported_) {
+      refusal_reported_ = true;
+      detail::logf(LogLevel::Warning, "%s refused %zu span(s) of a batch of %zu (%s); they are left out and counted "
+                   "as lost (tracing::stats().spans_lost), the store and the rest of the batch are kept; later "
+                   "refusals are only counted", path_.c_str(), refused, spans.size(), reason.c_str());
+    }
+    report(State::Writing, "");
+    return ExportResult::Success;
+  }
+
+  // After a fault of the disk, a batch goes in steps of step_ spans, each
+  // committed on its own, so that room coming back a little at a time is
+  // used; the steps grow back as they succeed. A retried batch skips what an
+  // earlier attempt committed (without_stored).
+  void write_in_steps(std::span<const SpanData> spans) {
+    if (spans.size() <= step_) {
+      write(spans);
+    } else {
+      for (std::size_t at = 0; at < spans.size(); at += step_) {
+        write(spans.subspan(at, std::min(step_, spans.size() - at)));
+      }
+    }
+    if (step_ < kNoStep) step_ = step_ >= spans.size() ? kNoStep : step_ * 2;
+  }
+
+  void write_halves(std::span<const SpanData> spans, std::size_t& refused, std::string& reason) {
+    if (spans.empty()) return;
+    try {
+      write(spans);
+      return;
+    } catch (const DuckDbError& e) {
+      if (classify_store_error(e) != StoreFault::BadBatch) throw;
+      if (spans.size() == 1) {
+        ++refused;
+        reason = e.what();
+        return;
+      }
+    }
+    std::size_t half = spans.size() / 2;
+    write_halves(spans.first(half), refused, reason);
+    write_halves(spans.subspan(half), refused, reason);
+  }
+
+  // Before this writer first opens a file it did not create, the file is
+  // opened read-only, with no other instance of it open in this process: a
+  // file DuckDB cannot read, or with another schema, is then moved aside
+  // exactly as the user left it (a writable open may already change it).
+  void check_existing_file_read_only() {
+    auto alone = StoreFile::at(path_).exclusive();
+    DuckDatabase::Options read_only;
+    read_only.read_only = true;
+    read_only.threads = 1;
+    DuckDatabase db(path_, read_only);
+    DuckConnection con(db);
+    if (auto why = schema_mismatch(con)) throw Unusable{*why};
+    // A file shorter than its own block count says was cut short (a copy
+    // that stopped midway); DuckDB would notice only when it reads a missing
+    // block, in the middle of a write. Blocks follow three 4 KiB headers.
+    JsonTable size = con.query_table(
+        "SELECT total_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()");
+    std::error_code ec;
+    auto bytes = fs::file_size(path_, ec);
+    if (!ec && !size.rows.empty() && size.rows[0][0].is_number_integer() && size.rows[0][1].is_number_integer()) {
+      auto blocks = size.rows[0][0].get<std::int64_t>();
+      auto block_size = size.rows[0][1].get<std::int64_t>();
+      auto needed = 3 * 4096 + static_cast<std::uintmax_t>(blocks) * static_cast<std::uintmax_t>(block_size);
+      if (bytes < needed) {
+        throw Unusable{"the file is cut short: " + std::to_string(bytes) + " bytes where its " +
+                       std::to_string(blocks) + " blocks need " + std::to_string(needed)};
+      }
+    }
+  }
+
   // Opens the file (or keeps it open) and writes the batch: its spans and
   // the summaries of their traces in one transaction.
   void write(std::span<const SpanData> spans) {
@@ -130,6 +237,7 @@ class DuckDbSpanExporter : public SpanExporter {
       fs::path p(path_);
       if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
       bool created = !exists();
+      if (!created && !checked_ && fs::file_size(path_, ec) > 0) check_existing_file_read_only();
       lease_.emplace(StoreFile::at(path_).share(true));
       con_.emplace(lease_->db());
       opened_at_ = std::chrono::steady_clock::now();
@@ -363,6 +471,11 @@ class DuckDbSpanExporter : public SpanExporter {
   SpanRow row_;           // reused between rows: no allocation per span once warm
   std::unordered_set<std::string> seen_;  // span ids, while a batch is checked
   std::vector<SpanData> unique_;          // a batch without its repeats (rare)
+  static constexpr std::size_t kNoStep = std::size_t{1} << 40;
+  static constexpr std::size_t kMinStep = 16;
+  std::size_t step_ = kNoStep;  // spans per transaction (write_in_steps)
+  std::atomic<std::uint64_t> refused_{0};  // spans the store refused (write_in_parts)
+  bool refusal_reported_ = false;
   bool checked_ = false;  // the open file's schema was checked
   bool fresh_ = false;    // the open file was created by this writer and holds nothing yet
   State state_ = State::Writing;

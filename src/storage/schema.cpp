@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "storage/store_access.hpp"
+#include "storage/trace_costs.hpp"
 #include "storage/transaction.hpp"
 
 namespace flockcpp::detail {
@@ -145,10 +146,8 @@ SELECT trace_id,
                              ORDER BY json_extract_string(attributes, '$.agent.name'))
                         FILTER (WHERE json_extract_string(attributes, '$.agent.name') IS NOT NULL), [])) AS agents,
        min_by(status_description, start_time) FILTER (WHERE status_code = 'ERROR') AS error_message,
-       coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.input_tokens') AS BIGINT)), 0)
-           AS input_tokens,
-       coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.output_tokens') AS BIGINT)), 0)
-           AS output_tokens,
+       )sql" FLOCK_TOKEN_SUM_SQL("input_tokens") R"sql( AS input_tokens,
+       )sql" FLOCK_TOKEN_SUM_SQL("output_tokens") R"sql( AS output_tokens,
        to_json(coalesce(list(DISTINCT json_extract_string(attributes, '$.correlation_id')
                              ORDER BY json_extract_string(attributes, '$.correlation_id'))
                         FILTER (WHERE json_extract_string(attributes, '$.correlation_id') IS NOT NULL), []))
@@ -176,10 +175,8 @@ SELECT trace_id,
        coalesce(json_extract_string(attributes, '$.gen_ai.response.model'),
                 json_extract_string(attributes, '$.gen_ai.request.model'), 'unknown') AS model,
        count(*) AS calls,
-       coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.input_tokens') AS BIGINT)), 0)
-           AS input_tokens,
-       coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.output_tokens') AS BIGINT)), 0)
-           AS output_tokens
+       )sql" FLOCK_TOKEN_SUM_SQL("input_tokens") R"sql( AS input_tokens,
+       )sql" FLOCK_TOKEN_SUM_SQL("output_tokens") R"sql( AS output_tokens
 FROM spans
 WHERE (json_extract(attributes, '$.gen_ai.response.model') IS NOT NULL
        OR json_extract(attributes, '$.gen_ai.request.model') IS NOT NULL

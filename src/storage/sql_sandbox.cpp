@@ -15,6 +15,7 @@
 
 #include "flock/error.hpp"
 #include "storage/duckdb_handle.hpp"
+#include "storage/sql_policy.hpp"
 #include "storage/store_file.hpp"
 
 namespace flockcpp::detail {
@@ -26,8 +27,11 @@ namespace {
 std::atomic<int> g_running{0};
 std::atomic<int> g_runaways{0};
 
-// Exactly one statement, and a SELECT; anything else is refused before it runs.
-void check_single_select(duckdb_connection con, const std::string& sql) {
+// Exactly one statement, a SELECT, and (with check_policy) one that calls
+// only what sql_policy allows; anything else is refused before it is bound
+// or run.
+void check_single_select(DuckConnection& connection, const std::string& sql, bool check_policy) {
+  duckdb_connection con = connection.get();
   duckdb_extracted_statements extracted = nullptr;
   idx_t n = duckdb_extract_statements(con, sql.c_str(), &extracted);
   struct Free {
@@ -44,6 +48,7 @@ void check_single_select(duckdb_connection con, const std::string& sql) {
     throw Error(ErrorCode::FailedPrecondition, "one statement at a time: the query has " +
                                                           std::to_string(n) + " statements");
   }
+  if (check_policy) check_sql_policy(connection, sql);
   duckdb_prepared_statement stmt = nullptr;
   duckdb_state st = duckdb_prepare_extracted_statement(con, extracted, 0, &stmt);
   std::string error = st == DuckDBSuccess ? "" : (duckdb_prepare_error(stmt) ? duckdb_prepare_error(stmt) : "prepare failed");
@@ -51,7 +56,7 @@ void check_single_select(duckdb_connection con, const std::string& sql) {
   duckdb_destroy_prepare(&stmt);
   if (st != DuckDBSuccess) {
     bool forbidden = error_type_of_message(error) == DUCKDB_ERROR_PERMISSION;
-    throw Error(forbidden ? ErrorCode::Forbidden : ErrorCode::FailedPrecondition, error);
+    throw Error(forbidden ? ErrorCode::Forbidden : ErrorCode::FailedPrecondition, explain_missing_function(error));
   }
   if (type != DUCKDB_STATEMENT_TYPE_SELECT) {
     throw Error(ErrorCode::Forbidden,
@@ -106,7 +111,8 @@ bool is_metadata_statement(const std::string& sql) {
 
 // The bounded statement: the user's query under a LIMIT, with every column
 // DuckDB's reader does not decode (dates, lists, structs...) cast to text.
-std::string bounded_statement(duckdb_connection con, const std::string& sql, std::size_t max_rows) {
+std::string bounded_statement(DuckConnection& connection, const std::string& sql, std::size_t max_rows) {
+  duckdb_connection con = connection.get();
   if (is_metadata_statement(sql)) return sql;
   // The user's text sits on its own lines so a trailing comment cannot
   // swallow the bracket.
@@ -114,7 +120,7 @@ std::string bounded_statement(duckdb_connection con, const std::string& sql, std
   std::string limit = " LIMIT " + std::to_string(max_rows + 1);
   std::string plain = "SELECT * FROM " + inner + " AS flock_user_query" + limit;
   try {
-    check_single_select(con, plain);
+    check_single_select(connection, plain, /*check_policy=*/false);
   } catch (const Error& e) {
     throw Error(e.code(), "this query cannot be given a row limit: " + std::string(e.what()));
   }
@@ -165,8 +171,8 @@ void run_job(const std::shared_ptr<Job>& job, const std::string& path, const std
   try {
     auto lease = StoreFile::at(path).share(false, /*linger=*/true);
     DuckConnection con(lease.db());
-    check_single_select(con.get(), sql);
-    std::string bounded = bounded_statement(con.get(), sql, limits.max_rows);
+    check_single_select(con, sql, /*check_policy=*/true);
+    std::string bounded = bounded_statement(con, sql, limits.max_rows);
     con.execute("BEGIN TRANSACTION READ ONLY");
     {
       std::lock_guard lock(job->mu);
@@ -213,7 +219,7 @@ void run_job(const std::shared_ptr<Job>& job, const std::string& path, const std
   } catch (const DuckDbError& e) {
     if (e.type() == DUCKDB_ERROR_PERMISSION) throw Error(ErrorCode::Forbidden, e.what());
     if (e.code() == ErrorCode::Unavailable) throw;
-    throw Error(ErrorCode::FailedPrecondition, e.what());
+    throw Error(ErrorCode::FailedPrecondition, explain_missing_function(e.what()));
   }
 }
 

@@ -68,6 +68,14 @@ int rename_no_replace(const std::string& from, const std::string& to) {
 StoreFault classify_store_error(const DuckDbError& e) {
   const std::string msg = e.what();
   if (is_lock_conflict(msg)) return StoreFault::HeldElsewhere;
+  // DuckDB refusing data: a span id stored before, a sum past BIGINT, a
+  // value that does not convert. The file is fine; the batch is not.
+  duckdb_error_type type = e.type() != DUCKDB_ERROR_INVALID ? e.type() : error_type_of_message(msg);
+  if (type == DUCKDB_ERROR_CONSTRAINT || type == DUCKDB_ERROR_OUT_OF_RANGE || type == DUCKDB_ERROR_CONVERSION ||
+      contains(msg, "Constraint Error") || contains(msg, "Out of Range Error") || contains(msg, "Conversion Error") ||
+      contains(msg, "violates primary key") || contains(msg, "violates unique constraint")) {
+    return StoreFault::BadBatch;
+  }
   if (e.type() == DUCKDB_ERROR_OUT_OF_MEMORY || e.type() == DUCKDB_ERROR_PERMISSION ||
       e.type() == DUCKDB_ERROR_INTERRUPT) {
     return StoreFault::Environment;

@@ -13,6 +13,8 @@ enum class StoreFault {
   HeldElsewhere,  // another process has the file open: retry soon
   Environment,    // disk full, read-only, permissions, out of memory: back off and retry
   Unusable,       // not DuckDB, truncated, or another schema: keep it aside, start a new store
+  BadBatch,       // the batch's data was refused (a constraint, a value out of range): a fault of
+                  // the batch, never of the store
 };
 
 StoreFault classify_store_error(const DuckDbError& e);

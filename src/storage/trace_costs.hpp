@@ -35,9 +35,13 @@ inline constexpr const char* kIsModelCall =
     "json_extract(attributes, '$.gen_ai.request.model') IS NOT NULL OR "
     "json_extract(attributes, '$.gen_ai.usage.input_tokens') IS NOT NULL OR "
     "json_extract(attributes, '$.gen_ai.usage.output_tokens') IS NOT NULL)";
-inline constexpr const char* kInputTokens =
-    "coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.input_tokens') AS BIGINT)), 0)";
-inline constexpr const char* kOutputTokens =
-    "coalesce(sum(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage.output_tokens') AS BIGINT)), 0)";
+// Token sums saturate at the largest BIGINT instead of failing the query or
+// the write (DuckDB sums BIGINTs as HUGEINT); a negative or non-integer count
+// counts as 0, as TraceSummary does.
+#define FLOCK_TOKEN_SUM_SQL(key)                                                                         \
+  "CAST(least(coalesce(sum(greatest(TRY_CAST(json_extract_string(attributes, '$.gen_ai.usage." key "') " \
+  "AS BIGINT), 0)), 0), 9223372036854775807) AS BIGINT)"
+inline constexpr const char* kInputTokens = FLOCK_TOKEN_SUM_SQL("input_tokens");
+inline constexpr const char* kOutputTokens = FLOCK_TOKEN_SUM_SQL("output_tokens");
 
 }  // namespace flockcpp::detail

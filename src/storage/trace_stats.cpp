@@ -7,6 +7,7 @@
 #include <utility>
 #include <filesystem>
 
+#include "common/saturating.hpp"
 #include "flock/error.hpp"
 #include "flock/trace_reader.hpp"
 #include "flock/model_prices.hpp"
@@ -118,8 +119,8 @@ Json TraceStoreReader::agent_stats() const {
       Json list = it == models.end() ? Json::array() : std::move(it->second);
       std::int64_t in = 0, out = 0;
       for (const Json& m : list) {
-        in += m["input_tokens"].get<std::int64_t>();
-        out += m["output_tokens"].get<std::int64_t>();
+        in = detail::saturating_add(in, m["input_tokens"].get<std::int64_t>());
+        out = detail::saturating_add(out, m["output_tokens"].get<std::int64_t>());
       }
       a["input_tokens"] = in;
       a["output_tokens"] = out;

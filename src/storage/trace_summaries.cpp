@@ -1,8 +1,10 @@
 #include "storage/trace_summaries.hpp"
 
+#include <algorithm>
 #include <variant>
 
 #include "common/hex.hpp"
+#include "common/saturating.hpp"
 #include "storage/schema.hpp"
 #include "storage/span_json.hpp"
 #include "storage/span_row.hpp"
@@ -23,11 +25,16 @@ const std::string* text(const SpanData& s, std::string_view key) {
   return v != nullptr ? std::get_if<std::string>(v) : nullptr;
 }
 
-std::int64_t integer(const SpanData& s, std::string_view key) {
+// A token count: a negative or non-integer one counts as 0 (as the SQL of
+// kInputTokens does), never a value cast out of range.
+std::int64_t token_count(const SpanData& s, std::string_view key) {
   const RecordedValue* v = find(s, key);
   if (v == nullptr) return 0;
-  if (auto* i = std::get_if<std::int64_t>(v)) return *i;
-  if (auto* d = std::get_if<double>(v)) return static_cast<std::int64_t>(*d);
+  if (auto* i = std::get_if<std::int64_t>(v)) return std::max<std::int64_t>(*i, 0);
+  if (auto* d = std::get_if<double>(v)) {
+    // Below 2^63 exactly: the cast is defined.
+    return *d >= 0 && *d < 9223372036854775808.0 ? static_cast<std::int64_t>(*d) : 0;
+  }
   return 0;
 }
 
@@ -65,8 +72,8 @@ ON CONFLICT (trace_id) DO UPDATE SET
   error_message = CASE WHEN EXCLUDED.first_error_time IS NOT NULL
                             AND (traces.first_error_time IS NULL OR EXCLUDED.first_error_time < traces.first_error_time)
                        THEN EXCLUDED.error_message ELSE traces.error_message END,
-  input_tokens = traces.input_tokens + EXCLUDED.input_tokens,
-  output_tokens = traces.output_tokens + EXCLUDED.output_tokens,
+  input_tokens = CAST(least(traces.input_tokens::HUGEINT + EXCLUDED.input_tokens, 9223372036854775807) AS BIGINT),
+  output_tokens = CAST(least(traces.output_tokens::HUGEINT + EXCLUDED.output_tokens, 9223372036854775807) AS BIGINT),
   correlation_ids = to_json(list_sort(list_distinct(list_concat(from_json(traces.correlation_ids, '["VARCHAR"]'),
                                                                 from_json(EXCLUDED.correlation_ids, '["VARCHAR"]'))))),
   tags = to_json(list_sort(list_distinct(list_concat(from_json(traces.tags, '["VARCHAR"]'),
@@ -106,8 +113,11 @@ void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>
   if (!ok) throw DuckDbError("cannot stage the tokens per model");
   con.execute(
       "INSERT INTO trace_models SELECT * FROM trace_models_incoming ON CONFLICT (trace_id, model) DO UPDATE SET "
-      "calls = trace_models.calls + EXCLUDED.calls, input_tokens = trace_models.input_tokens + "
-      "EXCLUDED.input_tokens, output_tokens = trace_models.output_tokens + EXCLUDED.output_tokens");
+      "calls = trace_models.calls + EXCLUDED.calls, "
+      "input_tokens = CAST(least(trace_models.input_tokens::HUGEINT + EXCLUDED.input_tokens, 9223372036854775807) "
+      "AS BIGINT), "
+      "output_tokens = CAST(least(trace_models.output_tokens::HUGEINT + EXCLUDED.output_tokens, 9223372036854775807) "
+      "AS BIGINT)");
   con.execute(fill_trace_models_sql("trace_id IN (SELECT trace_id FROM trace_models_incoming)"));
   con.execute("DROP TABLE trace_models_incoming");
 }
@@ -151,10 +161,10 @@ void TraceSummary::add(const SpanData& s) {
       error_message = valid_utf8(s.status_description);
     }
   }
-  std::int64_t in = integer(s, "gen_ai.usage.input_tokens");
-  std::int64_t out = integer(s, "gen_ai.usage.output_tokens");
-  input_tokens += in;
-  output_tokens += out;
+  std::int64_t in = token_count(s, "gen_ai.usage.input_tokens");
+  std::int64_t out = token_count(s, "gen_ai.usage.output_tokens");
+  input_tokens = saturating_add(input_tokens, in);
+  output_tokens = saturating_add(output_tokens, out);
   // A model call (trace_models_from_spans_sql() counts the same spans).
   const std::string* model = text(s, "gen_ai.response.model");
   if (model == nullptr) model = text(s, "gen_ai.request.model");
@@ -162,8 +172,8 @@ void TraceSummary::add(const SpanData& s) {
       find(s, "gen_ai.usage.output_tokens") != nullptr) {
     ModelUsage& u = models[model != nullptr ? valid_utf8(*model) : std::string("unknown")];
     ++u.calls;
-    u.input_tokens += in;
-    u.output_tokens += out;
+    u.input_tokens = saturating_add(u.input_tokens, in);
+    u.output_tokens = saturating_add(u.output_tokens, out);
   }
 }
 

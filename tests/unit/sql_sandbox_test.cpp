@@ -26,6 +26,12 @@ using flockcpp::ErrorCode;
 
 namespace {
 
+// Seconds of work inside one call of a scalar function (one chunk of 2048
+// rows), where DuckDB does not look for an interrupt.
+constexpr const char* kUninterruptible =
+    "SELECT max(length(regexp_replace(repeat('x', 8192) || r::VARCHAR, '(a|b|c|x)*?x', 'yy', 'g'))) "
+    "FROM range(2048) t(r)";
+
 class SqlSandboxTest : public testing::Test {
  protected:
   void SetUp() override {
@@ -126,8 +132,9 @@ TEST_F(SqlSandboxTest, ALongScalarFunctionIsAnsweredAtTheTimeLimit) {
   SqlLimits limits;
   limits.timeout = std::chrono::milliseconds(300);
   auto started = std::chrono::steady_clock::now();
-  // ~3 s of work in one call of repeat(), which DuckDB cannot interrupt.
-  EXPECT_EQ(refusal("SELECT length(repeat('x', 300000000))", limits), ErrorCode::Timeout);
+  // ~3 s of work in one call of regexp_replace() over a chunk of 2048 rows,
+  // which DuckDB cannot interrupt.
+  EXPECT_EQ(refusal(kUninterruptible, limits), ErrorCode::Timeout);
   auto waited = std::chrono::steady_clock::now() - started;
   // Answered near the limit, not when DuckDB finally returns (seconds later).
   EXPECT_LT(waited, std::chrono::seconds(3)) << "waited for the query to finish";
@@ -192,12 +199,13 @@ TEST_F(SqlSandboxTest, QueriesAtOnceAreBounded) {
   // Queries that ignore the interrupt keep running after their callers are
   // answered; past the bound, new ones are refused as busy until they end.
   SqlLimits limits;
-  limits.timeout = std::chrono::milliseconds(50);
+  // Long enough for all four to be inside their uninterruptible call.
+  limits.timeout = std::chrono::milliseconds(600);
   std::vector<std::future<ErrorCode>> runs;
   for (int i = 0; i < detail::kMaxConcurrentSql; ++i) {
     runs.push_back(std::async(std::launch::async, [&] {
       try {
-        detail::run_sandboxed_sql(path_, "SELECT length(repeat('x', 200000000))", limits);
+        detail::run_sandboxed_sql(path_, kUninterruptible, limits);
       } catch (const Error& e) {
         return e.code();
       }

@@ -7,9 +7,14 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <limits>
 #include <set>
+#include <thread>
 
 #include <flock/flock.hpp>
 
@@ -236,6 +241,174 @@ TEST_F(StoreFaultsTest, AStoreThatFillsTheDiskIsKeptNotMovedAside) {
   EXPECT_EQ(exporter->export_batch(big), ExportResult::Success);
   testing::internal::GetCapturedStderr();
   EXPECT_EQ(count(path_, "SELECT count(*) FROM spans"), 249);
+}
+
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The file moved aside is the user's file byte for byte: nothing opened it
+// for writing before it was classified.
+TEST_F(StoreFaultsTest, ATruncatedStoreIsKeptAsideByteForByte) {
+  {
+    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    std::vector<SpanData> batch;
+    for (int i = 1; i <= 200; ++i) batch.push_back(span(static_cast<std::uint8_t>(i), 2000));
+    ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+  }
+  detail::StoreFile::close_all_idle();
+  for (double fraction : {0.5, 0.3, 0.9}) {
+    for (auto& f : aside_files()) fs::remove(f);
+    if (!fs::exists(path_)) {
+      auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+      std::vector<SpanData> batch;
+      for (int i = 1; i <= 200; ++i) batch.push_back(span(static_cast<std::uint8_t>(i), 2000));
+      ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+      exporter->shutdown();
+      detail::StoreFile::close_all_idle();
+    }
+    auto size = fs::file_size(path_);
+    fs::resize_file(path_, static_cast<std::uintmax_t>(static_cast<double>(size) * fraction));
+    std::string users_bytes = file_bytes(path_);
+    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    std::vector<SpanData> next{span(250)};
+    testing::internal::CaptureStderr();
+    ExportResult r = exporter->export_batch(next);
+    std::string err = testing::internal::GetCapturedStderr();
+    ASSERT_EQ(r, ExportResult::Success) << err;
+    exporter->shutdown();
+    auto aside = aside_files();
+    ASSERT_EQ(aside.size(), 1u) << err;
+    EXPECT_TRUE(file_bytes(aside[0]) == users_bytes) << "cut at " << fraction << ": the file kept aside differs\n" << err;
+    fs::remove(path_);
+    detail::StoreFile::close_all_idle();
+  }
+}
+
+SpanData model_call(std::uint8_t id, std::int64_t input_tokens) {
+  SpanData s = span(id);
+  s.name = "LLMEngine.call_model";
+  s.attributes.push_back({"gen_ai.request.model", std::string("gpt-4o")});
+  s.attributes.push_back({"gen_ai.usage.input_tokens", input_tokens});
+  s.attributes.push_back({"gen_ai.usage.output_tokens", std::int64_t{-5}});
+  return s;
+}
+
+// A span id stored before under another end time: the store refuses that
+// span (primary key), which is the batch's fault, not the store's.
+TEST_F(StoreFaultsTest, ARepeatedSpanIdIsLeftOutCountedAndTheStoreKept) {
+  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  std::vector<SpanData> first{span(1)};
+  ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
+  SpanData again = span(1);
+  again.end_ns += 5'000'000'000;  // another end time: not recognised as the same span
+  std::vector<SpanData> second;
+  for (int i = 2; i <= 40; ++i) second.push_back(span(static_cast<std::uint8_t>(i)));
+  second.insert(second.begin() + 17, again);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(exporter->export_batch(second), ExportResult::Success);
+  SpanData again2 = span(1);
+  again2.end_ns += 9'000'000'000;
+  std::vector<SpanData> third{again2, span(41)};
+  EXPECT_EQ(exporter->export_batch(third), ExportResult::Success);
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(aside_files().empty()) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "said once:\n" << err;
+  EXPECT_NE(err.find("refused 1 span"), std::string::npos) << err;
+  TraceStats stats;
+  stats.spans_exported = 42;  // what the pipeline counted as handed over
+  exporter->add_stats(stats);
+  EXPECT_EQ(stats.spans_lost, 2u);
+  EXPECT_EQ(stats.spans_exported, 40u);
+  exporter->shutdown();
+  EXPECT_EQ(count(path_, "SELECT count(*) FROM spans"), 41);
+  EXPECT_EQ(count(path_, "SELECT span_count FROM traces"), 41);
+}
+
+// Token counts near the int64 limit: sums saturate, in one batch and across
+// batches (the merge in SQL), and never go negative.
+TEST_F(StoreFaultsTest, TokenSumsSaturateAndNeverWrap) {
+  constexpr std::int64_t kHuge = 9'000'000'000'000'000'000;
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  std::vector<SpanData> both{model_call(1, kHuge), model_call(2, kHuge)};
+  testing::internal::CaptureStderr();
+  ASSERT_EQ(exporter->export_batch(both), ExportResult::Success);
+  std::vector<SpanData> more{model_call(3, kHuge)};
+  ASSERT_EQ(exporter->export_batch(more), ExportResult::Success);
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(aside_files().empty()) << err;
+  exporter->shutdown();
+  EXPECT_EQ(count(path_, "SELECT input_tokens FROM traces"), kMax);
+  EXPECT_EQ(count(path_, "SELECT output_tokens FROM traces"), 0);
+  EXPECT_EQ(count(path_, "SELECT input_tokens FROM trace_models"), kMax);
+  EXPECT_EQ(count(path_, "SELECT count(*) FROM spans"), 3);
+  Json listed = TraceStoreReader(path_).list_traces();
+  ASSERT_EQ(listed["items"].size(), 1u);
+  EXPECT_EQ(listed["items"][0]["input_tokens"].get<std::int64_t>(), kMax);
+  EXPECT_GE(listed["items"][0]["cost_usd"].get<double>(), 0.0) << listed.dump();
+}
+
+// DuckDB invalidates a database after a failed write to its files; the
+// writer closes it, opens the file again once there is room, and goes on.
+TEST_F(StoreFaultsTest, AFullDiskMidWriteIsSurvivedAndWritingResumes) {
+  if (!mount_tmpfs("8m")) GTEST_SKIP() << "mounting a small tmpfs needs root and mount(8)";
+  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  {
+    // Leave about 1.5 MB: two fillers, one of 3 MB to free later.
+    std::ofstream a(dir_ / "filler-a", std::ios::binary), b(dir_ / "filler-b", std::ios::binary);
+    std::string block(64 * 1024, 'f');
+    for (int i = 0; i < 48; ++i) b.write(block.data(), static_cast<std::streamsize>(block.size()));
+    for (int i = 0; i < 56; ++i) a.write(block.data(), static_cast<std::streamsize>(block.size()));
+  }
+  int written = 0, id = 0;
+  ExportResult r = ExportResult::Success;
+  testing::internal::CaptureStderr();
+  for (int round = 0; round < 200 && r == ExportResult::Success; ++round) {
+    std::vector<SpanData> batch;
+    for (int i = 0; i < 20; ++i) {
+      SpanData s = span(1, 4000);
+      s.span_id[0] = static_cast<std::uint8_t>(++id);
+      s.span_id[1] = static_cast<std::uint8_t>(id >> 8);
+      batch.push_back(s);
+    }
+    r = exporter->export_batch(batch);
+    if (r == ExportResult::Success) written += 20;
+  }
+  ASSERT_EQ(r, ExportResult::Retry) << "the disk never filled";
+  // A backlog larger than the room that comes back: it goes in steps, so
+  // what fits is written at once.
+  std::vector<SpanData> pending;
+  for (int i = 0; i < 1000; ++i) {
+    SpanData s = span(1, 4000);
+    s.span_id[0] = static_cast<std::uint8_t>(i);
+    s.span_id[1] = static_cast<std::uint8_t>(i >> 8);
+    s.span_id[2] = 0xee;
+    pending.push_back(s);
+  }
+  EXPECT_EQ(exporter->export_batch(pending), ExportResult::Retry);
+  fs::remove(dir_ / "filler-b");  // 3 MB back
+  for (int i = 0; i < 20; ++i) {
+    if (exporter->export_batch(pending) == ExportResult::Success) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::int64_t resumed = count(path_, "SELECT count(*) FROM spans");
+  EXPECT_GT(resumed, written) << "nothing was written once there was room again";
+  fs::remove(dir_ / "filler-a");  // room for all of it
+  ExportResult after = ExportResult::Retry;
+  for (int i = 0; i < 50 && after != ExportResult::Success; ++i) {
+    after = exporter->export_batch(pending);
+    if (after != ExportResult::Success) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::string err = testing::internal::GetCapturedStderr();
+  ASSERT_EQ(after, ExportResult::Success) << err;
+  exporter->shutdown();
+  detail::StoreFile::close_all_idle();
+  EXPECT_TRUE(aside_files().empty()) << err;
+  EXPECT_EQ(count(path_, "SELECT count(*) FROM spans"), written + 1000) << err;
+  EXPECT_EQ(count(path_, "SELECT span_count FROM traces"), written + 1000) << "a step counted twice";
 }
 
 }  // namespace

@@ -79,7 +79,7 @@ test('token counts past int64 saturate in the store and the API; the cost is nev
   assert.equal(BigInt(item.output_tokens), 0n, 'a negative count counts as 0');
   assert.ok(item.cost_usd === null || item.cost_usd >= 0, `cost ${item.cost_usd}`);
   const models = await getJson(hub.base, '/api/models/stats');
-  for (const m of models.models ?? []) assert.ok(m.cost_usd === null || m.cost_usd >= 0, JSON.stringify(m));
+  for (const m of models.models ?? []) assert.ok(m.cost_usd === null || m.cost_usd >= 0, `${m.model}: cost ${m.cost_usd}`);
   assertStopped(await hub.stop(), 'SIGTERM', 'the hub');
   assert.deepEqual(asideFiles(tmp.dir), [], hub.h.stderr);
 });

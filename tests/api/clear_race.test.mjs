@@ -50,20 +50,23 @@ test('traces clear from another process while a hub ingests: acknowledged = dele
   })();
   let deleted = 0;
   let clears = 0;
-  // The first spans create the store.
-  while (acknowledged < 500) await sleep(20);
-  for (let i = 0; i < 5; ++i) {
+  try {
+    // The first spans create the store.
+    while (acknowledged < 500) await sleep(20);
+    for (let i = 0; i < 5; ++i) {
+      await sleep(300);
+      const r = await cli(t, ['traces', 'clear', tmp.db]);
+      assert.equal(r.code, 0, `clear ${i}: ${r.stderr}`);
+      const m = r.stdout.match(/deleted (\d+) spans/);
+      assert.ok(m, r.stdout);
+      deleted += Number(m[1]);
+      clears += 1;
+    }
     await sleep(300);
-    const r = await cli(t, ['traces', 'clear', tmp.db]);
-    assert.equal(r.code, 0, `clear ${i}: ${r.stderr}`);
-    const m = r.stdout.match(/deleted (\d+) spans/);
-    assert.ok(m, r.stdout);
-    deleted += Number(m[1]);
-    clears += 1;
+  } finally {
+    sending = false;
+    await sender;
   }
-  await sleep(300);
-  sending = false;
-  await sender;
   assertStopped(await hub.stop(), 'SIGTERM', 'the hub');
   const left = await withDb(tmp.db, async (q) => Number((await q('SELECT count(*) AS n FROM spans'))[0].n));
   assert.equal(clears, 5);

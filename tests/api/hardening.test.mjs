@@ -83,10 +83,13 @@ test('SQL: no extension is fetched or loaded, a long scalar is answered at the l
   const s = await startDashboard(t, tmp.db, { extraEnv: { HOME: home } });
   const q = (sql) => api(s.base, '/api/traces/query', { method: 'POST', json: { sql } });
 
-  for (const sql of ["SELECT text(1.5, '0.0')", "SELECT * FROM sqlite_scan('x.db', 't')"]) {
+  // A function of an extension: 400 (unknown here), or 403 for a table
+  // function off the reviewed list; never advice to install it.
+  for (const [sql, status] of [["SELECT text(1.5, '0.0')", 400], ["SELECT * FROM sqlite_scan('x.db', 't')", 403]]) {
     const r = await q(sql);
-    assert.equal(r.status, 400, `${sql}: ${r.status} ${JSON.stringify(r.body)}`);
+    assert.equal(r.status, status, `${sql}: ${r.status} ${JSON.stringify(r.body)}`);
     assert.equal(typeof r.body.error, 'string');
+    assert.doesNotMatch(r.body.error, /INSTALL/);
   }
   for (const sql of ['INSTALL excel', 'LOAD excel', "SET autoinstall_known_extensions = true",
     "SELECT * FROM read_text('/etc/passwd')"]) {

@@ -65,6 +65,7 @@ class DuckDbSpanExporter : public SpanExporter {
     stop_releaser();
     std::lock_guard lock(mu_);
     close_lease();
+    shut_down_.store(true, std::memory_order_release);
   }
 
   ExportResult export_batch(std::span<const SpanData> spans) override {
@@ -81,11 +82,24 @@ class DuckDbSpanExporter : public SpanExporter {
     if (!lease_ && now < reopen_after_ && !spans.empty()) return ExportResult::Retry;
     // An unusable file is moved aside at most once per file: a fresh store
     // that fails the same way is the machine's fault, not the file's.
+    const std::uint64_t appended_before = appended_;
+    // Steps committed by an attempt that then fails are in the store, though
+    // the batch is retried (those spans are skipped then).
+    struct CountSteps {
+      DuckDbSpanExporter& self;
+      std::uint64_t before;
+      bool done = false;
+      ~CountSteps() {
+        if (!done) self.unacknowledged_.fetch_add(self.appended_ - before, std::memory_order_relaxed);
+      }
+    } count_steps{*this, appended_before};
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool existed = exists();
       try {
         write_in_steps(spans);
         report(State::Writing, "");
+        count_steps.done = true;
+        unacknowledged_.store(0, std::memory_order_relaxed);
         return ExportResult::Success;
       } catch (const Unusable& u) {
         if (!existed || fresh_) {
@@ -100,11 +114,13 @@ class DuckDbSpanExporter : public SpanExporter {
           report(State::Held, e.what());
           return ExportResult::Retry;
         }
-        // Whatever DuckDB left behind of a store it could not create is junk.
-        if (!existed) remove_own_leftovers();
+        // Whatever DuckDB left behind of a store it could not create is junk
+        // (not once a step of the batch committed in it).
+        if (!existed && fresh_) remove_own_leftovers();
         if (fault == StoreFault::Environment || !existed || fresh_) {
           // A full disk may get back less room than a whole backlog needs.
-          if (fault == StoreFault::Environment) step_ = std::max(kMinStep, std::min(step_, spans.size()) / 2);
+          // Start small again; each step that commits doubles the next.
+          if (fault == StoreFault::Environment) step_ = kMinStep;
           release_instance();
           report(State::Failing, e.what());
           return ExportResult::Retry;
@@ -133,6 +149,13 @@ class DuckDbSpanExporter : public SpanExporter {
     std::uint64_t refused = refused_.load(std::memory_order_relaxed);
     out.spans_exported -= std::min(out.spans_exported, refused);
     out.spans_lost += refused;
+    // Given up at exit with a batch part of which was committed in steps:
+    // those spans are stored, not lost.
+    if (shut_down_.load(std::memory_order_acquire)) {
+      std::uint64_t stored = std::min(out.spans_lost, unacknowledged_.load(std::memory_order_relaxed));
+      out.spans_lost -= stored;
+      out.spans_exported += stored;
+    }
   }
 
   // A batch whose data DuckDB refused (a span id stored before under another
@@ -171,14 +194,13 @@ class DuckDbSpanExporter : public SpanExporter {
   // used; the steps grow back as they succeed. A retried batch skips what an
   // earlier attempt committed (without_stored).
   void write_in_steps(std::span<const SpanData> spans) {
-    if (spans.size() <= step_) {
-      write(spans);
-    } else {
-      for (std::size_t at = 0; at < spans.size(); at += step_) {
-        write(spans.subspan(at, std::min(step_, spans.size() - at)));
-      }
+    for (std::size_t at = 0; at < spans.size() || spans.empty();) {
+      std::size_t n = std::min(step_, spans.size() - at);
+      write(spans.subspan(at, n));
+      at += n;
+      if (step_ < kNoStep) step_ = step_ >= spans.size() ? kNoStep : step_ * 2;
+      if (spans.empty()) break;
     }
-    if (step_ < kNoStep) step_ = step_ >= spans.size() ? kNoStep : step_ * 2;
   }
 
   void write_halves(std::span<const SpanData> spans, std::size_t& refused, std::string& reason) {
@@ -238,6 +260,7 @@ class DuckDbSpanExporter : public SpanExporter {
       if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
       bool created = !exists();
       if (!created && !checked_ && fs::file_size(path_, ec) > 0) check_existing_file_read_only();
+      if (created) fresh_ = true;  // holds nothing of ours until a write commits
       lease_.emplace(StoreFile::at(path_).share(true));
       con_.emplace(lease_->db());
       opened_at_ = std::chrono::steady_clock::now();
@@ -255,11 +278,14 @@ class DuckDbSpanExporter : public SpanExporter {
       ttl_days_.reset();  // once, at start
     }
     if (spans.empty()) return;
+    std::size_t appended = 0;
     in_transaction(con, TransactionMode::ReadWrite, [&] {
       std::span<const SpanData> fresh = without_stored(con, spans);
       append(con, "spans", fresh);
       merge_summaries(con, summarize(fresh, service_name_));
+      appended = fresh.size();
     });
+    appended_ += appended;
     fresh_ = false;
     checkpoint_if_wal_is_large(con);
   }
@@ -472,9 +498,12 @@ class DuckDbSpanExporter : public SpanExporter {
   std::unordered_set<std::string> seen_;  // span ids, while a batch is checked
   std::vector<SpanData> unique_;          // a batch without its repeats (rare)
   static constexpr std::size_t kNoStep = std::size_t{1} << 40;
-  static constexpr std::size_t kMinStep = 16;
+  static constexpr std::size_t kMinStep = 64;
   std::size_t step_ = kNoStep;  // spans per transaction (write_in_steps)
-  std::atomic<std::uint64_t> refused_{0};  // spans the store refused (write_in_parts)
+  std::atomic<std::uint64_t> refused_{0};
+  std::uint64_t appended_ = 0;                    // spans committed, ever
+  std::atomic<std::uint64_t> unacknowledged_{0};  // committed in steps of a batch not yet a Success
+  std::atomic<bool> shut_down_{false};  // spans the store refused (write_in_parts)
   bool refusal_reported_ = false;
   bool checked_ = false;  // the open file's schema was checked
   bool fresh_ = false;    // the open file was created by this writer and holds nothing yet

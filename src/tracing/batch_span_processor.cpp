@@ -374,8 +374,10 @@ void BatchSpanProcessor::stop(std::chrono::milliseconds timeout) {
 TraceStats BatchSpanProcessor::stats() const {
   TraceStats s;
   for (Lane* lane : all_lanes()) {
-    s.spans_ended += lane->ended.load(std::memory_order_relaxed);
-    s.spans_dropped += lane->dropped.load(std::memory_order_relaxed);
+    // A dropped span ended too: ended = exported + lost + dropped + pending.
+    std::uint64_t dropped = lane->dropped.load(std::memory_order_relaxed);
+    s.spans_ended += lane->ended.load(std::memory_order_relaxed) + dropped;
+    s.spans_dropped += dropped;
   }
   s.spans_exported = exported_.load(std::memory_order_relaxed);
   s.spans_lost = lost_.load(std::memory_order_relaxed);

@@ -133,9 +133,18 @@ bool force_flush(std::chrono::milliseconds timeout) {
   return p == nullptr || p->force_flush(timeout);
 }
 
+namespace {
+// The counters of the pipeline shutdown() stopped (guarded by
+// g_configure_mu): a program reads its final tally after shutting down.
+TraceStats g_final_stats;
+}  // namespace
+
 void shutdown(std::chrono::milliseconds timeout) {
   std::lock_guard lock(detail::g_configure_mu);
-  if (auto* p = detail::g_processor.load()) p->stop(timeout);
+  if (auto* p = detail::g_processor.load()) {
+    p->stop(timeout);
+    g_final_stats = p->stats();
+  }
   detail::g_processor.store(nullptr);
   TraceConfig off;
   off.sdk_disabled = true;
@@ -144,8 +153,9 @@ void shutdown(std::chrono::milliseconds timeout) {
 }
 
 TraceStats stats() {
-  auto* p = detail::current_processor();
-  return p ? p->stats() : TraceStats{};
+  if (auto* p = detail::current_processor()) return p->stats();
+  std::lock_guard lock(detail::g_configure_mu);
+  return g_final_stats;
 }
 
 }  // namespace flockcpp::tracing

@@ -509,6 +509,31 @@ int cascade(int limit) {
 }
 
 // Many spans with sizeable attributes (to grow the file for clear_traces).
+// Traces for `seconds` (a disk may fill meanwhile), flushes briefly, shuts
+// the pipeline down and reports the counters after it: every span ended is
+// exported, lost or dropped by then.
+int trace_then_shutdown(int seconds) {
+  {
+    flockcpp::Flock flock;
+    add_two_step_chain(flock, 0);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    for (int i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
+      auto it = flock.traced_run("iteration");
+      it.set_attribute("iteration", i);
+      it.set_attribute("padding", std::string(512, 'p'));
+      flock.publish(Task{i, "disk"});
+      flock.run_until_idle();
+    }
+  }
+  bool flushed = flockcpp::tracing::force_flush(std::chrono::seconds(2));
+  emit(Json{{"flushed", flushed}, {"before_shutdown", stats_json()}});
+  flockcpp::tracing::shutdown(std::chrono::seconds(3));
+  Json j = stats_json();
+  j["after_shutdown"] = true;
+  emit(j);
+  return 0;
+}
+
 int bulk(int n) {
   {
     flockcpp::Flock flock;
@@ -566,6 +591,7 @@ int main(int argc, char** argv) {
     if (s == "huge") return huge();
     if (s == "cascade") return cascade(arg_int(argc, argv, 2, 25));
     if (s == "bulk") return bulk(arg_int(argc, argv, 2, 200));
+    if (s == "trace_then_shutdown") return trace_then_shutdown(arg_int(argc, argv, 2, 3));
     if (s == "clear") return clear(argc > 2 ? argv[2] : "");
     if (s == "config") return config();
   } catch (const std::exception& e) {

@@ -224,7 +224,9 @@ class DuckDbSpanExporter : public SpanExporter {
   // Before this writer first opens a file it did not create, the file is
   // opened read-only, with no other instance of it open in this process: a
   // file DuckDB cannot read, or with another schema, is then moved aside
-  // exactly as the user left it (a writable open may already change it).
+  // exactly as the user left it. (A store cut short opens; the first write
+  // that reads a missing block fails, and since a current store's schema is
+  // not written to, the file is still as the user left it.)
   void check_existing_file_read_only() {
     auto alone = StoreFile::at(path_).exclusive();
     DuckDatabase::Options read_only;
@@ -233,22 +235,6 @@ class DuckDbSpanExporter : public SpanExporter {
     DuckDatabase db(path_, read_only);
     DuckConnection con(db);
     if (auto why = schema_mismatch(con)) throw Unusable{*why};
-    // A file shorter than its own block count says was cut short (a copy
-    // that stopped midway); DuckDB would notice only when it reads a missing
-    // block, in the middle of a write. Blocks follow three 4 KiB headers.
-    JsonTable size = con.query_table(
-        "SELECT total_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()");
-    std::error_code ec;
-    auto bytes = fs::file_size(path_, ec);
-    if (!ec && !size.rows.empty() && size.rows[0][0].is_number_integer() && size.rows[0][1].is_number_integer()) {
-      auto blocks = size.rows[0][0].get<std::int64_t>();
-      auto block_size = size.rows[0][1].get<std::int64_t>();
-      auto needed = 3 * 4096 + static_cast<std::uintmax_t>(blocks) * static_cast<std::uintmax_t>(block_size);
-      if (bytes < needed) {
-        throw Unusable{"the file is cut short: " + std::to_string(bytes) + " bytes where its " +
-                       std::to_string(blocks) + " blocks need " + std::to_string(needed)};
-      }
-    }
   }
 
   // Opens the file (or keeps it open) and writes the batch: its spans and

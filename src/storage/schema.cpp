@@ -224,7 +224,29 @@ void use_traces_of(DuckConnection& con) {
   }
 }
 
+namespace {
+// The store is this version's already: ensure_schema then writes nothing. A
+// committed transaction, even of no-ops, makes closing the file checkpoint,
+// and the writer must leave a file it then finds unusable (cut short) as it
+// was.
+bool schema_is_current(DuckConnection& con) {
+  JsonTable shape = con.query_table(
+      "SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = "
+      "'main' AND table_name IN ('spans', 'traces', 'trace_models')), "
+      "(SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' "
+      "AND view_name = 'workflows'), "
+      "(SELECT count(*) FROM duckdb_indexes() WHERE database_name = current_database() AND index_name IN "
+      "('idx_spans_trace_id', 'idx_spans_start_time', 'idx_spans_name')), "
+      "(SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' "
+      "AND table_name = 'traces' AND column_name IN ('service_names', 'models'))");
+  if (shape.rows.empty()) return false;
+  const Json& r = shape.rows[0];
+  return r[0] == 3 && r[1] == 1 && r[2] == 0 && r[3] == 2;
+}
+}  // namespace
+
 void ensure_schema(DuckConnection& con) {
+  if (schema_is_current(con)) return;
   bool had_traces = has_table(con, "traces");
   in_transaction(con, TransactionMode::ReadWrite, [&] {
     con.execute(kSpansTable);

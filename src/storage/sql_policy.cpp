@@ -236,6 +236,10 @@ void check_tree(const Json& root) {
       continue;
     }
     if (!node->is_object()) continue;
+    if (text_member(*node, "type") == "BASE_TABLE" && lower(text_member(*node, "table_name")) == "duckdb_logs") {
+      // DuckDB's view over duckdb_logs(): other clients' statements.
+      refuse("duckdb_logs is not allowed");
+    }
     if (text_member(*node, "type") == "TABLE_FUNCTION") {
       const Json* function = member(*node, "function");
       std::string name = function != nullptr ? lower(text_member(*function, "function_name")) : "";

@@ -66,6 +66,8 @@ test('SQL table functions with the arguments that killed or changed the server: 
     "SELECT * FROM force_checkpoint()",
     "SELECT * FROM truncate_duckdb_logs()",
     "SELECT * FROM duckdb_logs()",
+    'SELECT * FROM duckdb_logs',
+    'SELECT * FROM system.main.duckdb_logs',
     "SELECT * FROM query('SELECT 1')",
     "SELECT * FROM query_table('spans')",
     "SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",

@@ -389,7 +389,8 @@ TEST_F(Tracing, ForceFlushDoesNotWaitForSpansEndedAfterIt) {
   config.exporters = {slow};
   config.flush_interval = std::chrono::milliseconds(5);
   config.handle_signals = false;
-  config.max_pending_spans = 1024;  // the queue is at its bound while the producers run
+  config.max_pending_spans = 1024;     // the queue is at its bound while the producers run
+  config.thread_queue_capacity = 1024;  // and what the flush waits for stays small
   tracing::configure(config);
 
   std::atomic<bool> stop{false};

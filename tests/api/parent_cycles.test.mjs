@@ -2,8 +2,9 @@
 // parent chain loops (two spans that are each other's parent, a span that is
 // its own parent) with many spans below them, and a parent chain deeper than
 // any real one. /api/dependencies answers in linear time with every agent
-// execution charged, the JSON routes keep every span, and `flock traces show`
-// prints the looping spans as flagged roots instead of dropping them.
+// execution charged, the JSON routes (the spans, the OTLP form) keep every
+// span, and `flock traces show` prints the looping spans as flagged roots
+// instead of dropping them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -84,6 +85,9 @@ test('parent cycles and a 10,050-deep chain: /api/dependencies charges every age
   assert.equal(smallJson.spans.length, 6);
   assert.equal(smallJson.spans.find((s) => s.name === 'own.parent').parent_id, self);
   assert.equal((await getJson(d.base, `/api/traces/${looped}`)).spans.length, 20002);
+  const otlp = await getJson(d.base, `/api/traces/${small}/otlp`);
+  const sent = otlp.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((sc) => sc.spans));
+  assert.equal(sent.length, 6, 'the OTLP form of the trace keeps them too');
 
   await d.stop();
   const show = await cli(t, ['traces', 'show', small, tmp.db]);

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/json_parse.hpp"
@@ -31,12 +33,11 @@ std::string agent_of(const StoredSpan& s) {
 }
 
 struct TreeWriter {
-  const std::vector<StoredSpan>& spans;
   std::multimap<std::string, const StoredSpan*> children;  // parent id -> child, in start order
   bool color;
   std::string out;
 
-  void line(const StoredSpan& s, const std::string& prefix, const std::string& branch, bool root) {
+  void line(const StoredSpan& s, const std::string& prefix, const std::string& branch, bool root, bool cycle) {
     bool error = s.status_code == "ERROR";
     out += prefix + branch;
     if (color && error) out += "\033[31m";
@@ -45,6 +46,7 @@ struct TreeWriter {
     if (color && (error || root)) out += "\033[0m";
     if (std::string agent = agent_of(s); !agent.empty()) out += " [" + agent + "]";
     out += " (" + format_ms(s.duration_ms) + ")";
+    if (cycle) out += " (parent cycle)";
     if (root) out += " <- ROOT";
     if (error) {
       out += color ? " \033[31m[ERROR" : " [ERROR";
@@ -54,15 +56,42 @@ struct TreeWriter {
     out += '\n';
   }
 
-  void walk(const StoredSpan& s, const std::string& prefix, bool last, bool root) {
-    line(s, prefix, root ? "" : (last ? "\xE2\x94\x94\xE2\x94\x80 " : "\xE2\x94\x9C\xE2\x94\x80 "), root);
+  void walk(const StoredSpan& s, const std::string& prefix, bool last, bool root, bool cycle) {
+    line(s, prefix, root ? "" : (last ? "\xE2\x94\x94\xE2\x94\x80 " : "\xE2\x94\x9C\xE2\x94\x80 "), root, cycle);
     std::string next = root ? "" : prefix + (last ? "   " : "\xE2\x94\x82  ");
     auto [b, e] = children.equal_range(s.span_id);
     std::vector<const StoredSpan*> kids;
     for (auto it = b; it != e; ++it) kids.push_back(it->second);
-    for (std::size_t i = 0; i < kids.size(); ++i) walk(*kids[i], next, i + 1 == kids.size(), false);
+    for (std::size_t i = 0; i < kids.size(); ++i) walk(*kids[i], next, i + 1 == kids.size(), false, false);
   }
 };
+
+// The spans whose parent chain comes back to themselves (a span that is its
+// own parent included): broken or hostile data that no root leads to. One
+// pass, each span visited once.
+std::unordered_set<const StoredSpan*> parent_cycles(const std::vector<const StoredSpan*>& spans,
+                                                    const std::map<std::string, const StoredSpan*>& by_id) {
+  enum State { OnPath, Done };
+  std::unordered_map<const StoredSpan*, State> state;
+  std::unordered_set<const StoredSpan*> in_cycle;
+  std::vector<const StoredSpan*> path;
+  for (const StoredSpan* start : spans) {
+    const StoredSpan* at = start;
+    while (at != nullptr && state.find(at) == state.end()) {
+      state[at] = OnPath;
+      path.push_back(at);
+      auto parent = at->parent_id.empty() ? by_id.end() : by_id.find(at->parent_id);
+      at = parent == by_id.end() ? nullptr : parent->second;
+    }
+    if (at != nullptr && state[at] == OnPath) {
+      // The path came back to `at`: the loop is the path from it on.
+      for (auto it = std::find(path.begin(), path.end(), at); it != path.end(); ++it) in_cycle.insert(*it);
+    }
+    for (const StoredSpan* p : path) state[p] = Done;
+    path.clear();
+  }
+  return in_cycle;
+}
 
 }  // namespace
 
@@ -71,18 +100,21 @@ std::string render_trace_tree(const std::vector<StoredSpan>& spans, bool color) 
   for (const auto& s : spans) ordered.push_back(&s);
   std::stable_sort(ordered.begin(), ordered.end(),
                    [](const StoredSpan* a, const StoredSpan* b) { return a->start_time < b->start_time; });
-  TreeWriter w{spans, {}, color, {}};
+  TreeWriter w{{}, color, {}};
   std::map<std::string, const StoredSpan*> by_id;
   for (const auto* s : ordered) by_id[s->span_id] = s;
+  // A span in a parent cycle is shown as a root, flagged, with what hangs
+  // below it: no root leads to it, and following its parent never ends.
+  std::unordered_set<const StoredSpan*> in_cycle = parent_cycles(ordered, by_id);
   std::vector<const StoredSpan*> roots;
   for (const auto* s : ordered) {
-    if (s->parent_id.empty() || by_id.count(s->parent_id) == 0) {
-      roots.push_back(s);  // a root, or a span whose parent is not stored
+    if (s->parent_id.empty() || by_id.count(s->parent_id) == 0 || in_cycle.count(s) != 0) {
+      roots.push_back(s);  // a root, a span whose parent is not stored, or one in a cycle
     } else {
       w.children.emplace(s->parent_id, s);
     }
   }
-  for (const auto* r : roots) w.walk(*r, "", true, true);
+  for (const auto* r : roots) w.walk(*r, "", true, true, in_cycle.count(r) != 0);
   return w.out;
 }
 

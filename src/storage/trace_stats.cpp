@@ -4,7 +4,9 @@
 #include <cmath>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 #include <filesystem>
 
 #include "common/saturating.hpp"
@@ -176,22 +178,65 @@ Json TraceStoreReader::agents_seen() const {
 
 namespace {
 
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+struct Node {
+  std::string parent;
+  std::string label;  // an agent, a workflow or a root; empty for any other span
+  bool agent = false;
+  bool error = false;
+};
+
+// For every span, the label of the nearest labelled span on its parent chain,
+// itself included (null: none, the chain ends or loops first). Each span is
+// resolved once, so hostile chains (20,000 spans under a parent cycle) cost
+// linear time, not a walk per span.
+std::vector<const std::string*> nearest_labels(const std::vector<Node>& nodes, const std::vector<std::size_t>& parent) {
+  enum : unsigned char { Unvisited, OnPath, Resolved };
+  std::vector<unsigned char> state(nodes.size(), Unvisited);
+  std::vector<const std::string*> label(nodes.size(), nullptr);
+  std::vector<std::size_t> path;
+  for (std::size_t start = 0; start < nodes.size(); ++start) {
+    const std::string* found = nullptr;
+    std::size_t at = start;
+    while (at != kNone && state[at] == Unvisited) {
+      if (!nodes[at].label.empty()) {
+        found = &nodes[at].label;
+        break;
+      }
+      state[at] = OnPath;
+      path.push_back(at);
+      at = parent[at];
+    }
+    if (found == nullptr && at != kNone && state[at] == Resolved) found = label[at];
+    // (OnPath: the chain loops back into itself, no label on it)
+    if (found != nullptr && at != kNone && state[at] == Unvisited) {
+      state[at] = Resolved;
+      label[at] = found;
+    }
+    for (std::size_t p : path) {
+      state[p] = Resolved;
+      label[p] = found;
+    }
+    path.clear();
+  }
+  return label;
+}
+
 // Edges between agents: each agent execution is charged to the nearest
 // enclosing agent execution, else to its workflow (or the trace's root), so
-// hook and engine spans vanish and a chain of agents reads as one.
+// hook and engine spans vanish and a chain of agents reads as one. A parent
+// chain that loops without a label charges to "external".
 Json agent_edges(DuckConnection& con) {
   detail::JsonTable rows = con.query_table(
       "WITH recent AS (SELECT trace_id FROM traces ORDER BY start_time DESC LIMIT 5000) "
       "SELECT span_id, parent_id, name, status_code, json_extract_string(attributes, '$.agent.name') AS agent, "
       "json_extract_string(attributes, '$.workflow.name') AS workflow FROM spans WHERE trace_id IN "
       "(SELECT trace_id FROM recent)");
-  struct Node {
-    std::string parent;
-    std::string label;  // an agent, a workflow or a root; empty for any other span
-    bool agent = false;
-    bool error = false;
-  };
-  std::map<std::string, Node> nodes;
+  std::unordered_map<std::string, std::size_t> index;  // span id -> node
+  std::vector<Node> nodes;
+  nodes.reserve(rows.rows.size());
+  index.reserve(rows.rows.size());
   for (const Json& r : rows.rows) {
     Node n;
     n.parent = r[1].is_string() ? r[1].get<std::string>() : "";
@@ -205,23 +250,21 @@ Json agent_edges(DuckConnection& con) {
     } else if (n.parent.empty()) {
       n.label = r[2].get<std::string>();
     }
-    nodes.emplace(r[0].get<std::string>(), std::move(n));
+    if (index.emplace(r[0].get<std::string>(), nodes.size()).second) nodes.push_back(std::move(n));
   }
+  std::vector<std::size_t> parent(nodes.size(), kNone);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto it = nodes[i].parent.empty() ? index.end() : index.find(nodes[i].parent);
+    if (it != index.end()) parent[i] = it->second;
+  }
+  std::vector<const std::string*> caller = nearest_labels(nodes, parent);
   std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> edges;
-  for (const auto& [id, n] : nodes) {
+  static const std::string kExternal = "external";
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const Node& n = nodes[i];
     if (!n.agent) continue;
-    std::string caller = "external";
-    std::string at = n.parent;
-    for (int depth = 0; !at.empty() && depth < 10000; ++depth) {
-      auto it = nodes.find(at);
-      if (it == nodes.end()) break;
-      if (!it->second.label.empty()) {
-        caller = it->second.label;
-        break;
-      }
-      at = it->second.parent;
-    }
-    auto& e = edges[{caller, n.label}];
+    const std::string* by = parent[i] == kNone ? nullptr : caller[parent[i]];
+    auto& e = edges[{by == nullptr ? kExternal : *by, n.label}];
     ++e.first;
     if (n.error) ++e.second;
   }

@@ -144,6 +144,7 @@ bool BatchSpanProcessor::ingest(std::vector<SpanData>&& spans) {
 
 bool BatchSpanProcessor::drain_lanes() {
   bool more = false;
+  bool placing = false;
   {
     std::lock_guard lock(mu_);
     for (auto& s : received_) {
@@ -152,10 +153,27 @@ bool BatchSpanProcessor::drain_lanes() {
     }
     received_.clear();
     received_bytes_ = 0;
+    // A request seen for the first time waits at least for what the queue
+    // holds now: its ingested spans, and lane spans drained before.
+    for (FlushRequest* r : flush_requests_) {
+      if (!r->seen) {
+        r->seen = true;
+        r->position = pending_base_ + pending_.size();
+      }
+      placing = placing || !r->placed;
+    }
   }
   const std::uint32_t limit = config_.limits.attribute_value_length;
-  for (Lane* lane : all_lanes()) {
-    std::uint64_t count = 0;
+  lane_drains_.clear();
+  // Each drain starts at the next lane: at the queue's bound, the first
+  // lanes would otherwise take all the room and the last ones never drain
+  // (a flush waiting for one of those would never return).
+  std::vector<Lane*> lanes = all_lanes();
+  if (!lanes.empty()) {
+    std::rotate(lanes.begin(), lanes.begin() + static_cast<std::ptrdiff_t>(drain_turn_++ % lanes.size()), lanes.end());
+  }
+  for (Lane* lane : lanes) {
+    LaneDrain d{lane, lane->drained.load(std::memory_order_relaxed), 0, pending_base_ + pending_.size()};
     while (!full() && !lane->ring.empty()) {
       SpanData& span = pending_.emplace_back();
       if (!lane->ring.try_pop(span, limit)) {
@@ -163,12 +181,17 @@ bool BatchSpanProcessor::drain_lanes() {
         break;
       }
       pending_bytes_ += approx_bytes(span);
-      ++count;
+      ++d.count;
     }
     // Counted per lane, not per processor: a reconfigured pipeline goes on
     // where the previous one stopped.
-    if (count > 0) lane->drained.fetch_add(count, std::memory_order_relaxed);
+    if (d.count > 0) lane->drained.fetch_add(d.count, std::memory_order_relaxed);
     if (full() && !lane->ring.empty()) more = true;
+    lane_drains_.push_back(d);
+  }
+  if (placing) {
+    std::lock_guard lock(mu_);
+    place_flush_requests();
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
   pending_bytes_out_.store(pending_bytes_, std::memory_order_relaxed);
@@ -189,6 +212,42 @@ bool BatchSpanProcessor::drain_lanes() {
   return more;
 }
 
+void BatchSpanProcessor::place_flush_requests() {
+  for (FlushRequest* r : flush_requests_) {
+    if (r->placed || !r->seen) continue;
+    bool all = true;
+    for (auto& t : r->targets) {
+      if (t.drained) continue;
+      auto d = std::find_if(lane_drains_.begin(), lane_drains_.end(), [&](const LaneDrain& x) { return x.lane == t.lane; });
+      if (d != lane_drains_.end() && d->drained_before + d->count >= t.ended) {
+        t.drained = true;
+        // The lane's spans go into the queue in the order they ended: its
+        // last one the request waits for is the (ended - drained_before)th.
+        if (t.ended > d->drained_before) r->position = std::max(r->position, d->start + (t.ended - d->drained_before));
+      } else {
+        all = false;
+      }
+    }
+    if (!all) continue;
+    r->placed = true;
+    if (r->position <= exported_position_) {
+      flushed_cv_.notify_all();  // nothing of it was left to export
+    } else {
+      flush_marks_.insert(std::upper_bound(flush_marks_.begin(), flush_marks_.end(), r->position), r->position);
+    }
+  }
+}
+
+void BatchSpanProcessor::publish_exported() {
+  std::size_t upto = pending_.size();
+  for (std::size_t done : exported_upto_) upto = std::min(upto, done);
+  std::uint64_t position = pending_base_ + upto;
+  if (position == exported_position_) return;
+  exported_position_ = position;
+  while (!flush_marks_.empty() && flush_marks_.front() <= position) flush_marks_.erase(flush_marks_.begin());
+  if (!flush_requests_.empty()) flushed_cv_.notify_all();
+}
+
 bool BatchSpanProcessor::export_pending() {
   auto now = std::chrono::steady_clock::now();
   std::size_t done = pending_.size();
@@ -200,7 +259,12 @@ bool BatchSpanProcessor::export_pending() {
     // writer's hold on its file) gets the chance to.
     if (exported_upto_[i] < pending_.size() && now >= retry_at_[i]) {
       std::size_t from = exported_upto_[i];
-      std::span<const SpanData> batch(pending_.data() + from, std::min(pending_.size() - from, slice_[i]));
+      std::size_t size = std::min(pending_.size() - from, slice_[i]);
+      // A slice ends where a waiting flush's spans end: the flush does not
+      // wait for spans that ended after it was called.
+      auto mark = std::upper_bound(flush_marks_.begin(), flush_marks_.end(), pending_base_ + from);
+      if (mark != flush_marks_.end()) size = std::min<std::size_t>(size, *mark - (pending_base_ + from));
+      std::span<const SpanData> batch(pending_.data() + from, size);
       ExportResult r;
       auto started = std::chrono::steady_clock::now();
       try {
@@ -227,6 +291,8 @@ bool BatchSpanProcessor::export_pending() {
         }
         more = more || exported_upto_[i] < pending_.size();
       }
+      std::lock_guard lock(mu_);
+      publish_exported();
     }
     done = std::min(done, exported_upto_[i]);
   }
@@ -239,9 +305,12 @@ bool BatchSpanProcessor::export_pending() {
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
     for (auto& upto : exported_upto_) upto -= done;
     tapped_upto_ -= done;
+    pending_base_ += done;
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
   pending_bytes_out_.store(pending_bytes_, std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  publish_exported();  // (with no exporter, nothing else does)
   return more;
 }
 
@@ -289,11 +358,14 @@ void BatchSpanProcessor::run() {
   std::unique_lock lock(mu_);
   for (;;) {
     wake_cv_.wait_until(lock, next_round(), [this] {
-      return stopping_ || flush_waiters_ > 0 || poked_.load(std::memory_order_acquire);
+      return stopping_ || flush_requested_ || poked_.load(std::memory_order_acquire);
     });
     poked_.store(false, std::memory_order_release);
-    bool urgent = stopping_ || flush_waiters_ > 0;
+    flush_requested_ = false;
     lock.unlock();
+    // Flush waiters are woken as soon as their spans are exported (in
+    // export_pending), not at the end of this round, which lasts as long as
+    // producers keep the exporters busy.
     bool more = drain_lanes();
     bool exporting = export_pending();
     while ((more && !full()) || exporting) {
@@ -310,7 +382,7 @@ void BatchSpanProcessor::run() {
       give_up();
       break;
     }
-    if (urgent && !pending_empty_snapshot_) {
+    if (stopping_ && !pending_empty_snapshot_) {
       // An exporter is retrying: do not spin, but come back soon.
       wake_cv_.wait_for(lock, std::chrono::milliseconds(20));
     }
@@ -326,21 +398,17 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(mu_);
   if (stopped_) return true;
-  ++flush_waiters_;
-  // Targets: what every lane has ended up to now.
-  std::vector<std::pair<Lane*, std::uint64_t>> targets;
-  for (Lane* lane : all_lanes()) targets.emplace_back(lane, lane->ended.load(std::memory_order_acquire));
+  // Targets: what every lane has ended up to now (and what was ingested,
+  // which the processor's next drain takes whole).
+  FlushRequest request;
+  for (Lane* lane : all_lanes()) request.targets.push_back({lane, lane->ended.load(std::memory_order_acquire)});
+  flush_requests_.push_back(&request);
+  flush_requested_ = true;
   wake_cv_.notify_one();
   bool ok = flushed_cv_.wait_until(lock, deadline, [&] {
-    if (stopped_) return true;
-    if (!pending_empty_snapshot_ || !received_.empty()) return false;
-    for (auto& [lane, target] : targets) {
-      auto it = drained_snapshot_.find(lane);
-      if ((it == drained_snapshot_.end() ? 0 : it->second) < target) return false;
-    }
-    return true;
+    return stopped_ || (request.placed && exported_position_ >= request.position);
   });
-  --flush_waiters_;
+  flush_requests_.erase(std::find(flush_requests_.begin(), flush_requests_.end(), &request));
   lock.unlock();
   // Exporters that queue internally (OTLP) deliver what they accepted.
   for (auto& e : exporters_) {

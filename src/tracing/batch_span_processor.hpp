@@ -33,14 +33,35 @@ class BatchSpanProcessor {
   // pass and exported like this process's own. False, taking nothing, when
   // they would not fit in the queue's bounds (the sender retries later).
   bool ingest(std::vector<SpanData>&& spans);
+  // True once every span ended (or ingested) before the call is exported:
+  // spans that end meanwhile are not waited for, and the request is taken up
+  // at the processor's next drain, not at the end of its round.
   bool force_flush(std::chrono::milliseconds timeout);
   void stop(std::chrono::milliseconds timeout);
   TraceStats stats() const;
   const TraceConfig& config() const { return config_; }
 
  private:
+  // One force_flush call: what it waits for, placed in the queue by the
+  // processor. Positions count every span the queue ever held.
+  struct FlushRequest {
+    struct Target {
+      Lane* lane;
+      std::uint64_t ended;  // the lane's ended count at the call
+      bool drained = false;
+    };
+    std::vector<Target> targets;
+    bool seen = false;           // the processor knows of it
+    bool placed = false;         // every target drained: `position` is final
+    std::uint64_t position = 0;  // just past the last span it waits for
+  };
+
   void run();
   bool drain_lanes();  // returns true when a lane may still hold spans
+  // Under mu_: flush requests whose targets this drain reached get their position.
+  void place_flush_requests();
+  // Under mu_: what every exporter has taken, for flush waiters.
+  void publish_exported();
   // One slice to each exporter not backing off; true while one has more.
   bool export_pending();
   std::chrono::steady_clock::time_point next_round() const;
@@ -55,14 +76,26 @@ class BatchSpanProcessor {
   mutable std::mutex mu_;
   std::condition_variable wake_cv_;
   std::condition_variable flushed_cv_;
+  std::vector<FlushRequest*> flush_requests_;  // waiting callers' (under mu_)
+  bool flush_requested_ = false;               // one the processor has not seen (under mu_)
+  std::uint64_t exported_position_ = 0;        // every exporter has taken the queue up to here (under mu_)
   bool stopping_ = false;
   std::chrono::steady_clock::time_point stop_deadline_{};
   bool stopped_ = false;
-  int flush_waiters_ = 0;
   std::atomic<bool> poked_{false};
 
   // Processor thread only (published to flush waiters under mu_).
   std::vector<SpanData> pending_;
+  std::uint64_t pending_base_ = 0;          // position of pending_[0]
+  std::vector<std::uint64_t> flush_marks_;  // placed flush positions not yet exported, ascending
+  struct LaneDrain {
+    Lane* lane;
+    std::uint64_t drained_before;  // the lane's drained count before this drain
+    std::uint64_t count;           // spans this drain took from it
+    std::uint64_t start;           // the position its first one took
+  };
+  std::vector<LaneDrain> lane_drains_;  // the last drain, per lane
+  std::size_t drain_turn_ = 0;          // which lane the next drain starts at
   std::vector<std::size_t> exported_upto_;  // per exporter, index into pending_
   std::size_t tapped_upto_ = 0;             // index into pending_: spans the taps saw
   std::vector<std::chrono::steady_clock::time_point> retry_at_;

@@ -5,7 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { run, startFake, allSpans, spansAsText, attr, callSpans, API_KEY, PIZZA } from './helpers.mjs';
+import path from 'node:path';
+import {
+  run, startFake, allSpans, spansAsText, attr, callSpans, API_KEY, PIZZA, startScenario, scenarioEnv, tempDir, llmEnv,
+} from './helpers.mjs';
 
 // The key in its own right and in the forms an echo takes.
 const FORMS = [API_KEY, API_KEY.slice(3), Buffer.from(API_KEY).toString('base64')];
@@ -110,4 +113,82 @@ test('a server echoing the key inside the answer text: not on the engine spans',
   assert.equal(fake.requests.length, 2);
   // (the retry sends the echoed answer back to the same server: not a leak)
   await assertNoKey(r, fake, 'echo in the answer', { bodies: false });
+});
+
+// A key of the length OpenAI's project keys have, for the pages below.
+const LONG_KEY = 'sk-proj-Fl0ckT3stK3yAbCdEfGhIjKlMnOpQrStUvWxYz01234';
+
+// The first run of 8 characters of key that text holds, else null: any such
+// run is too much of the key.
+function keyRun(text, key) {
+  for (let i = 0; i + 8 <= key.length; i++) if (text.includes(key.slice(i, i + 8))) return key.slice(i, i + 8);
+  return null;
+}
+
+// A non-JSON 401 page (a proxy's) that echoes `echoed` at byte `at`.
+function htmlPage(echoed, at) {
+  const head = '<html><head><title>401 Authorization Required</title></head><body><h1>401 Authorization Required</h1><p>';
+  const lead = `${head}This server could not verify that you are authorized. `.padEnd(at - 'Credentials: '.length, '.') + 'Credentials: ';
+  assert.equal(lead.length, at);
+  return `${lead}${echoed}</p><hr><center>nginx</center></body></html>`;
+}
+
+// Runs `single` against the page with the HTTP API served, collecting the
+// live events until the program exits; then checks no run of the key reached
+// the error, the events, stdout, stderr, the spans or the file's bytes.
+async function assertPageScrubbed(t, page) {
+  assert.equal(LONG_KEY.length, 51);
+  const fake = await startFake(t);
+  fake.script([], { status: 401, body: page, headers: { 'Content-Type': 'text/html' } });
+  const tmp = tempDir(t);
+  const h = startScenario(t, ['single', 'serve=true'], {
+    env: scenarioEnv(tmp, llmEnv(fake, { OPENAI_API_KEY: LONG_KEY, FLOCK_LLM_RECORD_CONTENT: 'true' })),
+    cwd: tmp.dir,
+  });
+  const { serving } = await h.waitFor((l) => typeof l.serving === 'string');
+  const res = await fetch(new URL('/api/events', serving));
+  assert.equal(res.status, 200);
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let events = '';
+  await reader.read();  // the hello frame: subscribed
+  fs.writeFileSync(path.join(tmp.dir, 'go'), '');
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch {
+      break;  // the program ended, and its server with it
+    }
+    if (chunk.done) break;
+    events += decoder.decode(chunk.value, { stream: true });
+  }
+  const r = await h.exited;
+  assert.equal(r.code, 0, r.stderr);
+  const summary = r.lines.find((l) => l.scenario === 'single');
+  assert.equal(summary.ok, false);
+  assert.equal(fake.requests[0].headers.authorization, `Bearer ${LONG_KEY}`);
+  const msg = summary.errors[0].message;
+  assert.match(msg, /HTTP 401: <html>/, 'the page is the error');
+  assert.match(msg, /\[redacted\]/, 'the echo is replaced');
+  assert.equal(keyRun(msg, LONG_KEY), null, `the error holds a run of the key:\n${msg}`);
+  assert.match(events, /agent_failed/, 'the failure was a live event');
+  assert.equal(keyRun(events, LONG_KEY), null, `a live event holds a run of the key:\n${events}`);
+  assert.equal(keyRun(r.stdout, LONG_KEY), null, 'stdout holds a run of the key');
+  assert.equal(keyRun(r.stderr, LONG_KEY), null, 'stderr holds a run of the key');
+  const text = await spansAsText(tmp.db);
+  assert.match(text, /HTTP 401: <html>/, 'the spans record the failure');
+  assert.equal(keyRun(text, LONG_KEY), null, 'a span holds a run of the key');
+  assert.equal(keyRun(fs.readFileSync(tmp.db).toString('latin1'), LONG_KEY), null, 'the file holds a run of the key');
+}
+
+// The error keeps 300 bytes of a page that is not JSON: a key echoed at byte
+// 266 used to be cut to 34 characters before the redaction, which looked for
+// the whole key only.
+test('a non-JSON 401 page echoing the key across the 300-byte cut: no run of it anywhere', async (t) => {
+  await assertPageScrubbed(t, htmlPage(LONG_KEY, 266));
+});
+
+test('a non-JSON 401 page echoing 20 characters of the key: no run of it anywhere', async (t) => {
+  await assertPageScrubbed(t, htmlPage(LONG_KEY.slice(20, 40), 200));
 });

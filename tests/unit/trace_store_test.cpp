@@ -242,3 +242,25 @@ TEST(TraceTree, RendersTheGuidesHierarchy) {
             "└─ Flock.run_until_idle (5268.00ms)\n"
             "   └─ Flock.shutdown (0.17ms)\n");
 }
+
+// Spans whose parent chain loops are not reached from any root: they are
+// shown as roots, flagged, with what hangs below them (they used to vanish).
+TEST(TraceTree, ShowsSpansInAParentCycleAsFlaggedRoots) {
+  std::vector<StoredSpan> spans = {
+      {"t", "a", "b", "cycle.a", 0, 0, 1, "OK", "", "{}"},
+      {"t", "b", "a", "cycle.b", 1, 0, 1, "OK", "", "{}"},
+      {"t", "c", "a", "under.a", 2, 0, 1, "OK", "", "{}"},
+      {"t", "d", "c", "under.c", 3, 0, 1, "OK", "", "{}"},
+      {"t", "s", "s", "own.parent", 4, 0, 1, "ERROR", "loop", "{}"},
+      {"t", "k", "s", "under.own", 5, 0, 1, "OK", "", "{}"},
+      {"t", "r", "", "root", 6, 0, 1, "OK", "", "{}"},
+  };
+  EXPECT_EQ(render_trace_tree(spans, false),
+            "cycle.a (1.00ms) (parent cycle) <- ROOT\n"
+            "└─ under.a (1.00ms)\n"
+            "   └─ under.c (1.00ms)\n"
+            "cycle.b (1.00ms) (parent cycle) <- ROOT\n"
+            "own.parent (1.00ms) (parent cycle) <- ROOT [ERROR: loop]\n"
+            "└─ under.own (1.00ms)\n"
+            "root (1.00ms) <- ROOT\n");
+}

@@ -1,4 +1,6 @@
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -355,5 +357,80 @@ TEST_F(Tracing, StoppingGivesUpAfterTheGraceAndSaysWhatWasLost) {
   EXPECT_NE(err.find("exiting with 100 spans not written by"), std::string::npos) << err;
   EXPECT_LT(waited, std::chrono::seconds(5)) << "waited past the grace";
   EXPECT_EQ(held->count_.load(), 0u);
+  configure();
+}
+
+namespace {
+// An exporter slower than the producers (a loaded disk): it notes whether
+// the marker span has gone out.
+class SlowExporter : public SpanExporter {
+ public:
+  std::string name() const override { return "slow"; }
+  ExportResult export_batch(std::span<const SpanData> spans) override {
+    std::this_thread::sleep_for(std::chrono::microseconds(50) * spans.size());
+    for (const auto& s : spans) {
+      if (s.name == "Test.marker") marker_exported_ = true;
+    }
+    count_ += spans.size();
+    return ExportResult::Success;
+  }
+  std::atomic<bool> marker_exported_{false};
+  std::atomic<std::size_t> count_{0};
+};
+}  // namespace
+
+// force_flush waits for the spans ended before it, not for the ones producers
+// keep ending meanwhile: with producers that outrun the exporter, it returns
+// while they still run (it used to wait for the whole queue to be empty, that
+// is until the producers stopped).
+TEST_F(Tracing, ForceFlushDoesNotWaitForSpansEndedAfterIt) {
+  auto slow = std::make_shared<SlowExporter>();
+  TraceConfig config;
+  config.exporters = {slow};
+  config.flush_interval = std::chrono::milliseconds(5);
+  config.handle_signals = false;
+  config.max_pending_spans = 1024;     // the queue is at its bound while the producers run
+  config.thread_queue_capacity = 1024;  // and what the flush waits for stays small
+  tracing::configure(config);
+
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 2; ++t) {
+    producers.emplace_back([&] {
+      while (!stop.load()) start_span("Test.later").end();
+    });
+  }
+  // A safety stop, so that a flush that waits for the producers fails the
+  // test instead of hanging it.
+  std::atomic<bool> stopped_by_watchdog{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool flushed = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, std::chrono::seconds(20), [&] { return flushed; })) {
+      stopped_by_watchdog = true;
+      stop = true;
+    }
+  });
+  while (slow->count_.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  start_span("Test.marker").end();
+  bool ok = tracing::force_flush(std::chrono::seconds(60));
+  bool producers_ran_throughout = !stop.load();
+  bool marker_out = slow->marker_exported_.load();
+  {
+    std::lock_guard lock(mu);
+    flushed = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  stop = true;
+  for (auto& p : producers) p.join();
+
+  EXPECT_TRUE(ok);
+  EXPECT_TRUE(marker_out) << "force_flush returned before the span ended before it was exported";
+  EXPECT_TRUE(producers_ran_throughout) << "force_flush returned only once the producers stopped";
+  EXPECT_FALSE(stopped_by_watchdog.load());
   configure();
 }

@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "engines/llm/key_redaction.hpp"
 #include "net/http_client.hpp"
 
 namespace flockcpp::detail {
@@ -210,15 +211,17 @@ void read_plain(const Json& body, ChatAnswer& answer) {
   }
 }
 
-// The server's own words about a failed request, when it gave any.
-std::string server_message(const std::string& body) {
+// The server's own words about a failed request, when it gave any, without
+// the key: redacted before the cut, which could leave a piece of it too
+// short to be recognised as the key but long enough to matter.
+std::string server_message(const std::string& body, const ChatClient& client) {
   Json j = detail::parse_json_bounded(body);
   if (!j.is_discarded() && j.is_object() && j.contains("error")) {
     const Json& e = j["error"];
-    if (e.is_object() && e.contains("message") && e["message"].is_string()) return e["message"];
-    if (e.is_string()) return e;
+    if (e.is_object() && e.contains("message") && e["message"].is_string()) return client.scrub(e["message"]);
+    if (e.is_string()) return client.scrub(e);
   }
-  return body.substr(0, 300);
+  return client.scrub(body).substr(0, 300);
 }
 
 }  // namespace
@@ -267,13 +270,7 @@ ChatClient::ChatClient(std::string base_url, std::string api_key, const LlmOptio
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
-std::string ChatClient::scrub(std::string text) const {
-  if (api_key_.empty()) return text;
-  for (std::size_t at = text.find(api_key_); at != std::string::npos; at = text.find(api_key_, at)) {
-    text.replace(at, api_key_.size(), "[redacted]");
-  }
-  return text;
-}
+std::string ChatClient::scrub(std::string text) const { return redact_key(std::move(text), api_key_); }
 
 Json ChatClient::body(const ChatRequest& request) const {
   Json b{{"model", request.model}, {"messages", request.messages}};
@@ -350,7 +347,7 @@ ChatAnswer ChatClient::complete(const ChatRequest& request, Span& span, const st
     } else if (res.status == 0) {
       problem = res.error.empty() ? "no answer" : res.error;
     } else {
-      problem = "HTTP " + std::to_string(res.status) + ": " + server_message(res.body);
+      problem = "HTTP " + std::to_string(res.status) + ": " + server_message(res.body, *this);
     }
     problem = scrub(problem);
     if (res.status != 0) span.set_attribute("http.response.status_code", static_cast<std::int64_t>(res.status));

@@ -99,7 +99,8 @@ class ChatClient {
 
   // The request body as sent (tests and content recording).
   Json body(const ChatRequest& request) const;
-  // text with the API key replaced by "[redacted]".
+  // text with the API key, and any run of 8 or more of its characters,
+  // replaced by "[redacted]" (key_redaction.hpp).
   std::string scrub(std::string text) const;
 
  private:

@@ -406,7 +406,7 @@ class LLMEngine : public Engine {
     }
     span.set_attribute("agent.name", ctx.agent_name());
     span.set_attribute("flock.llm.tool_round", static_cast<std::int64_t>(round));
-    if (record_content_) span.set_attribute("gen_ai.tool.call.arguments", client.scrub(bounded(p.call->arguments, 16384)));
+    if (record_content_) span.set_attribute("gen_ai.tool.call.arguments", bounded(client.scrub(p.call->arguments), 16384));
     auto fail = [&](const std::string& type, const std::string& why) {
       span.set_attribute("error.type", type);
       span.set_status(StatusCode::Error, bounded(why));

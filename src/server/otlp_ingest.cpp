@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "exporters/otlp/otlp_decoding.hpp"
 #include "common/log.hpp"
@@ -68,11 +69,12 @@ std::string inflate_bounded(const std::string& body) {
   return out;
 }
 
-std::string body_of(const Request& req) {
+// The body as sent, or inflated into `inflated` (no copy of a plain one).
+std::string_view body_of(const Request& req, std::string& inflated) {
   const std::string* enc = req.header("content-encoding");
   std::string e = enc == nullptr ? std::string() : lower(*enc);
   if (e.empty() || e == "identity") return req.body;
-  if (e == "gzip") return inflate_bounded(req.body);
+  if (e == "gzip") return inflated = inflate_bounded(req.body);
   throw Error(ErrorCode::Unsupported, "Content-Encoding " + e + " is not supported (gzip or none)");
 }
 
@@ -127,8 +129,13 @@ Response receive_otlp_traces(const Request& req, const std::string* served_file)
   const Encoding enc = encoding_of(req);  // 415 in JSON: the client's encoding is unknown
   try {
     if (served_file != nullptr) ensure_pipeline_writes(*served_file);
-    std::string body = body_of(req);
-    ReceivedSpans got = enc == Encoding::Protobuf ? decode_otlp_protobuf(body) : decode_otlp_json(body);
+    std::string inflated;
+    std::string_view body = body_of(req, inflated);
+    // A request over the queue's own bounds could never be taken: 413
+    // before its spans are built, where 503 would have it retried forever.
+    const TraceConfig config = tracing::current_config();
+    const OtlpRequestBounds bounds{config.max_pending_spans, config.max_pending_bytes};
+    ReceivedSpans got = enc == Encoding::Protobuf ? decode_otlp_protobuf(body, bounds) : decode_otlp_json(body, bounds);
     if (!got.spans.empty() && !ingest_spans(std::move(got.spans))) {
       throw Error(ErrorCode::Unavailable, "the trace queue is full or tracing is off in this process; retry later");
     }

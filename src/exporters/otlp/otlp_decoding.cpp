@@ -9,8 +9,10 @@
 #include <memory>
 
 #include "common/hex.hpp"
+#include "exporters/otlp/protobuf_wire.hpp"
 #include "flock/error.hpp"
 #include "flock/json.hpp"
+#include "tracing/batch_span_processor.hpp"
 #include "src/exporters/otlp/proto/otlp_trace.pb.h"  // generated under the build tree
 
 namespace flockcpp::detail {
@@ -27,6 +29,10 @@ constexpr std::size_t kMaxValueBytes = 16 * 1024;
 constexpr std::size_t kMaxNameBytes = 1024;
 constexpr int kMaxDepth = 8;  // nested arrays and key-value lists
 constexpr int kMaxJsonBodyDepth = 64;  // of an OTLP/JSON body as a whole
+// Attributes, events, links and values nested in one span (or resource or
+// scope): far over what is kept (128 of each, values cut at 16 KiB), small
+// enough that building them costs a few MiB at most.
+constexpr std::size_t kMaxNestedMessages = 65536;
 
 void cut(std::string& s, std::size_t limit, std::uint32_t& truncated) {
   if (s.size() <= limit) return;
@@ -107,15 +113,35 @@ void add_scope(SpanData& s, const SpanOrigin& o) {
   if (!o.scope_version.empty()) s.attributes.push_back({"otel.scope.version", o.scope_version});
 }
 
+std::string mib(std::size_t bytes) {
+  return bytes % (1u << 20) == 0 ? std::to_string(bytes >> 20) + " MiB" : std::to_string(bytes) + " bytes";
+}
+
+// Counted before a span is built: a request the trace queue could never
+// take is refused whole (the sender must split it; a retry would not help).
+void check_span_count(std::size_t spans, const OtlpRequestBounds& bounds) {
+  if (spans <= bounds.max_spans) return;
+  throw Error(ErrorCode::TooLarge, "the request holds " + std::to_string(spans) + " spans; at most " +
+                                       std::to_string(bounds.max_spans) +
+                                       " fit in the trace queue at once: send them in smaller batches");
+}
+
 // The last step for a decoded span of either encoding: kept with its
 // sender's origin, or counted as rejected with the first reason.
-void admit(ReceivedSpans& out, SpanData s, const std::shared_ptr<const SpanOrigin>& origin, std::string why) {
+void admit(ReceivedSpans& out, SpanData s, const std::shared_ptr<const SpanOrigin>& origin, std::string why,
+           const OtlpRequestBounds& bounds) {
   if (!why.empty() || !acceptable(s, why)) {
     if (out.rejected++ == 0) out.first_rejection = why;
     return;
   }
   add_scope(s, *origin);
   s.origin = origin;
+  out.bytes += approx_bytes(s);
+  if (out.bytes > bounds.max_bytes) {
+    throw Error(ErrorCode::TooLarge, "the request's spans take more than " + mib(bounds.max_bytes) +
+                                         " once decoded, more than the trace queue holds "
+                                         "(FLOCK_TRACE_MAX_QUEUE_BYTES): send them in smaller batches");
+  }
   out.spans.push_back(std::move(s));
 }
 
@@ -220,9 +246,120 @@ std::vector<SpanAttribute> attributes_of(const KVs& kvs, std::uint32_t& dropped,
   return out;
 }
 
-std::string scope_field(const pb::ScopeSpans& ss, bool version) {
-  if (!ss.has_scope()) return {};
-  return version ? ss.scope().version() : ss.scope().name();
+[[noreturn]] void not_otlp_protobuf() {
+  throw Error(ErrorCode::InvalidArgument, "the body is not an OTLP ExportTraceServiceRequest (protobuf)");
+}
+
+std::string too_many_nested_text(const std::string& what) {
+  return what + " with more than " + std::to_string(kMaxNestedMessages) + " attributes, events, links and values";
+}
+
+[[noreturn]] void too_many_nested(const std::string& what) {
+  throw Error(ErrorCode::TooLarge, "the request holds " + too_many_nested_text(what));
+}
+
+// fn(payload) for each length-delimited field `number` of a message, in order.
+template <class Fn>
+void for_each_message(std::string_view message, std::uint32_t number, Fn&& fn) {
+  WireFields fields(message);
+  for (WireField f; fields.next(f);) {
+    if (f.is_message(number)) fn(f.bytes);
+  }
+  if (fields.malformed()) not_otlp_protobuf();
+}
+
+// Pieces of one message field merge, as protobuf merges them.
+template <class Message>
+void merge_or_throw(Message& m, std::string_view bytes) {
+  Message piece;
+  if (!piece.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) not_otlp_protobuf();
+  m.MergeFrom(piece);
+}
+
+// Messages nested in a span, its resource or its scope, counted on the wire
+// before protobuf builds them: 2 bytes of an empty attribute become an
+// object of some 50 bytes, so 8 MiB of them would cost hundreds of MiB.
+enum class Kind { span, event, link, key_value, any_value, array_value, kv_list, resource, scope };
+
+// false when more than `budget` messages (or nesting past protobuf's own
+// limit of 100, which the parse then refuses).
+bool nested_within(std::string_view bytes, Kind kind, std::size_t& budget, int depth = 0) {
+  if (depth > 100) return true;
+  auto child = [kind](std::uint32_t field, Kind& k) {
+    switch (kind) {
+      case Kind::span:
+        if (field == 9) k = Kind::key_value;
+        if (field == 11) k = Kind::event;
+        if (field == 13) k = Kind::link;
+        return field == 9 || field == 11 || field == 13;
+      case Kind::event: k = Kind::key_value; return field == 3;
+      case Kind::link: k = Kind::key_value; return field == 4;
+      case Kind::resource: k = Kind::key_value; return field == 1;
+      case Kind::scope: k = Kind::key_value; return field == 3;
+      case Kind::key_value: k = Kind::any_value; return field == 2;
+      case Kind::any_value:
+        k = field == 5 ? Kind::array_value : Kind::kv_list;
+        return field == 5 || field == 6;
+      case Kind::array_value: k = Kind::any_value; return field == 1;
+      case Kind::kv_list: k = Kind::key_value; return field == 1;
+    }
+    return false;
+  };
+  WireFields fields(bytes);
+  for (WireField f; fields.next(f);) {
+    Kind k{};
+    if (f.type != 2 || !child(f.number, k)) continue;
+    if (budget == 0) return false;
+    --budget;
+    if (!nested_within(f.bytes, k, budget, depth + 1)) return false;
+  }
+  return true;  // malformed bytes are the parse's to refuse
+}
+
+SpanData span_of(const pb::Span& p, bool& ids) {
+  SpanData s;
+  ids = id_from_bytes(p.trace_id(), s.trace_id) && id_from_bytes(p.span_id(), s.span_id) &&
+        (p.parent_span_id().empty() || id_from_bytes(p.parent_span_id(), s.parent_span_id));
+  s.name = p.name();
+  cut(s.name, kMaxNameBytes, s.truncated_values);
+  s.trace_state = p.trace_state();
+  cut(s.trace_state, kMaxNameBytes, s.truncated_values);
+  s.kind = kind_of(p.kind());
+  auto start = p.start_time_unix_nano(), end = p.end_time_unix_nano();
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  s.start_ns = start > kMax ? -1 : static_cast<std::int64_t>(start);
+  s.end_ns = end > kMax ? -1 : static_cast<std::int64_t>(end);
+  s.attributes = attributes_of(p.attributes(), s.dropped_attributes, s.truncated_values);
+  s.dropped_attributes += p.dropped_attributes_count();
+  for (const auto& e : p.events()) {
+    if (s.events.size() >= kMaxEvents) {
+      ++s.dropped_events;
+      continue;
+    }
+    SpanEvent& ev = s.events.emplace_back();
+    ev.name = e.name();
+    cut(ev.name, kMaxNameBytes, s.truncated_values);
+    ev.time_ns = e.time_unix_nano() > kMax ? 0 : static_cast<std::int64_t>(e.time_unix_nano());
+    std::uint32_t dropped = 0;
+    ev.attributes = attributes_of(e.attributes(), dropped, s.truncated_values);
+  }
+  for (const auto& l : p.links()) {
+    SpanLink link;
+    if (s.links.size() >= kMaxLinks || !id_from_bytes(l.trace_id(), link.trace_id) ||
+        !id_from_bytes(l.span_id(), link.span_id)) {
+      ++s.dropped_links;
+      continue;
+    }
+    std::uint32_t dropped = 0;
+    link.attributes = attributes_of(l.attributes(), dropped, s.truncated_values);
+    s.links.push_back(std::move(link));
+  }
+  if (p.has_status()) {
+    s.status = status_of(p.status().code());
+    s.status_description = p.status().message();
+    cut(s.status_description, kMaxValueBytes, s.truncated_values);
+  }
+  return s;
 }
 
 // ---- JSON ------------------------------------------------------------------
@@ -337,80 +474,76 @@ const Json& array_at(const Json& j, const char* key) {
 
 }  // namespace
 
-ReceivedSpans decode_otlp_protobuf(std::string_view body) {
-  pb::ExportTraceServiceRequest req;
-  if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    throw Error(ErrorCode::InvalidArgument, "the body is not an OTLP ExportTraceServiceRequest (protobuf)");
-  }
+ReceivedSpans decode_otlp_protobuf(std::string_view body, const OtlpRequestBounds& bounds) {
+  // ExportTraceServiceRequest: resource_spans = 1; ResourceSpans: resource =
+  // 1, scope_spans = 2; ScopeSpans: scope = 1, spans = 2. Other fields are
+  // skipped, as protobuf skips unknown ones. The spans are counted first,
+  // building nothing.
+  std::size_t count = 0;
+  for_each_message(body, 1, [&](std::string_view rs) {
+    for_each_message(rs, 2, [&](std::string_view ss) { for_each_message(ss, 2, [&](std::string_view) { ++count; }); });
+  });
+  check_span_count(count, bounds);
+
+  // Then one message at a time, so that only the spans kept add up.
   ReceivedSpans out;
-  for (const auto& rs : req.resource_spans()) {
+  for_each_message(body, 1, [&](std::string_view rs) {
+    pb::Resource resource_pb;
+    bool has_resource = false;
+    std::size_t budget = kMaxNestedMessages;  // for all the pieces together
+    for_each_message(rs, 1, [&](std::string_view piece) {
+      has_resource = true;
+      if (!nested_within(piece, Kind::resource, budget)) too_many_nested("a resource");
+      merge_or_throw(resource_pb, piece);
+    });
     std::uint32_t ignored = 0;
-    auto resource = rs.has_resource() ? attributes_of(rs.resource().attributes(), ignored, ignored)
-                                      : std::vector<SpanAttribute>{};
-    for (const auto& ss : rs.scope_spans()) {
-      std::shared_ptr<const SpanOrigin> origin = origin_from(resource, scope_field(ss, false), scope_field(ss, true));
-      for (const auto& p : ss.spans()) {
-        SpanData s;
-        bool ids = id_from_bytes(p.trace_id(), s.trace_id) && id_from_bytes(p.span_id(), s.span_id) &&
-                   (p.parent_span_id().empty() || id_from_bytes(p.parent_span_id(), s.parent_span_id));
-        s.name = p.name();
-        cut(s.name, kMaxNameBytes, s.truncated_values);
-        s.trace_state = p.trace_state();
-        cut(s.trace_state, kMaxNameBytes, s.truncated_values);
-        s.kind = kind_of(p.kind());
-        auto start = p.start_time_unix_nano(), end = p.end_time_unix_nano();
-        constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-        s.start_ns = start > kMax ? -1 : static_cast<std::int64_t>(start);
-        s.end_ns = end > kMax ? -1 : static_cast<std::int64_t>(end);
-        s.attributes = attributes_of(p.attributes(), s.dropped_attributes, s.truncated_values);
-        s.dropped_attributes += p.dropped_attributes_count();
-        for (const auto& e : p.events()) {
-          if (s.events.size() >= kMaxEvents) {
-            ++s.dropped_events;
-            continue;
-          }
-          SpanEvent& ev = s.events.emplace_back();
-          ev.name = e.name();
-          cut(ev.name, kMaxNameBytes, s.truncated_values);
-          ev.time_ns = e.time_unix_nano() > kMax ? 0 : static_cast<std::int64_t>(e.time_unix_nano());
-          std::uint32_t dropped = 0;
-          ev.attributes = attributes_of(e.attributes(), dropped, s.truncated_values);
+    auto resource =
+        has_resource ? attributes_of(resource_pb.attributes(), ignored, ignored) : std::vector<SpanAttribute>{};
+    for_each_message(rs, 2, [&](std::string_view ss) {
+      pb::InstrumentationScope scope;
+      std::size_t scope_budget = kMaxNestedMessages;
+      for_each_message(ss, 1, [&](std::string_view piece) {
+        if (!nested_within(piece, Kind::scope, scope_budget)) too_many_nested("a scope");
+        merge_or_throw(scope, piece);
+      });
+      std::shared_ptr<const SpanOrigin> origin = origin_from(resource, scope.name(), scope.version());
+      for_each_message(ss, 2, [&](std::string_view piece) {
+        std::size_t span_budget = kMaxNestedMessages;
+        if (!nested_within(piece, Kind::span, span_budget)) {
+          if (out.rejected++ == 0) out.first_rejection = too_many_nested_text("a span");
+          return;
         }
-        for (const auto& l : p.links()) {
-          SpanLink link;
-          if (s.links.size() >= kMaxLinks || !id_from_bytes(l.trace_id(), link.trace_id) ||
-              !id_from_bytes(l.span_id(), link.span_id)) {
-            ++s.dropped_links;
-            continue;
-          }
-          std::uint32_t dropped = 0;
-          link.attributes = attributes_of(l.attributes(), dropped, s.truncated_values);
-          s.links.push_back(std::move(link));
-        }
-        if (p.has_status()) {
-          s.status = status_of(p.status().code());
-          s.status_description = p.status().message();
-          cut(s.status_description, kMaxValueBytes, s.truncated_values);
-        }
-        admit(out, std::move(s), origin, ids ? "" : "a span whose trace, span or parent id has the wrong length");
-      }
-    }
-  }
+        pb::Span p;
+        if (!p.ParseFromArray(piece.data(), static_cast<int>(piece.size()))) not_otlp_protobuf();
+        bool ids = false;
+        SpanData s = span_of(p, ids);
+        admit(out, std::move(s), origin, ids ? "" : "a span whose trace, span or parent id has the wrong length", bounds);
+      });
+    });
+  });
   return out;
 }
 
-ReceivedSpans decode_otlp_json(std::string_view body) {
+ReceivedSpans decode_otlp_json(std::string_view body, const OtlpRequestBounds& bounds) {
   // A request nests 6 levels to a span's attribute values, and values nest
   // kMaxDepth more: deeper JSON is refused while parsing, before anything
-  // walks it recursively.
+  // walks it recursively. The values are bounded before they are built.
   std::string parse_error;
-  Json req = parse_json_bounded(body, &parse_error, kMaxJsonBodyDepth);
-  if (parse_error.find("nested deeper") != std::string::npos) {
-    throw Error(ErrorCode::InvalidArgument, "the body nests " + parse_error);
+  JsonFault fault = JsonFault::none;
+  Json req = parse_json_bounded(body, &parse_error, JsonBounds{kMaxJsonBodyDepth, kMaxOtlpJsonValues}, &fault);
+  if (fault == JsonFault::too_deep) throw Error(ErrorCode::InvalidArgument, "the body is refused: " + parse_error);
+  if (fault == JsonFault::too_many_values) {
+    throw Error(ErrorCode::TooLarge, "the body is too large: " + parse_error +
+                                         ": send OTLP/JSON in smaller batches, or as protobuf");
   }
   if (req.is_discarded() || !req.is_object()) {
     throw Error(ErrorCode::InvalidArgument, "the body is not an OTLP ExportTraceServiceRequest (JSON)");
   }
+  std::size_t count = 0;
+  for (const auto& rs : array_at(req, "resourceSpans")) {
+    for (const auto& ss : array_at(rs, "scopeSpans")) count += array_at(ss, "spans").size();
+  }
+  check_span_count(count, bounds);
   ReceivedSpans out;
   for (const auto& rs : array_at(req, "resourceSpans")) {
     std::uint32_t ignored = 0;
@@ -465,7 +598,7 @@ ReceivedSpans decode_otlp_json(std::string_view body) {
           s.status_description = text_of(p["status"], "message");
           cut(s.status_description, kMaxValueBytes, s.truncated_values);
         }
-        admit(out, std::move(s), origin, "");
+        admit(out, std::move(s), origin, "", bounds);
       }
     }
   }

@@ -234,15 +234,49 @@ TEST(OtlpDecoding, MessagesNestedPastTheBoundAreNotBuilt) {
   }
 }
 
-TEST(OtlpDecoding, OtlpJsonValuesAreBounded) {
-  std::string many = R"({"resourceSpans":[{"scopeSpans":[{"spans":[]}],"pad":[)";
-  for (std::size_t i = 0; i < detail::kMaxOtlpJsonValues; ++i) many += i == 0 ? "0" : ",0";
-  many += "]}]}";
+// OTLP/JSON is read as a stream: only one span (or resource, or scope) is
+// built at a time, and what lies outside the request's structure is skipped
+// unbuilt, so the body's size alone costs no memory.
+TEST(OtlpDecoding, OtlpJsonIsBuiltOneSpanAtATime) {
+  const std::string ok_span = R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331",
+      "name":"kept","startTimeUnixNano":"1","endTimeUnixNano":"2"})";
+  std::string many = R"({"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203332",
+      "startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[)";
+  for (int i = 0; i < 70'000; ++i) many += i == 0 ? "{}" : ",{}";
+  many += "]}";
+  auto r = decode_otlp_json(json_span(ok_span + "," + many));
+  ASSERT_EQ(r.spans.size(), 1u);
+  EXPECT_EQ(r.spans[0].name, "kept");
+  EXPECT_EQ(r.rejected, 1);
+  EXPECT_NE(r.first_rejection.find("a span with more than 65536"), std::string::npos) << r.first_rejection;
+
+  // Three million values beside the structure: skipped, never built.
+  std::string pad = R"({"pad":[)";
+  for (int i = 0; i < 3'000'000; ++i) pad += i == 0 ? "0" : ",0";
+  pad += R"(],"resourceSpans":[{"scopeSpans":[{"spans":[)" + ok_span + "]}]}]}";
+  EXPECT_EQ(decode_otlp_json(pad).spans.size(), 1u);
+
+  // The resource may come after the spans; they still carry it.
+  r = decode_otlp_json(R"({"resourceSpans":[{"scopeSpans":[{"spans":[)" + ok_span +
+                       R"(],"scope":{"name":"late-lib"}}],
+      "resource":{"attributes":[{"key":"service.name","value":{"stringValue":"late"}}]}}]})");
+  ASSERT_EQ(r.spans.size(), 1u);
+  EXPECT_EQ(r.spans[0].origin->service_name, "late");
+  EXPECT_EQ(r.spans[0].origin->scope_name, "late-lib");
+
+  std::string resource = R"({"resourceSpans":[{"resource":{"attributes":[)";
+  for (int i = 0; i < 70'000; ++i) resource += i == 0 ? "{}" : ",{}";
+  resource += "]}}]}";
   try {
-    decode_otlp_json(many);
-    FAIL() << "2 M JSON values were parsed";
+    decode_otlp_json(resource);
+    FAIL() << "a resource of 70,000 values was built";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::TooLarge);
-    EXPECT_NE(std::string(e.what()).find("more than 2000000 values"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("a resource of more than 65536 JSON values"), std::string::npos) << e.what();
   }
+  for (const char* bad : {R"({"resourceSpans":[7]})", R"({"resourceSpans":[{"scopeSpans":{}}]})",
+                          R"({"resourceSpans":[{"scopeSpans":[{"spans":[[]]}]}]})", R"({"resourceSpans":[]} x)"}) {
+    EXPECT_THROW(decode_otlp_json(bad), Error) << bad;
+  }
+  EXPECT_EQ(decode_otlp_json(R"({"resourceSpans":null,"other":{"resourceSpans":7}})").spans.size(), 0u);
 }

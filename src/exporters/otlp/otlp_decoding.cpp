@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/hex.hpp"
+#include "exporters/otlp/otlp_json_walk.hpp"
 #include "exporters/otlp/protobuf_wire.hpp"
 #include "flock/error.hpp"
 #include "flock/json.hpp"
@@ -30,8 +31,9 @@ constexpr std::size_t kMaxNameBytes = 1024;
 constexpr int kMaxDepth = 8;  // nested arrays and key-value lists
 constexpr int kMaxJsonBodyDepth = 64;  // of an OTLP/JSON body as a whole
 // Attributes, events, links and values nested in one span (or resource or
-// scope): far over what is kept (128 of each, values cut at 16 KiB), small
-// enough that building them costs a few MiB at most.
+// scope), as protobuf messages or as JSON values: far over what is kept (128
+// of each, values cut at 16 KiB), small enough that building them costs a
+// few MiB at most.
 constexpr std::size_t kMaxNestedMessages = 65536;
 
 void cut(std::string& s, std::size_t limit, std::uint32_t& truncated) {
@@ -126,23 +128,31 @@ void check_span_count(std::size_t spans, const OtlpRequestBounds& bounds) {
                                        " fit in the trace queue at once: send them in smaller batches");
 }
 
-// The last step for a decoded span of either encoding: kept with its
-// sender's origin, or counted as rejected with the first reason.
-void admit(ReceivedSpans& out, SpanData s, const std::shared_ptr<const SpanOrigin>& origin, std::string why,
-           const OtlpRequestBounds& bounds) {
+// A decoded span of either encoding: false when it is rejected (counted,
+// with the first reason); else its cost counts against the request's bound.
+bool accepted(ReceivedSpans& out, const SpanData& s, std::string why, const OtlpRequestBounds& bounds) {
   if (!why.empty() || !acceptable(s, why)) {
     if (out.rejected++ == 0) out.first_rejection = why;
-    return;
+    return false;
   }
-  add_scope(s, *origin);
-  s.origin = origin;
   out.bytes += approx_bytes(s);
   if (out.bytes > bounds.max_bytes) {
     throw Error(ErrorCode::TooLarge, "the request's spans take more than " + mib(bounds.max_bytes) +
                                          " once decoded, more than the trace queue holds "
                                          "(FLOCK_TRACE_MAX_QUEUE_BYTES): send them in smaller batches");
   }
+  return true;
+}
+
+// An accepted span, kept with its sender's origin.
+void keep(ReceivedSpans& out, SpanData s, const std::shared_ptr<const SpanOrigin>& origin) {
+  add_scope(s, *origin);
+  s.origin = origin;
   out.spans.push_back(std::move(s));
+}
+
+std::string too_many_nested_text(const std::string& what) {
+  return what + " with more than " + std::to_string(kMaxNestedMessages) + " attributes, events, links and values";
 }
 
 // ---- protobuf ------------------------------------------------------------
@@ -248,10 +258,6 @@ std::vector<SpanAttribute> attributes_of(const KVs& kvs, std::uint32_t& dropped,
 
 [[noreturn]] void not_otlp_protobuf() {
   throw Error(ErrorCode::InvalidArgument, "the body is not an OTLP ExportTraceServiceRequest (protobuf)");
-}
-
-std::string too_many_nested_text(const std::string& what) {
-  return what + " with more than " + std::to_string(kMaxNestedMessages) + " attributes, events, links and values";
 }
 
 [[noreturn]] void too_many_nested(const std::string& what) {
@@ -472,6 +478,50 @@ const Json& array_at(const Json& j, const char* key) {
   return *it;
 }
 
+// One OTLP/JSON span into s; why it is rejected, or "".
+std::string json_span(const Json& p, SpanData& s) {
+  bool ids = id_from_hex(text_of(p, "traceId"), s.trace_id) && id_from_hex(text_of(p, "spanId"), s.span_id) &&
+             (text_of(p, "parentSpanId").empty() || id_from_hex(text_of(p, "parentSpanId"), s.parent_span_id));
+  if (!ids) return "a span whose traceId, spanId or parentSpanId is not hex of the right length";
+  s.name = text_of(p, "name");
+  cut(s.name, kMaxNameBytes, s.truncated_values);
+  s.trace_state = text_of(p, "traceState");
+  cut(s.trace_state, kMaxNameBytes, s.truncated_values);
+  s.kind = kind_of(static_cast<int>(int_of(p, "kind")));
+  s.start_ns = int_of(p, "startTimeUnixNano");
+  s.end_ns = int_of(p, "endTimeUnixNano");
+  s.attributes = json_attributes(p, s.dropped_attributes, s.truncated_values);
+  for (const auto& e : array_at(p, "events")) {
+    if (s.events.size() >= kMaxEvents) {
+      ++s.dropped_events;
+      continue;
+    }
+    SpanEvent& ev = s.events.emplace_back();
+    ev.name = text_of(e, "name");
+    cut(ev.name, kMaxNameBytes, s.truncated_values);
+    ev.time_ns = std::max<std::int64_t>(0, int_of(e, "timeUnixNano"));
+    std::uint32_t dropped = 0;
+    ev.attributes = json_attributes(e, dropped, s.truncated_values);
+  }
+  for (const auto& l : array_at(p, "links")) {
+    SpanLink link;
+    if (s.links.size() >= kMaxLinks || !id_from_hex(text_of(l, "traceId"), link.trace_id) ||
+        !id_from_hex(text_of(l, "spanId"), link.span_id)) {
+      ++s.dropped_links;
+      continue;
+    }
+    std::uint32_t dropped = 0;
+    link.attributes = json_attributes(l, dropped, s.truncated_values);
+    s.links.push_back(std::move(link));
+  }
+  if (p.contains("status") && p["status"].is_object()) {
+    s.status = status_of(static_cast<int>(int_of(p["status"], "code")));
+    s.status_description = text_of(p["status"], "message");
+    cut(s.status_description, kMaxValueBytes, s.truncated_values);
+  }
+  return {};
+}
+
 }  // namespace
 
 ReceivedSpans decode_otlp_protobuf(std::string_view body, const OtlpRequestBounds& bounds) {
@@ -510,14 +560,16 @@ ReceivedSpans decode_otlp_protobuf(std::string_view body, const OtlpRequestBound
       for_each_message(ss, 2, [&](std::string_view piece) {
         std::size_t span_budget = kMaxNestedMessages;
         if (!nested_within(piece, Kind::span, span_budget)) {
-          if (out.rejected++ == 0) out.first_rejection = too_many_nested_text("a span");
+          accepted(out, SpanData{}, too_many_nested_text("a span"), bounds);
           return;
         }
         pb::Span p;
         if (!p.ParseFromArray(piece.data(), static_cast<int>(piece.size()))) not_otlp_protobuf();
         bool ids = false;
         SpanData s = span_of(p, ids);
-        admit(out, std::move(s), origin, ids ? "" : "a span whose trace, span or parent id has the wrong length", bounds);
+        if (accepted(out, s, ids ? "" : "a span whose trace, span or parent id has the wrong length", bounds)) {
+          keep(out, std::move(s), origin);
+        }
       });
     });
   });
@@ -526,82 +578,54 @@ ReceivedSpans decode_otlp_protobuf(std::string_view body, const OtlpRequestBound
 
 ReceivedSpans decode_otlp_json(std::string_view body, const OtlpRequestBounds& bounds) {
   // A request nests 6 levels to a span's attribute values, and values nest
-  // kMaxDepth more: deeper JSON is refused while parsing, before anything
-  // walks it recursively. The values are bounded before they are built.
-  std::string parse_error;
-  JsonFault fault = JsonFault::none;
-  Json req = parse_json_bounded(body, &parse_error, JsonBounds{kMaxJsonBodyDepth, kMaxOtlpJsonValues}, &fault);
-  if (fault == JsonFault::too_deep) throw Error(ErrorCode::InvalidArgument, "the body is refused: " + parse_error);
-  if (fault == JsonFault::too_many_values) {
-    throw Error(ErrorCode::TooLarge, "the body is too large: " + parse_error +
-                                         ": send OTLP/JSON in smaller batches, or as protobuf");
+  // kMaxDepth more: deeper JSON is refused before anything walks it
+  // recursively.
+  std::string why;
+  if (json_over_bounds(body, JsonBounds{kMaxJsonBodyDepth, std::numeric_limits<std::size_t>::max()}, &why) !=
+      JsonFault::none) {
+    throw Error(ErrorCode::InvalidArgument, "the body is refused: " + why);
   }
-  if (req.is_discarded() || !req.is_object()) {
-    throw Error(ErrorCode::InvalidArgument, "the body is not an OTLP ExportTraceServiceRequest (JSON)");
-  }
+  // The spans are counted first, building nothing.
   std::size_t count = 0;
-  for (const auto& rs : array_at(req, "resourceSpans")) {
-    for (const auto& ss : array_at(rs, "scopeSpans")) count += array_at(ss, "spans").size();
-  }
+  OtlpJsonParts counting;
+  counting.span = [&count](const Json&, bool) { ++count; };
+  walk_otlp_json(body, counting, kMaxNestedMessages, /*build=*/false);
   check_span_count(count, bounds);
+
+  // Then built one at a time. A ResourceSpans may name its resource after
+  // its spans, so the accepted ones wait for its end to get their origin.
+  struct Scoped {
+    Json scope = Json::object();
+    std::vector<SpanData> spans;
+  };
   ReceivedSpans out;
-  for (const auto& rs : array_at(req, "resourceSpans")) {
+  std::vector<SpanAttribute> resource;
+  std::vector<Scoped> scoped;
+  OtlpJsonParts parts;
+  parts.resource_spans = [&] {
+    resource.clear();
+    scoped.clear();
+  };
+  parts.resource = [&](const Json& r) {
     std::uint32_t ignored = 0;
-    std::vector<SpanAttribute> resource;
-    if (rs.contains("resource") && rs["resource"].is_object()) resource = json_attributes(rs["resource"], ignored, ignored);
-    for (const auto& ss : array_at(rs, "scopeSpans")) {
-      Json scope = ss.contains("scope") && ss["scope"].is_object() ? ss["scope"] : Json::object();
-      std::shared_ptr<const SpanOrigin> origin = origin_from(resource, text_of(scope, "name"), text_of(scope, "version"));
-      for (const auto& p : array_at(ss, "spans")) {
-        SpanData s;
-        bool ids = p.is_object() && id_from_hex(text_of(p, "traceId"), s.trace_id) &&
-                   id_from_hex(text_of(p, "spanId"), s.span_id) &&
-                   (text_of(p, "parentSpanId").empty() || id_from_hex(text_of(p, "parentSpanId"), s.parent_span_id));
-        if (!ids) {
-          if (out.rejected++ == 0) out.first_rejection = "a span whose traceId, spanId or parentSpanId is not hex of the right length";
-          continue;
-        }
-        s.name = text_of(p, "name");
-        cut(s.name, kMaxNameBytes, s.truncated_values);
-        s.trace_state = text_of(p, "traceState");
-        cut(s.trace_state, kMaxNameBytes, s.truncated_values);
-        s.kind = kind_of(static_cast<int>(int_of(p, "kind")));
-        s.start_ns = int_of(p, "startTimeUnixNano");
-        s.end_ns = int_of(p, "endTimeUnixNano");
-        s.attributes = json_attributes(p, s.dropped_attributes, s.truncated_values);
-        for (const auto& e : array_at(p, "events")) {
-          if (!e.is_object()) continue;
-          if (s.events.size() >= kMaxEvents) {
-            ++s.dropped_events;
-            continue;
-          }
-          SpanEvent& ev = s.events.emplace_back();
-          ev.name = text_of(e, "name");
-          cut(ev.name, kMaxNameBytes, s.truncated_values);
-          ev.time_ns = std::max<std::int64_t>(0, int_of(e, "timeUnixNano"));
-          std::uint32_t dropped = 0;
-          ev.attributes = json_attributes(e, dropped, s.truncated_values);
-        }
-        for (const auto& l : array_at(p, "links")) {
-          SpanLink link;
-          if (!l.is_object() || s.links.size() >= kMaxLinks || !id_from_hex(text_of(l, "traceId"), link.trace_id) ||
-              !id_from_hex(text_of(l, "spanId"), link.span_id)) {
-            ++s.dropped_links;
-            continue;
-          }
-          std::uint32_t dropped = 0;
-          link.attributes = json_attributes(l, dropped, s.truncated_values);
-          s.links.push_back(std::move(link));
-        }
-        if (p.contains("status") && p["status"].is_object()) {
-          s.status = status_of(static_cast<int>(int_of(p["status"], "code")));
-          s.status_description = text_of(p["status"], "message");
-          cut(s.status_description, kMaxValueBytes, s.truncated_values);
-        }
-        admit(out, std::move(s), origin, "", bounds);
-      }
+    resource = json_attributes(r, ignored, ignored);
+  };
+  parts.scope_spans = [&] { scoped.emplace_back(); };
+  parts.scope = [&](const Json& scope) { scoped.back().scope = scope; };
+  parts.span = [&](const Json& p, bool whole) {
+    SpanData s;
+    std::string rejected = whole ? json_span(p, s) : too_many_nested_text("a span");
+    if (accepted(out, s, rejected, bounds)) scoped.back().spans.push_back(std::move(s));
+  };
+  parts.resource_spans_end = [&] {
+    for (Scoped& group : scoped) {
+      std::shared_ptr<const SpanOrigin> origin =
+          origin_from(resource, text_of(group.scope, "name"), text_of(group.scope, "version"));
+      for (SpanData& s : group.spans) keep(out, std::move(s), origin);
     }
-  }
+    scoped.clear();
+  };
+  walk_otlp_json(body, parts, kMaxNestedMessages);
   return out;
 }
 

@@ -29,10 +29,6 @@ struct OtlpRequestBounds {
   std::size_t max_bytes = 256u << 20;  // the kept spans' approx_bytes (TraceConfig::max_pending_bytes)
 };
 
-// An OTLP/JSON body holds at most this many JSON values (a span with a few
-// attributes is about 50): its parsed form costs tens of bytes a value.
-inline constexpr std::size_t kMaxOtlpJsonValues = 2'000'000;
-
 // Throws Error (InvalidArgument) when the body is not an
 // ExportTraceServiceRequest at all, Error (TooLarge) when it is over bounds.
 ReceivedSpans decode_otlp_protobuf(std::string_view body, const OtlpRequestBounds& bounds = {});

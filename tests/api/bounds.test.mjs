@@ -120,15 +120,15 @@ test('framing and Host are read strictly: Transfer-Encoding other than chunked o
   const host = `127.0.0.1:${d.port}`;
   const next = `GET /api/health HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
   for (const [te, re] of [
-    ['Transfer-Encoding: xchunked\r\nContent-Length: 17\r\n', /both Transfer-Encoding and Content-Length/],
+    ['Transfer-Encoding: xchunked\r\nContent-Length: 18\r\n', /both Transfer-Encoding and Content-Length/],
     ['Transfer-Encoding: xchunked\r\n', /'xchunked' is not supported/],
     ['Transfer-Encoding: chunked, gzip\r\n', /Transfer-Encoding/],
   ]) {
     const text = await rawExchange(d.port, `POST /api/traces/query HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n${te}\r\n{"sql":"SELECT 1"}${next}`);
     assert.equal(statusOf(text), 400, text);
+    assert.equal(text.indexOf('HTTP/1.1', 1), -1, `the request after it was answered: ${text}`);
     assert.match(text, /\r\nConnection: close\r\n/i);
     assert.match(errorOf(text), re);
-    assert.equal(text.indexOf('HTTP/1.1', 1), -1, `the request after it was answered: ${text}`);
   }
   for (const bad of ['[::1].evil.example', `127.0.0.1:${d.port}@evil.example`, `localhost:${d.port}.evil.example`]) {
     const text = await rawExchange(d.port, `GET /api/health HTTP/1.1\r\nHost: ${bad}\r\nConnection: close\r\n\r\n`);

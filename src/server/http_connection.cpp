@@ -1,7 +1,9 @@
 #include "server/http_connection.hpp"
 
 #include <future>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -91,6 +93,7 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<ServerCore> core)
 }
 
 Connection::~Connection() {
+  release_body();
   if (tracked_) core_->connections.remove(*tracked_);
 }
 
@@ -108,6 +111,7 @@ void Connection::close() {
 }
 
 void Connection::close_now() {
+  release_body();
   if (closed_) return;
   closed_ = true;
   disarm();
@@ -177,7 +181,19 @@ void Connection::read_header() {
 void Connection::on_header() {
   auto& msg = parser_->get();
   version_ = msg.version() == 10 ? 10 : 11;
+  std::vector<std::string_view> transfer_encodings;
+  for (auto range = msg.equal_range(beast_http::field::transfer_encoding); range.first != range.second; ++range.first) {
+    transfer_encodings.push_back(range.first->value());
+  }
+  std::string refusal =
+      framing_refusal(transfer_encodings, msg.find(beast_http::field::content_length) != msg.end(), msg.version());
+  if (!refusal.empty()) return fail(400, refusal);  // and close: the next bytes are not a request we can trust
   if (parser_->is_done()) return dispatch();
+  // An announced body takes its whole share before a byte of it is read
+  // (and before 100 Continue invites it).
+  if (auto length = parser_->content_length(); length && !hold_body(static_cast<std::size_t>(*length))) {
+    return refuse_body();
+  }
   auto expect = msg[beast_http::field::expect];
   if (version_ == 11 && expect.size() == 12 && lower(expect) == "100-continue") {
     // The client waits for this before sending the body it announced.
@@ -194,14 +210,48 @@ void Connection::on_header() {
 }
 
 void Connection::read_body() {
-  arm(core_->limits.body_timeout, Phase::body);
-  beast_http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-    bool late = self->deadline_hit_;
+  arm(core_->limits.body_timeout, Phase::body);  // for the whole body
+  read_body_part();
+}
+
+void Connection::read_body_part() {
+  beast_http::async_read_some(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+    if (ec) {
+      bool late = self->deadline_hit_;
+      self->disarm();
+      if (late) return self->fail(408, "the request body did not arrive in time");
+      return self->on_read_error(ec);
+    }
+    // A chunked body takes its share as it grows.
+    if (!self->hold_body(self->parser_->get().body().size())) {
+      self->disarm();
+      return self->refuse_body();
+    }
+    if (!self->parser_->is_done()) return self->read_body_part();
     self->disarm();
-    if (ec && late) return self->fail(408, "the request body did not arrive in time");
-    if (ec) return self->on_read_error(ec);
     self->dispatch();
   });
+}
+
+bool Connection::hold_body(std::size_t total) {
+  if (total <= body_held_) return true;
+  if (!core_->bodies.try_take(total - body_held_)) return false;
+  body_held_ = total;
+  return true;
+}
+
+void Connection::release_body() {
+  core_->bodies.give_back(body_held_);
+  body_held_ = 0;
+}
+
+void Connection::refuse_body() {
+  const std::size_t budget = core_->bodies.max_bytes();
+  if (parser_->content_length().value_or(0) > budget) {
+    return fail(413, "the request body is larger than the server reads at once (" + size_text(budget) + ")");
+  }
+  fail(503, "the server is busy reading other request bodies (" + size_text(budget) +
+                " at once, all clients together); retry later", true);
 }
 
 void Connection::on_read_error(error_code ec) {
@@ -237,6 +287,7 @@ void Connection::dispatch() {
   keep_alive_ = msg.keep_alive();
   head_ = req.method == "HEAD";
   parser_.reset();
+  release_body();  // the body is the worker pool's to bound from here
   std::size_t bytes = req.body.size();
   bool queued = core_->pool.try_post(
       [self = shared_from_this(), r = std::move(req)]() mutable { self->serve(std::move(r)); }, bytes);
@@ -265,7 +316,8 @@ void Connection::serve(Request req) {
     if (started) return;
     net::post(socket_.get_executor(), [self = shared_from_this()] {
       self->busy_ = false;
-      self->fail(503, "too many open event streams", true);
+      self->fail(503, "too many open event streams (at most " + std::to_string(self->core_->limits.max_streams) +
+                          " at once); close one or retry later", true);
     });
     return;
   }
@@ -297,6 +349,8 @@ void Connection::respond(Response res) {
 }
 
 void Connection::fail(int status, const std::string& what, bool retry_after) {
+  parser_.reset();  // a refused body is not kept while the answer goes out
+  release_body();
   if (closed_) return;
   auto msg = std::make_shared<StringResponse>();
   msg->version(version_);

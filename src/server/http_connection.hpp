@@ -43,6 +43,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_header();
   void on_header();
   void read_body();
+  void read_body_part();
+  bool hold_body(std::size_t total);
+  void release_body();
+  void refuse_body();
   void on_read_error(error_code ec);
   void dispatch();
   void respond(Response res);
@@ -81,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;  // the streamed bytes being written
   std::array<char, 1024> discard_{};
   std::size_t drained_ = 0;
+  std::size_t body_held_ = 0;  // of core_->bodies, for the body being read
 
   // Set on the strand before a request goes to a worker; read there.
   unsigned version_ = 11;

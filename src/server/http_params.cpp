@@ -107,7 +107,9 @@ void require_json(const Request& req) {
 Json parse_body(const Request& req) {
   require_json(req);
   std::string why;
-  Json body = detail::parse_json_bounded(req.body, &why);
+  JsonFault fault = JsonFault::none;
+  Json body = detail::parse_json_bounded(req.body, &why, JsonBounds{}, &fault);
+  if (fault == JsonFault::too_many_values) throw Error(ErrorCode::TooLarge, "the body is too large: " + why);
   if (body.is_discarded()) throw Error(ErrorCode::InvalidArgument, "malformed JSON: " + why);
   if (!body.is_object()) throw Error(ErrorCode::InvalidArgument, "the body must be a JSON object");
   return body;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "server/http_body_budget.hpp"
 #include "server/http_stream_threads.hpp"
 #include "server/http_transport.hpp"
 #include "server/http_worker_pool.hpp"
@@ -40,12 +41,14 @@ struct ServerCore {
       : handler(std::move(h)),
         limits(l),
         pool(l.workers > 0 ? l.workers : default_workers(), l.queue, l.max_queued_body_bytes),
-        streams(l.max_streams) {}
+        streams(l.max_streams),
+        bodies(l.max_reading_body_bytes) {}
 
   const Handler handler;
   const Limits limits;
   WorkerPool pool;
   StreamThreads streams;
+  BodyBudget bodies;  // request bodies being read, all connections together
   ConnectionSet connections;
   std::atomic<bool> stopping{false};
 };

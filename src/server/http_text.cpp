@@ -89,6 +89,22 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+std::string framing_refusal(const std::vector<std::string_view>& transfer_encodings, bool has_content_length,
+                            unsigned version) {
+  if (transfer_encodings.empty()) return {};
+  std::string codings;
+  for (std::string_view v : transfer_encodings) codings.append(codings.empty() ? "" : ", ").append(v);
+  if (has_content_length) return "a request may not carry both Transfer-Encoding and Content-Length";
+  if (version < 11) return "Transfer-Encoding is not allowed in an HTTP/1.0 request";
+  // Only "chunked", alone: the server decodes no other transfer coding.
+  std::size_t begin = codings.find_first_not_of(" \t");
+  std::size_t end = codings.find_last_not_of(" \t");
+  if (begin == std::string::npos || !iequals(std::string_view(codings).substr(begin, end - begin + 1), "chunked")) {
+    return "Transfer-Encoding '" + codings + "' is not supported: a request body may only be sent chunked";
+  }
+  return {};
+}
+
 std::string error_json(std::string_view what) {
   std::string out = "{\"error\":\"";
   for (char c : what) {

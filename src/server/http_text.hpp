@@ -1,5 +1,5 @@
-// The transport's text rules: request-target splitting, percent-decoding and
-// the JSON body of the errors the transport answers itself.
+// The transport's text rules: request-target splitting, percent-decoding,
+// body framing and the JSON body of the errors the transport answers itself.
 #pragma once
 #include <string>
 #include <string_view>
@@ -18,6 +18,13 @@ Pairs parse_query(std::string_view q);
 // the target is none of these.
 bool parse_target(std::string_view target, std::string& path, Pairs& query);
 std::string lower(std::string_view s);
+// Why a request's body framing is refused, or "" (RFC 9112 6.1, 6.3): a
+// Transfer-Encoding (every field's value, in order) that is not exactly
+// "chunked", one beside a Content-Length, or one in HTTP/1.0. Such a request
+// could be framed differently by a proxy in front: it gets 400 and the
+// connection closes, so nothing after it is read as a next request.
+std::string framing_refusal(const std::vector<std::string_view>& transfer_encodings, bool has_content_length,
+                            unsigned version);
 // {"error":"<what>"}, escaped.
 std::string error_json(std::string_view what);
 

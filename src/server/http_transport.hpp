@@ -50,12 +50,13 @@ struct Limits {
   std::size_t max_header_bytes = 64 * 1024;            // 431 past it
   std::chrono::milliseconds body_timeout{30000};       // the whole body
   std::size_t max_body_bytes = 16 * 1024 * 1024;       // 413, before reading when Content-Length says so
+  std::size_t max_reading_body_bytes = 64 * 1024 * 1024;  // bodies being read, all connections together; 503 past it
   std::chrono::milliseconds idle_timeout{5000};        // keep-alive: waiting for a request's first byte
   std::chrono::milliseconds write_timeout{10000};      // one response or one streamed chunk
   int workers = 0;                                     // handler threads; 0: max(8, 4 x cores)
   std::size_t queue = 1024;                            // requests waiting for a worker; 503 past it
   std::size_t max_queued_body_bytes = 64 * 1024 * 1024;  // their bodies together; 503 past it
-  int max_streams = 64;                                // open streamed responses; 503 past it
+  int max_streams = 16;                                // open streamed responses (a thread each); 503 past it
   int io_threads = 2;                                  // reading, parsing and writing
 };
 

@@ -2,9 +2,11 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "exporters/otlp/otlp_decoding.hpp"
 #include "common/log.hpp"
@@ -41,6 +43,14 @@ std::string inflate_bounded(const std::string& body) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 32) != Z_OK) throw Error(ErrorCode::Internal, "zlib could not start");
   std::string out;
+  // A gzip member ends with its inflated size (mod 2^32): room for that,
+  // within the bound, at once, not the double that growing by appends
+  // leaves behind. Only a hint: a wrong one costs an append's growth.
+  if (body.size() >= 18 && static_cast<unsigned char>(body[0]) == 0x1f && static_cast<unsigned char>(body[1]) == 0x8b) {
+    std::size_t size = 0;
+    for (int i = 1; i <= 4; ++i) size = size << 8 | static_cast<unsigned char>(body[body.size() - static_cast<std::size_t>(i)]);
+    out.reserve(std::min(size, kMaxInflatedOtlpBytes));
+  }
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
   zs.avail_in = static_cast<uInt>(body.size());
   int rc = Z_OK;
@@ -53,12 +63,13 @@ std::string inflate_bounded(const std::string& body) {
       inflateEnd(&zs);
       throw Error(ErrorCode::InvalidArgument, "the body is not valid gzip");
     }
-    out.append(buf, sizeof buf - zs.avail_out);
-    if (out.size() > kMaxInflatedOtlpBytes) {
+    const std::size_t produced = sizeof buf - zs.avail_out;
+    if (out.size() + produced > kMaxInflatedOtlpBytes) {  // refused before it grows past the bound
       inflateEnd(&zs);
       throw Error(ErrorCode::TooLarge, "the gzip body inflates to more than " +
                                            std::to_string(kMaxInflatedOtlpBytes >> 20) + " MiB");
     }
+    out.append(buf, produced);
     if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
       inflateEnd(&zs);
       throw Error(ErrorCode::InvalidArgument, "the gzip body ends early");
@@ -68,11 +79,12 @@ std::string inflate_bounded(const std::string& body) {
   return out;
 }
 
-std::string body_of(const Request& req) {
+// The body as sent, or inflated into `inflated` (no copy of a plain one).
+std::string_view body_of(const Request& req, std::string& inflated) {
   const std::string* enc = req.header("content-encoding");
   std::string e = enc == nullptr ? std::string() : lower(*enc);
   if (e.empty() || e == "identity") return req.body;
-  if (e == "gzip") return inflate_bounded(req.body);
+  if (e == "gzip") return inflated = inflate_bounded(req.body);
   throw Error(ErrorCode::Unsupported, "Content-Encoding " + e + " is not supported (gzip or none)");
 }
 
@@ -127,8 +139,13 @@ Response receive_otlp_traces(const Request& req, const std::string* served_file)
   const Encoding enc = encoding_of(req);  // 415 in JSON: the client's encoding is unknown
   try {
     if (served_file != nullptr) ensure_pipeline_writes(*served_file);
-    std::string body = body_of(req);
-    ReceivedSpans got = enc == Encoding::Protobuf ? decode_otlp_protobuf(body) : decode_otlp_json(body);
+    std::string inflated;
+    std::string_view body = body_of(req, inflated);
+    // A request over the queue's own bounds could never be taken: 413
+    // before its spans are built, where 503 would have it retried forever.
+    const TraceConfig config = tracing::current_config();
+    const OtlpRequestBounds bounds{config.max_pending_spans, config.max_pending_bytes};
+    ReceivedSpans got = enc == Encoding::Protobuf ? decode_otlp_protobuf(body, bounds) : decode_otlp_json(body, bounds);
     if (!got.spans.empty() && !ingest_spans(std::move(got.spans))) {
       throw Error(ErrorCode::Unavailable, "the trace queue is full or tracing is off in this process; retry later");
     }

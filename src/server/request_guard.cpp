@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <string_view>
 
 #include "flock/error.hpp"
 #include "server/http_params.hpp"
@@ -21,33 +22,50 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
+bool all_digits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
 
-}  // namespace
+// RFC 3986 port: here 1 to 5 digits, after the ':' that introduced it.
+bool valid_port(std::string_view port) { return !port.empty() && port.size() <= 5 && all_digits(port); }
 
-bool is_loopback_host(const std::string& host_or_host_header) {
-  std::string host = lower(host_or_host_header);
-  if (host == "::1") return true;  // a bare IPv6 address (a bind address)
-  if (!host.empty() && host[0] == '[') {
-    host = host.substr(0, host.find(']') + 1);
-  } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
-    host = host.substr(0, colon);
-  }
-  if (host == "localhost" || host == "[::1]") return true;
-  // A numeric 127.a.b.c only: "127.0.0.1.evil.example" is a name, not loopback.
+// A numeric 127.a.b.c only: "127.0.0.1.evil.example" is a name, not loopback.
+bool is_loopback_ipv4(std::string_view host) {
   int parts = 0;
   std::size_t start = 0;
   for (;;) {
     std::size_t dot = host.find('.', start);
-    std::string part = host.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (part.empty() || part.size() > 3 || !std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) ||
-        std::stoi(part) > 255) {
-      return false;
-    }
+    std::string_view part = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (part.empty() || part.size() > 3 || !all_digits(part) || std::stoi(std::string(part)) > 255) return false;
     ++parts;
-    if (dot == std::string::npos) break;
+    if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
   return parts == 4 && host.rfind("127.", 0) == 0;
+}
+
+}  // namespace
+
+bool is_loopback_host(const std::string& host_or_host_header) {
+  const std::string text = lower(host_or_host_header);
+  const std::string_view host(text);
+  if (host == "::1") return true;  // a bare IPv6 address (a bind address)
+  // Host = IP-literal [ ":" port ] or reg-name/IPv4 [ ":" port ], and
+  // nothing after: "[::1].evil.example" and "127.0.0.1:80@evil.example"
+  // name other hosts.
+  std::string_view name = host;
+  std::string_view rest;
+  if (!host.empty() && host[0] == '[') {
+    std::size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    name = host.substr(0, close + 1);
+    rest = host.substr(close + 1);
+  } else if (std::size_t colon = host.find(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+    rest = host.substr(colon);
+  }
+  if (!rest.empty() && (rest[0] != ':' || !valid_port(rest.substr(1)))) return false;
+  return name == "localhost" || name == "[::1]" || is_loopback_ipv4(name);
 }
 
 bool RequestGuard::allowed_origin(const Request& req) const {

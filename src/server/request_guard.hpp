@@ -13,7 +13,8 @@
 namespace flockcpp::detail {
 
 // True for localhost, [::1]/::1 and a numeric 127.a.b.c, with or without a
-// port: the addresses that count as loopback for binding and for Host.
+// ":digits" port and nothing else after: the addresses that count as
+// loopback for binding and for Host.
 bool is_loopback_host(const std::string& host_or_host_header);
 
 class RequestGuard {

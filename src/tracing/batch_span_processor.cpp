@@ -40,8 +40,8 @@ std::size_t attributes_bytes(const std::vector<SpanAttribute>& attrs) {
   return n;
 }
 
-// What a held span costs in memory, roughly: the bound on the processor's
-// queue is in these bytes.
+}  // namespace
+
 std::size_t approx_bytes(const SpanData& s) {
   std::size_t n = sizeof(SpanData) + s.name.size() + s.status_description.size() + s.trace_state.size() +
                   attributes_bytes(s.attributes);
@@ -49,6 +49,8 @@ std::size_t approx_bytes(const SpanData& s) {
   for (const auto& l : s.links) n += sizeof(SpanLink) + attributes_bytes(l.attributes);
   return n;
 }
+
+namespace {
 
 // Spans per exporter call: sized so that a call takes about kSliceTime, as
 // big as that allows under a backlog (fewer, larger transactions), small

@@ -18,6 +18,10 @@
 
 namespace flockcpp::detail {
 
+// What a held span costs in memory, roughly: the bound on the processor's
+// queue (max_pending_bytes) is in these bytes.
+std::size_t approx_bytes(const SpanData& s);
+
 class BatchSpanProcessor {
  public:
   explicit BatchSpanProcessor(TraceConfig config);

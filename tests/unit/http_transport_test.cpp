@@ -525,6 +525,7 @@ TEST(HttpTransport, StreamsPastTheBoundAre503) {
   std::string r = get(s.port(), "/api/events");
   EXPECT_EQ(status_of(r), 503) << r;
   EXPECT_TRUE(has_header(r, "Retry-After: 1")) << r;
+  EXPECT_EQ(body_of(r), "{\"error\":\"too many open event streams (at most 1 at once); close one or retry later\"}");
   ::close(first);
   EXPECT_TRUE(ticker.wait_ended(1, 10s));
 }
@@ -618,6 +619,129 @@ TEST(HttpTransport, ExpectContinueGetsTheBodyRead) {
   ::close(fd);
   std::lock_guard lock(mu);
   EXPECT_EQ(got, "hello");
+}
+
+// RFC 9112 6.1/6.3: a Transfer-Encoding that is not exactly chunked, or one
+// beside a Content-Length, is refused and the connection closed: framing by
+// the length would let a proxy that frames otherwise smuggle the next
+// request.
+TEST(HttpTransport, AmbiguousBodyFramingIs400AndCloses) {
+  std::atomic<int> calls{0};
+  TestServer s([&](const Request&) {
+    ++calls;
+    return ok();
+  });
+  const std::string second = "GET /second HTTP/1.1\r\nHost: t\r\n\r\n";
+  const struct {
+    const char* head;
+    const char* names;
+  } cases[] = {
+      {"Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n", "both Transfer-Encoding and Content-Length"},
+      {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", ""},  // Beast's own refusal
+      {"Transfer-Encoding: xchunked\r\n", "'xchunked' is not supported"},
+      {"Transfer-Encoding: gzip, chunked\r\n", "'gzip, chunked' is not supported"},
+      {"Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", "Transfer-Encoding"},  // Beast's or ours
+  };
+  for (const auto& c : cases) {
+    int fd = connect_to(s.port());
+    send_all(fd, std::string("POST /first HTTP/1.1\r\nHost: t\r\n") + c.head + "\r\nhello" + second);
+    std::string r = read_until_close(fd, 10s);
+    ::close(fd);
+    EXPECT_EQ(status_of(r), 400) << c.head << r;
+    EXPECT_TRUE(has_header(r, "Connection: close")) << r;
+    EXPECT_NE(body_of(r).find(c.names), std::string::npos) << r;
+    EXPECT_EQ(r.find("HTTP/1.1", 1), std::string::npos) << "the next request was answered: " << r;
+  }
+  // HTTP/1.0 knows no Transfer-Encoding.
+  int fd = connect_to(s.port());
+  send_all(fd, "POST /old HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  std::string r = read_until_close(fd, 10s);
+  ::close(fd);
+  EXPECT_EQ(status_of(r), 400) << r;
+  EXPECT_EQ(calls.load(), 0);
+}
+
+// Bodies being read count against one budget for all connections: past it
+// a client is told at once to come back, instead of each of many clients
+// costing the whole body limit.
+TEST(HttpTransport, BodiesBeingReadShareOneBudget) {
+  std::atomic<int> calls{0};
+  Limits limits;
+  limits.max_body_bytes = 1 << 20;
+  limits.max_reading_body_bytes = 2 << 20;
+  TestServer s(
+      [&](const Request& r) {
+        ++calls;
+        return ok("{\"bytes\":" + std::to_string(r.body.size()) + "}");
+      },
+      limits);
+  const std::string head = "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1048576\r\n\r\n";
+  // Two bodies of 1 MiB announced take the budget: 100 Continue says the
+  // server took their share and waits for them.
+  const std::string waiting = "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1048576\r\nExpect: 100-continue\r\n\r\n";
+  auto invited = [](int fd) {
+    std::string got;
+    auto end = Clock::now() + 10s;
+    while (Clock::now() < end && got.find("\r\n\r\n") == std::string::npos && read_some(fd, got, 100ms)) {
+    }
+    return got == "HTTP/1.1 100 Continue\r\n\r\n";
+  };
+  int a = connect_to(s.port());
+  int b = connect_to(s.port());
+  send_all(a, waiting);
+  send_all(b, waiting);
+  ASSERT_TRUE(invited(a));
+  ASSERT_TRUE(invited(b));
+  std::string pending_a;
+  // A third is refused at once, with its retry advice.
+  int c = connect_to(s.port());
+  send_all(c, head);
+  std::string r = read_until_close(c, 10s);
+  ::close(c);
+  EXPECT_EQ(status_of(r), 503) << r;
+  EXPECT_TRUE(has_header(r, "Retry-After: 1")) << r;
+  EXPECT_NE(body_of(r).find("busy reading other request bodies (2 MiB at once"), std::string::npos) << r;
+  // So is a chunked body that grows past what is left.
+  c = connect_to(s.port());
+  std::string piece(4096, 'y');
+  send_all(c, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n" + piece + "\r\n");
+  r = read_until_close(c, 10s);
+  ::close(c);
+  EXPECT_EQ(status_of(r), 503) << r;
+  // A body larger than the whole budget could never be read: 413.
+  Limits small = limits;
+  small.max_reading_body_bytes = 1024;
+  TestServer tight([&](const Request&) { return ok(); }, small);
+  c = connect_to(tight.port());
+  send_all(c, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 2048\r\n\r\n");
+  r = read_until_close(c, 10s);
+  ::close(c);
+  EXPECT_EQ(status_of(r), 413) << r;
+  // Once a body is read, its share is back.
+  send_all(a, std::string(1 << 20, 'x'));
+  std::string done = read_response(a, pending_a);
+  EXPECT_EQ(status_of(done), 200) << done;
+  EXPECT_EQ(body_of(done), "{\"bytes\":1048576}");
+  c = connect_to(s.port());
+  send_all(c, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
+  EXPECT_EQ(status_of(read_until_close(c)), 200);
+  ::close(c);
+  ::close(a);
+  // ... and so is the share of a client that left halfway (once the server
+  // has seen it go).
+  ::close(b);
+  bool back = false;
+  for (int tries = 0; tries < 100 && !back; ++tries) {
+    int c1 = connect_to(s.port());
+    int c2 = connect_to(s.port());
+    send_all(c1, waiting);
+    send_all(c2, waiting);
+    back = invited(c1) && invited(c2);
+    ::close(c1);
+    ::close(c2);
+  }
+  EXPECT_TRUE(back) << "the budget leaked";
+  EXPECT_EQ(calls.load(), 2);
 }
 
 }  // namespace

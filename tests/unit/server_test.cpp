@@ -330,3 +330,15 @@ TEST(Loopback, NumericLoopbackNamesOnly) {
                          "127.0.0.256", "localhost.evil"})
     EXPECT_FALSE(detail::is_loopback_host(no)) << no;
 }
+
+// Host is parsed whole: an IP-literal or a name, then at most ":digits".
+// What follows a loopback prefix makes it another host.
+TEST(Loopback, HostHeaderIsParsedStrictly) {
+  for (const char* yes : {"[::1]", "[::1]:1", "LOCALHOST:65535", "127.0.0.1:08344"})
+    EXPECT_TRUE(detail::is_loopback_host(yes)) << yes;
+  for (const char* no : {"[::1].evil.example", "[::1]evil", "[::1]:80.evil.example", "[::1]:", "[::1",
+                         "127.0.0.1:8344@evil.example", "127.0.0.1:@evil.example", "localhost:80:80",
+                         "localhost:", "localhost:123456", "localhost:80x", "localhost@evil.example",
+                         "127.0.0.1 evil.example", "", ":80", "[]:80"})
+    EXPECT_FALSE(detail::is_loopback_host(no)) << no;
+}

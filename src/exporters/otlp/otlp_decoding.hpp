@@ -18,12 +18,21 @@ struct ReceivedSpans {
   std::vector<SpanData> spans;
   std::int64_t rejected = 0;
   std::string first_rejection;  // why the first rejected span was
+  std::size_t bytes = 0;        // what the kept spans cost (approx_bytes)
+};
+
+// What one request may hold: a request over these could never enter the
+// trace queue, so it is refused before its spans are built. The receiver
+// passes the queue's bounds in force; these are their defaults.
+struct OtlpRequestBounds {
+  std::size_t max_spans = 262144;      // spans, kept or rejected (TraceConfig::max_pending_spans)
+  std::size_t max_bytes = 256u << 20;  // the kept spans' approx_bytes (TraceConfig::max_pending_bytes)
 };
 
 // Throws Error (InvalidArgument) when the body is not an
-// ExportTraceServiceRequest at all.
-ReceivedSpans decode_otlp_protobuf(std::string_view body);
-ReceivedSpans decode_otlp_json(std::string_view body);
+// ExportTraceServiceRequest at all, Error (TooLarge) when it is over bounds.
+ReceivedSpans decode_otlp_protobuf(std::string_view body, const OtlpRequestBounds& bounds = {});
+ReceivedSpans decode_otlp_json(std::string_view body, const OtlpRequestBounds& bounds = {});
 
 // The ExportTraceServiceResponse, with partial_success when spans were
 // rejected.

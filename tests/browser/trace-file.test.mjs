@@ -105,8 +105,11 @@ test('agents by name over a file: trace list, agent filter, Agents view from the
   await openDashboard(page, server, '#/traces');
   const row = traceRow(page, summary.trace_id);
   await row.waitFor();
-  // Agent names, not span classes; the program's service.name.
-  const chips = await row.locator('[data-testid="trace-agents"] [data-testid="agent-chip"]').allTextContents();
+  // Agent names, not span classes; the program's service.name. (The row may
+  // show before its chips on a loaded machine: wait for the last one.)
+  const chip = row.locator('[data-testid="trace-agents"] [data-testid="agent-chip"]');
+  await chip.nth(summary.agents.length - 1).waitFor();
+  const chips = await chip.allTextContents();
   assert.deepEqual(chips, summary.agents);
   assert.deepEqual([...chips].sort(), ['chef', 'critic', 'nutritionist', 'oven', 'sommelier']);
   for (const c of SPAN_CLASSES) assert.ok(!chips.includes(c), `${c} is a span class, not an agent`);

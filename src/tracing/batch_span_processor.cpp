@@ -1,6 +1,7 @@
 #include "tracing/batch_span_processor.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <thread>
 #include <type_traits>
 #include <variant>
@@ -174,9 +175,25 @@ bool BatchSpanProcessor::drain_lanes() {
   if (!lanes.empty()) {
     std::rotate(lanes.begin(), lanes.begin() + static_cast<std::ptrdiff_t>(drain_turn_++ % lanes.size()), lanes.end());
   }
+  // Exporters that keep up take the queue one slice at a time: drain about
+  // that much, export it, and come back, so the backlog stays near one slice
+  // and the queue fills only when an exporter cannot keep up (one that is
+  // retrying lifts the cap, and the lanes drain to the bound to free the
+  // producers).
+  std::size_t cap = std::numeric_limits<std::size_t>::max();
+  if (std::all_of(failures_.begin(), failures_.end(), [](std::uint32_t f) { return f == 0; })) {
+    std::size_t slice = exporters_.empty() ? kFirstSlice : *std::max_element(slice_.begin(), slice_.end());
+    std::size_t taken = exporters_.empty() ? pending_.size()
+                                           : *std::min_element(exported_upto_.begin(), exported_upto_.end());
+    cap = taken + slice;  // the queue position drains stop at this round
+  }
   for (Lane* lane : lanes) {
     LaneDrain d{lane, lane->drained.load(std::memory_order_relaxed), 0, pending_base_ + pending_.size()};
     while (!full() && !lane->ring.empty()) {
+      if (pending_.size() >= cap) {
+        more = true;
+        break;
+      }
       SpanData& span = pending_.emplace_back();
       if (!lane->ring.try_pop(span, limit)) {
         pending_.pop_back();

@@ -130,7 +130,7 @@ StoreLocator parse_or_refuse(std::string_view text) {
                        : scheme == "duckdb"   ? " (a DuckDB file is duckdb:PATH)"
                                               : "";
     refuse("unknown scheme '" + printable_locator(text.substr(0, n)) + "://'" + hint + "; expected " + kForms +
-                     " (write ./" + printable_locator(text.substr(0, n)) + ":// for a folder of that name)");
+                     " (write ./" + printable_locator(text.substr(0, n)) + "://... for a path that starts so)");
   }
   StoreLocator loc;
   loc.path = std::string(text);
@@ -141,6 +141,15 @@ StoreLocator parse_or_refuse(std::string_view text) {
 
 std::string printable_locator(std::string_view text) {
   std::string out;
+  // A password in a URL stays out of messages and logs.
+  if (text.starts_with(kClickHousePrefix)) {
+    std::string_view authority = text.substr(kClickHousePrefix.size());
+    authority = authority.substr(0, authority.find('/'));
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+      out = std::string(kClickHousePrefix) + "***";
+      text = text.substr(kClickHousePrefix.size() + at);
+    }
+  }
   for (std::size_t i = 0; i < text.size() && i < kShownBytes; ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {

@@ -68,9 +68,10 @@ void read_store(TraceConfig& c) {
   if (v == nullptr) return;
   std::string why;
   auto loc = detail::try_parse_store_locator(v, &why);
+  const std::string shown = detail::printable_locator(v);  // no password, no control bytes
   if (!loc) {
     detail::logf(LogLevel::Warning, "ignoring FLOCK_TRACE_STORE=\"%s\": %s; using the default (FLOCK_TRACE_FILE, FLOCK_TRACE_PATH)",
-                 v, why.c_str());
+                 shown.c_str(), why.c_str());
     return;
   }
   if (loc->kind == detail::StoreKind::DuckDb) {
@@ -83,7 +84,7 @@ void read_store(TraceConfig& c) {
   detail::logf(LogLevel::Warning,
                "ignoring FLOCK_TRACE_STORE=\"%s\": ClickHouse storage is not available in this build yet; spans are "
                "not stored (not in the DuckDB file either, whatever FLOCK_TRACE_FILE says)",
-               v);
+               shown.c_str());
   c.trace_file = false;
 }
 

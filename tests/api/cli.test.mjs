@@ -399,6 +399,10 @@ test('flock CLI over a finished trace file', async (t) => {
       }
     }
     assert.ok(!fs.existsSync(path.join(tmp.dir, 'duckdb:')), 'no file named duckdb:');
+    // flock dashboard duckdb:PATH serves that file.
+    const d = await startDashboard(t, `duckdb:${db}`, { cwd: tmp.dir });
+    assert.equal((await getJson(d.base, '/api/traces')).total, 4);
+    assertStopped(await d.stop(), 'SIGTERM', 'flock dashboard');
     assert.equal((await storedSpans(db)).length, spans.length, 'the store is untouched');
   });
 

@@ -102,8 +102,10 @@ class Flock {
     }
   }
 
-  // Deletes every span of the trace store at path and shrinks the file.
-  static ClearResult clear_traces(const std::string& path = ".flock/traces.duckdb");
+  // Deletes every span of the trace store and shrinks the file. store: a
+  // path, duckdb:PATH, or a clickhouse:// URL (not available in this build
+  // yet: a failed result saying so, as for a malformed store).
+  static ClearResult clear_traces(const std::string& store = ".flock/traces.duckdb");
 
  private:
   // The library's own layers above core (the HTTP server) reach the

@@ -17,7 +17,7 @@ struct ServeOptions {
   int port = 8344;                 // 0: any free port
   std::string api_token{};         // empty: FLOCK_API_TOKEN; when set, /api/* but /api/health need it
   std::string web_root{};          // empty: FLOCK_WEB_ROOT, else the installed dashboard files
-  std::string trace_store{};       // empty: the Flock's trace file (FLOCK_TRACE_PATH)
+  std::string trace_store{};       // empty: the Flock's trace file (FLOCK_TRACE_PATH); else a path or duckdb:PATH
   std::size_t query_row_limit = 10000;          // rows POST /api/traces/query returns at most
   std::chrono::milliseconds query_timeout{5000};  // a query running longer is interrupted
   std::vector<std::string> cors_origins{};        // browser origins allowed to call the API (none); FLOCK_API_CORS_ORIGINS
@@ -27,7 +27,8 @@ struct ServeOptions {
 // A running HTTP server. serve() on a Flock is start() + wait().
 class DashboardServer {
  public:
-  // Over a trace file alone: no agents, no blackboard.
+  // Over a trace file alone: no agents, no blackboard. trace_store: a path
+  // or duckdb:PATH; a clickhouse:// URL throws Error (not available yet).
   explicit DashboardServer(std::string trace_store, ServeOptions options = {});
   // Over a running Flock; its trace store unless options.trace_store is set.
   explicit DashboardServer(Flock& flock, ServeOptions options = {});

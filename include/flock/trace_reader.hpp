@@ -65,7 +65,12 @@ struct SqlLimits {
 
 class TraceStoreReader {
  public:
-  explicit TraceStoreReader(std::string path = ".flock/traces.duckdb") : path_(std::move(path)) {}
+  // store: a path, duckdb:PATH (the same file) or a clickhouse:// URL
+  // (docs/configuration.md). Throws Error: InvalidArgument for a malformed
+  // store (`duckdb:` alone, an unknown scheme), FailedPrecondition for
+  // ClickHouse, which this build cannot read yet.
+  explicit TraceStoreReader(std::string store = ".flock/traces.duckdb");
+  // The DuckDB file read (PATH for duckdb:PATH).
   const std::string& path() const { return path_; }
   bool exists() const;
 

@@ -20,15 +20,22 @@ using flockcpp::ErrorCode;
 using flockcpp::Json;
 
 constexpr const char* kDefaultDb = ".flock/traces.duckdb";
+constexpr const char* kDbHelp = "trace store: a path or duckdb:PATH (clickhouse:// URLs: not available yet)";
 
 // The one place an Error becomes an exit status: 2 for bad usage (a
 // malformed argument), 1 for every other failure.
 int exit_code(ErrorCode code) { return code == ErrorCode::InvalidArgument ? 2 : 1; }
 
+// DB is a store locator (a path, duckdb:PATH or a clickhouse:// URL): the
+// reader parses it, refuses a malformed one (exit 2) and ClickHouse (exit 1,
+// not available yet), and names the DuckDB file.
+std::string store_file(const std::string& db) { return flockcpp::TraceStoreReader(db).path(); }
+
 void require_store(const std::string& db) {
   std::error_code ec;
-  if (!std::filesystem::exists(db, ec)) {
-    throw Error(ErrorCode::NotFound, "no trace store at " + db +
+  const std::string file = store_file(db);
+  if (!std::filesystem::exists(file, ec)) {
+    throw Error(ErrorCode::NotFound, "no trace store at " + file +
                                          ": a program records one when run with FLOCK_TRACE_FILE=true "
                                          "(FLOCK_TRACE_PATH picks the file), or give the store's path as DB");
   }
@@ -163,18 +170,20 @@ int traces_stats(const std::string& db, bool json) {
 }
 
 int traces_clear(const std::string& db) {
-  flockcpp::ClearResult r = flockcpp::TraceStoreReader(db).clear();
+  flockcpp::TraceStoreReader store(db);
+  flockcpp::ClearResult r = store.clear();
   if (!r.success) throw Error(ErrorCode::FailedPrecondition, r.error);
-  std::cout << "deleted " << r.deleted_count << " spans from " << db << "\n";
+  std::cout << "deleted " << r.deleted_count << " spans from " << store.path() << "\n";
   return 0;
 }
 
 int dashboard(const std::string& db, const std::string& host, int port) {
   std::error_code ec;
-  if (!std::filesystem::exists(db, ec)) {
+  const std::string file = store_file(db);
+  if (!std::filesystem::exists(file, ec)) {
     // A hub for OTLP senders starts empty: the first spans received create
     // the store (a program records one itself with FLOCK_TRACE_FILE=true).
-    std::cerr << "flock: no trace store at " << db
+    std::cerr << "flock: no trace store at " << file
               << " yet: serving an empty one; spans sent to POST /v1/traces create it (a program records one "
                  "itself when run with FLOCK_TRACE_FILE=true)\n";
   }
@@ -212,30 +221,30 @@ int main(int argc, char** argv) {
   std::string sql;
 
   auto* dash = app.add_subcommand("dashboard", "the dashboard and HTTP API over a trace file (created by the first OTLP spans received), no agents");
-  dash->add_option("DB", db, "trace store")->capture_default_str();
+  dash->add_option("DB", db, kDbHelp)->capture_default_str();
   dash->add_option("--host", host, "address to listen on (not loopback: set FLOCK_API_TOKEN)")->capture_default_str();
   dash->add_option("--port", port, "port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
 
   auto* traces = app.add_subcommand("traces", "read the trace store in the terminal");
   traces->require_subcommand(1);
   auto* list = traces->add_subcommand("list", "trace summaries, newest first");
-  list->add_option("DB", db, "trace store")->capture_default_str();
+  list->add_option("DB", db, kDbHelp)->capture_default_str();
   list->add_option("--workflow", workflow, "only runs of this workflow");
   list->add_option("--limit", limit, "how many")->capture_default_str()->check(CLI::Range(1, 1000));
   list->add_flag("--json", json, "JSON instead of a table");
   auto* show = traces->add_subcommand("show", "one trace as an indented tree with durations");
   show->add_option("TRACE_ID", trace_id, "the trace id, or a unique prefix of at least 6 hex digits")->required();
-  show->add_option("DB", db, "trace store")->capture_default_str();
+  show->add_option("DB", db, kDbHelp)->capture_default_str();
   show->add_flag("--json", json, "every span as JSON");
   auto* query = traces->add_subcommand("query", "a read-only SQL query over the spans table");
   query->add_option("SQL", sql, "one SELECT")->required();
-  query->add_option("DB", db, "trace store")->capture_default_str();
+  query->add_option("DB", db, kDbHelp)->capture_default_str();
   query->add_flag("--json", json, "rows as JSON objects");
   auto* stats = traces->add_subcommand("stats", "store totals and per-workflow statistics");
-  stats->add_option("DB", db, "trace store")->capture_default_str();
+  stats->add_option("DB", db, kDbHelp)->capture_default_str();
   stats->add_flag("--json", json, "JSON instead of text");
   auto* clear = traces->add_subcommand("clear", "delete every span (the file shrinks)");
-  clear->add_option("DB", db, "trace store")->capture_default_str();
+  clear->add_option("DB", db, kDbHelp)->capture_default_str();
 
   // An unknown command is named as such (CLI11 would only say a subcommand
   // is required).

@@ -4,6 +4,7 @@
 #pragma once
 #include <string>
 
+#include "common/store_locator.hpp"
 #include "flock/artifact.hpp"
 #include "flock/json.hpp"
 #include "flock/server.hpp"
@@ -22,9 +23,10 @@ Json artifact_json(const Artifact& a, bool with_payload = true);
 
 class ApiHandlers {
  public:
-  // flock may be null (a trace file alone).
+  // flock may be null (a trace file alone). trace_store is the file's path,
+  // already resolved from its locator: handed on as that file exactly.
   ApiHandlers(Flock* flock, std::string trace_store, ServeOptions options, EventHub& events)
-      : flock_(flock), store_(std::move(trace_store)), options_(std::move(options)), events_(events) {}
+      : flock_(flock), store_(duckdb_locator(trace_store)), options_(std::move(options)), events_(events) {}
 
   using Request = http::Request;
   using Response = http::Response;

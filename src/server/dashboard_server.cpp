@@ -21,6 +21,7 @@
 #include "server/static_files.hpp"
 #include "storage/duckdb_handle.hpp"
 #include "storage/store_file.hpp"
+#include "common/store_locator.hpp"
 #include "tracing/span_taps.hpp"
 #include "common/log.hpp"
 
@@ -172,14 +173,18 @@ struct DashboardServer::Impl {
   }
 };
 
+// trace_store is a locator (a path, duckdb:PATH; ClickHouse is refused); the
+// server keeps the DuckDB file's path.
 DashboardServer::DashboardServer(std::string trace_store, ServeOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->store = std::move(trace_store);
+  impl_->store = detail::duckdb_store_path(trace_store);
   impl_->options = std::move(options);
 }
 
 DashboardServer::DashboardServer(Flock& flock, ServeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->flock = &flock;
-  impl_->store = options.trace_store.empty() ? tracing::current_config().trace_file_path : options.trace_store;
+  // The pipeline's trace_file_path is a path (FLOCK_TRACE_PATH), not a locator.
+  impl_->store = options.trace_store.empty() ? tracing::current_config().trace_file_path
+                                             : detail::duckdb_store_path(options.trace_store);
   impl_->options = std::move(options);
 }
 

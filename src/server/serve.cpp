@@ -7,6 +7,7 @@
 #include "flock/trace_config.hpp"
 #include "tracing/signals.hpp"
 #include "common/log.hpp"
+#include "common/store_locator.hpp"
 
 namespace flockcpp {
 
@@ -20,7 +21,8 @@ void Flock::serve(ServeOptions options) {
       config.trace_file = true;
       tracing::configure(config);
     }
-    options.trace_store = config.trace_file_path;
+    // A path, handed on as exactly that file (DashboardServer parses a locator).
+    options.trace_store = detail::duckdb_locator(config.trace_file_path);
   }
   DashboardServer server(*this, std::move(options));
   server.start();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/store_locator.hpp"
 #include "storage/clear_traces.hpp"
 #include "storage/schema.hpp"
 #include "storage/sql_sandbox.hpp"
@@ -15,6 +16,8 @@ using detail::DuckConnection;
 using detail::DuckDatabase;
 using detail::DuckDbError;
 using detail::sql_quote;
+
+TraceStoreReader::TraceStoreReader(std::string store) : path_(detail::duckdb_store_path(store)) {}
 
 bool TraceStoreReader::exists() const {
   std::error_code ec;

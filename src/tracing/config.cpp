@@ -7,6 +7,8 @@
 #include <string>
 
 #include "common/json_parse.hpp"
+#include "common/log.hpp"
+#include "common/store_locator.hpp"
 #include "flock/json.hpp"
 #include "flock/otlp_options.hpp"
 #include "flock/trace_config.hpp"
@@ -59,6 +61,33 @@ void read_resource(const char* name, Attributes& out) {
   for (auto& [k, val] : pairs) out.emplace_back(std::move(k), std::move(val));
 }
 
+// FLOCK_TRACE_STORE wins over FLOCK_TRACE_FILE and FLOCK_TRACE_PATH, read
+// before it: duckdb:PATH is exactly FLOCK_TRACE_FILE=true FLOCK_TRACE_PATH=PATH.
+void read_store(TraceConfig& c) {
+  const char* v = env("FLOCK_TRACE_STORE");
+  if (v == nullptr) return;
+  std::string why;
+  auto loc = detail::try_parse_store_locator(v, &why);
+  const std::string shown = detail::printable_locator(v);  // no password, no control bytes
+  if (!loc) {
+    detail::logf(LogLevel::Warning, "ignoring FLOCK_TRACE_STORE=\"%s\": %s; using the default (FLOCK_TRACE_FILE, FLOCK_TRACE_PATH)",
+                 shown.c_str(), why.c_str());
+    return;
+  }
+  if (loc->kind == detail::StoreKind::DuckDb) {
+    c.trace_file = true;
+    c.trace_file_path = loc->path;
+    return;
+  }
+  // The user asked for ClickHouse: writing the DuckDB file instead would put
+  // spans where nobody looks for them, so none is written.
+  detail::logf(LogLevel::Warning,
+               "ignoring FLOCK_TRACE_STORE=\"%s\": ClickHouse storage is not available in this build yet; spans are "
+               "not stored (not in the DuckDB file either, whatever FLOCK_TRACE_FILE says)",
+               shown.c_str());
+  c.trace_file = false;
+}
+
 }  // namespace
 
 TraceConfig TraceConfig::from_env() {
@@ -66,6 +95,7 @@ TraceConfig TraceConfig::from_env() {
   read_bool("FLOCK_AUTO_TRACE", c.auto_trace);
   read_bool("FLOCK_TRACE_FILE", c.trace_file);
   if (const char* p = env("FLOCK_TRACE_PATH")) c.trace_file_path = p;
+  read_store(c);
   read_list("FLOCK_TRACE_SERVICES", c.services, true);
   read_list("FLOCK_TRACE_IGNORE", c.ignore, false);
   // A hundred years at most: the cutoff in nanoseconds stays within int64.

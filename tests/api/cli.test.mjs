@@ -347,14 +347,74 @@ test('flock CLI over a finished trace file', async (t) => {
     assertStopped(await d.stop(), 'SIGTERM', 'flock dashboard');
   });
 
+  await t.test('DB is a store locator: duckdb:PATH is PATH; clickhouse:// and malformed locators are clear errors', async () => {
+    // duckdb:PATH reads the same file, never one named "duckdb:...".
+    const plain = parseJsonBig((await flock(t, ['traces', 'list', db, '--json'], 0)).stdout);
+    const prefixed = parseJsonBig((await flock(t, ['traces', 'list', `duckdb:${db}`, '--json'], 0)).stdout);
+    assert.deepEqual(prefixed, plain);
+    assert.equal(prefixed.total, 4);
+    const rel = await flock(t, ['traces', 'list', `duckdb:${path.basename(db)}`], 0, { cwd: path.dirname(db) });
+    assert.match(rel.stdout, /4 of 4 traces/);
+    for (const args of [
+      ['traces', 'show', failing.trace_id, `duckdb:${db}`],
+      ['traces', 'query', 'SELECT count(*) AS n FROM spans', `duckdb:${db}`],
+      ['traces', 'stats', `duckdb:${db}`],
+    ]) {
+      await flock(t, args, 0);
+    }
+    const missing = await flock(t, ['traces', 'list', `duckdb:${path.join(tmp.dir, 'absent.duckdb')}`], 1);
+    assert.match(missing.stderr, /no trace store at \S*absent\.duckdb/);
+    assert.doesNotMatch(missing.stderr, /at duckdb:/, 'the message names the file, not the locator');
+
+    // ClickHouse: not in this build yet. Exit 1, one clear line, no crash,
+    // and nothing created under the URL's name.
+    const ch = 'clickhouse://127.0.0.1/db';
+    for (const args of [
+      ['traces', 'list', ch],
+      ['traces', 'show', failing.trace_id, ch],
+      ['traces', 'query', 'SELECT 1', ch],
+      ['traces', 'stats', ch],
+      ['traces', 'clear', ch],
+      ['dashboard', ch, '--port', '0'],
+    ]) {
+      const r = await flock(t, args, 1, { cwd: tmp.dir });
+      assert.match(r.stderr, /ClickHouse storage is not available in this build yet/, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '', `${args.join(' ')}: nothing on stdout`);
+    }
+    assert.ok(!fs.existsSync(path.join(tmp.dir, 'clickhouse:')), 'no folder named after the URL');
+
+    // Malformed locators: bad usage (exit 2) naming the problem.
+    for (const [bad, why] of [
+      ['duckdb:', /no path after 'duckdb:'/],
+      ['clickhouse://:99999/db', /host|port/],
+      ['clickhouse://h:99999/db', /port/],
+      ['clickhouse://h', /missing database/],
+      ['postgres://h/db', /unknown scheme 'postgres:\/\/'/],
+      [`clickhouse://${'h'.repeat(100000)}/db`, /host/],
+    ]) {
+      for (const args of [['traces', 'list', bad], ['traces', 'clear', bad], ['dashboard', bad, '--port', '0']]) {
+        const r = await flock(t, args, 2, { cwd: tmp.dir });
+        assert.match(r.stderr, why, `${args.join(' ').slice(0, 80)}: ${r.stderr}`);
+        assert.ok(r.stderr.length < 1000, 'a short message, whatever the argument');
+      }
+    }
+    assert.ok(!fs.existsSync(path.join(tmp.dir, 'duckdb:')), 'no file named duckdb:');
+    // flock dashboard duckdb:PATH serves that file.
+    const d = await startDashboard(t, `duckdb:${db}`, { cwd: tmp.dir });
+    assert.equal((await getJson(d.base, '/api/traces')).total, 4);
+    assertStopped(await d.stop(), 'SIGTERM', 'flock dashboard');
+    assert.equal((await storedSpans(db)).length, spans.length, 'the store is untouched');
+  });
+
   await t.test('traces clear: prints the deleted count; then the list is empty', async () => {
     // On a copy, so the file of the other subtests stays as it was.
     const copyDir = tempDir(t);
     const copy = path.join(copyDir.dir, 'copy.duckdb');
     fs.copyFileSync(db, copy);
     if (fs.existsSync(`${db}.wal`)) fs.copyFileSync(`${db}.wal`, `${copy}.wal`);
-    const r = await flock(t, ['traces', 'clear', copy], 0);
-    assert.match(r.stdout, new RegExp(`deleted ${spans.length} spans`));
+    // As duckdb:PATH: the same file.
+    const r = await flock(t, ['traces', 'clear', `duckdb:${copy}`], 0);
+    assert.ok(r.stdout.includes(`deleted ${spans.length} spans from ${copy}\n`), `the file, not the locator: ${r.stdout}`);
     const after = parseJsonBig((await flock(t, ['traces', 'list', copy, '--json'], 0)).stdout);
     assert.deepEqual(after, { items: [], total: 0 });
     assert.equal((await storedSpans(copy)).length, 0);

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { runIn, tempDir, allSpans, withDb, withDbWritable, checkRows, checkConnected, attr } from './helpers.mjs';
+import { runIn, runScenario, scenarioEnv, tempDir, allSpans, withDb, withDbWritable, checkRows, checkConnected, attr } from './helpers.mjs';
 
 const PIZZA_NAMES = [
   'pizza_workflow', 'Flock.publish', 'Agent.execute', 'OutputUtilityComponent.on_initialize',
@@ -143,4 +143,87 @@ test('the trace file goes where FLOCK_TRACE_PATH says, and to .flock/traces.duck
   assert.ok(!fs.existsSync(tmp.db));
   await runIn(t, ['pizza'], { FLOCK_TRACE_PATH: undefined }, { tmp });
   await withDb(tmp.db, async (q) => assert.equal((await q('SELECT count(*) AS n FROM spans'))[0].n, 8n));
+});
+
+// FLOCK_TRACE_STORE (docs/configuration.md, "Where spans are stored").
+const NO_FILE_VARS = { FLOCK_TRACE_FILE: undefined, FLOCK_TRACE_PATH: undefined };
+
+async function storedShape(db) {
+  const spans = await allSpans(db);
+  checkRows(spans);
+  return spans.map((s) => s.name).sort();
+}
+
+test('FLOCK_TRACE_STORE=duckdb:PATH writes the same file as FLOCK_TRACE_FILE=true FLOCK_TRACE_PATH=PATH', async (t) => {
+  // The same configuration, read by the library.
+  const a = tempDir(t);
+  const byFile = (await runIn(t, ['config'], { FLOCK_TRACE_FILE: 'true', FLOCK_TRACE_PATH: a.db }, { tmp: a })).lines[0];
+  const byStore = await runIn(t, ['config'], { ...NO_FILE_VARS, FLOCK_TRACE_STORE: `duckdb:${a.db}` }, { tmp: a });
+  assert.ok(!/warn/i.test(byStore.stderr), byStore.stderr);
+  assert.deepEqual(byStore.lines[0], byFile);
+  assert.equal(byStore.lines[0].trace_file, true);
+  assert.equal(byStore.lines[0].trace_file_path, a.db);
+
+  // The same file, with the same spans.
+  const b = tempDir(t);
+  await runIn(t, ['pizza'], { ...NO_FILE_VARS, FLOCK_TRACE_STORE: `duckdb:${b.db}` }, { tmp: b });
+  assert.ok(fs.existsSync(b.db), 'the file is where PATH says');
+  assert.deepEqual(await storedShape(b.db), PIZZA_NAMES);
+  const c = tempDir(t);
+  await runIn(t, ['pizza'], { FLOCK_TRACE_FILE: 'true', FLOCK_TRACE_PATH: c.db }, { tmp: c });
+  assert.deepEqual(await storedShape(c.db), await storedShape(b.db));
+  // Nothing under a literal "duckdb:" name, in the working folder or beside it.
+  assert.deepEqual(fs.readdirSync(b.dir).filter((n) => n.includes('duckdb:')), []);
+
+  // A relative PATH is relative to the working folder, like FLOCK_TRACE_PATH.
+  const d = tempDir(t);
+  await runIn(t, ['pizza'], { ...NO_FILE_VARS, FLOCK_TRACE_STORE: 'duckdb:rel/t.duckdb' }, { tmp: d });
+  assert.deepEqual(await storedShape(`${d.dir}/rel/t.duckdb`), PIZZA_NAMES);
+  assert.ok(!fs.existsSync(`${d.dir}/duckdb:rel`));
+  // A plain path is a DuckDB path too, colons and all.
+  await runIn(t, ['pizza'], { ...NO_FILE_VARS, FLOCK_TRACE_STORE: 'my:file.duckdb' }, { tmp: d });
+  assert.deepEqual(await storedShape(`${d.dir}/my:file.duckdb`), PIZZA_NAMES);
+});
+
+test('FLOCK_TRACE_STORE wins over FLOCK_TRACE_FILE and FLOCK_TRACE_PATH', async (t) => {
+  const tmp = tempDir(t);
+  const other = `${tmp.dir}/other.duckdb`;
+  const chosen = `${tmp.dir}/chosen.duckdb`;
+  await runIn(t, ['pizza'], { FLOCK_TRACE_FILE: 'false', FLOCK_TRACE_PATH: other, FLOCK_TRACE_STORE: `duckdb:${chosen}` }, { tmp });
+  assert.deepEqual(await storedShape(chosen), PIZZA_NAMES);
+  assert.ok(!fs.existsSync(other));
+  assert.ok(!fs.existsSync(tmp.db));
+});
+
+test('FLOCK_TRACE_STORE: a malformed value warns and FLOCK_TRACE_FILE/FLOCK_TRACE_PATH apply; ClickHouse is refused and no file is written', async (t) => {
+  for (const bad of ['duckdb:', 'postgres://h/db', 'clickhouse://:99999/db', 'clickhouse://h']) {
+    const r = await runIn(t, ['pizza'], { FLOCK_TRACE_STORE: bad });
+    assert.ok(warned(r.stderr, 'FLOCK_TRACE_STORE'), `${bad}: a warning naming the variable; got:\n${r.stderr}`);
+    assert.ok(r.stderr.includes(bad), `${bad}: the warning shows the value`);
+    assert.deepEqual(await storedShape(r.db), PIZZA_NAMES, `${bad}: the default (FLOCK_TRACE_PATH) is written`);
+  }
+  // ClickHouse: refused until that store exists. The program runs; spans go
+  // to no file, even with FLOCK_TRACE_FILE=true.
+  const ch = await runIn(t, ['pizza'], { FLOCK_TRACE_STORE: 'clickhouse://127.0.0.1:8123/flock' });
+  assert.equal(ch.lines[0].pizzas, 1);
+  assert.ok(warned(ch.stderr, 'FLOCK_TRACE_STORE'), ch.stderr);
+  assert.match(ch.stderr, /ClickHouse storage is not available in this build yet/);
+  assert.ok(!fs.existsSync(ch.db), 'no DuckDB file in place of ClickHouse');
+  const cfg = (await runIn(t, ['config'], { FLOCK_TRACE_STORE: 'clickhouse://127.0.0.1/flock' })).lines[0];
+  assert.equal(cfg.trace_file, false);
+});
+
+test('Flock::clear_traces takes duckdb:PATH; a clickhouse:// URL is a failed result, not a crash', async (t) => {
+  const tmp = tempDir(t);
+  await runIn(t, ['pizza'], {}, { tmp });
+  const env = scenarioEnv('/nonexistent/never-used.duckdb', { FLOCK_TRACE_FILE: 'false' });
+  const ok = (await runScenario(t, ['clear', `duckdb:${tmp.db}`], { env, cwd: tmp.dir })).lines[0];
+  assert.deepEqual(ok, { success: true, deleted_count: PIZZA_NAMES.length, error: '' });
+  await withDb(tmp.db, async (q) => assert.equal((await q('SELECT count(*) AS n FROM spans'))[0].n, 0n));
+  const ch = (await runScenario(t, ['clear', 'clickhouse://127.0.0.1/db'], { env, cwd: tmp.dir })).lines[0];
+  assert.equal(ch.success, false);
+  assert.match(ch.error, /ClickHouse storage is not available in this build yet/);
+  const bad = (await runScenario(t, ['clear', 'duckdb:'], { env, cwd: tmp.dir })).lines[0];
+  assert.equal(bad.success, false);
+  assert.match(bad.error, /duckdb:/);
 });

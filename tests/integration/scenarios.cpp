@@ -560,6 +560,7 @@ int config() {
   flockcpp::TraceConfig c = flockcpp::tracing::current_config();
   emit(Json{{"auto_trace", c.auto_trace},
             {"trace_file", c.trace_file},
+            {"trace_file_path", c.trace_file_path},
             {"services", c.services},
             {"ignore", c.ignore},
             {"ttl_days", c.ttl_days ? Json(*c.ttl_days) : Json()},

@@ -137,3 +137,70 @@ TEST(TraceConfig, InRangeValuesAreTaken) {
   EXPECT_EQ(c.max_pending_bytes, 1048576u);
   EXPECT_EQ(c.exit_grace.count(), 0);
 }
+
+// FLOCK_TRACE_STORE (docs/configuration.md, "Where spans are stored").
+namespace {
+void expect_same_store(const flockcpp::TraceConfig& a, const flockcpp::TraceConfig& b) {
+  EXPECT_EQ(a.trace_file, b.trace_file);
+  EXPECT_EQ(a.trace_file_path, b.trace_file_path);
+}
+}  // namespace
+
+TEST(TraceConfig, TraceStoreDuckDbIsTheFileAndPath) {
+  flockcpp::TraceConfig by_file;
+  {
+    Env env{{"FLOCK_TRACE_FILE", "true"}, {"FLOCK_TRACE_PATH", "/tmp/x/t.duckdb"}};
+    by_file = flockcpp::TraceConfig::from_env();
+  }
+  testing::internal::CaptureStderr();
+  flockcpp::TraceConfig by_store;
+  {
+    Env env{{"FLOCK_TRACE_STORE", "duckdb:/tmp/x/t.duckdb"}};
+    by_store = flockcpp::TraceConfig::from_env();
+  }
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  EXPECT_TRUE(by_store.trace_file);
+  expect_same_store(by_store, by_file);
+  // A plain path is the same too.
+  Env env{{"FLOCK_TRACE_STORE", "/tmp/x/t.duckdb"}};
+  expect_same_store(flockcpp::TraceConfig::from_env(), by_file);
+}
+
+TEST(TraceConfig, TraceStoreWinsOverTraceFileAndPath) {
+  Env env{{"FLOCK_TRACE_FILE", "false"}, {"FLOCK_TRACE_PATH", "other.duckdb"}, {"FLOCK_TRACE_STORE", "duckdb:my:t.duckdb"}};
+  auto c = flockcpp::TraceConfig::from_env();
+  EXPECT_TRUE(c.trace_file);
+  EXPECT_EQ(c.trace_file_path, "my:t.duckdb");
+}
+
+TEST(TraceConfig, MalformedTraceStoreWarnsAndTheDefaultApplies) {
+  for (const char* bad : {"duckdb:", "postgres://h/db", "clickhouse://:99999/db", "clickhouse://h"}) {
+    {
+      Env env{{"FLOCK_TRACE_STORE", bad}};
+      testing::internal::CaptureStderr();
+      auto c = flockcpp::TraceConfig::from_env();
+      std::string err = testing::internal::GetCapturedStderr();
+      EXPECT_NE(err.find("FLOCK_TRACE_STORE"), std::string::npos) << err;
+      EXPECT_NE(err.find(bad), std::string::npos) << err;
+      EXPECT_FALSE(c.trace_file) << bad;
+      EXPECT_EQ(c.trace_file_path, ".flock/traces.duckdb") << bad;
+    }
+    // The default is FLOCK_TRACE_FILE / FLOCK_TRACE_PATH.
+    Env env{{"FLOCK_TRACE_STORE", bad}, {"FLOCK_TRACE_FILE", "true"}, {"FLOCK_TRACE_PATH", "p.duckdb"}};
+    testing::internal::CaptureStderr();
+    auto c = flockcpp::TraceConfig::from_env();
+    testing::internal::GetCapturedStderr();
+    EXPECT_TRUE(c.trace_file) << bad;
+    EXPECT_EQ(c.trace_file_path, "p.duckdb") << bad;
+  }
+}
+
+TEST(TraceConfig, ClickHouseTraceStoreIsRefusedAndNoFileIsWritten) {
+  Env env{{"FLOCK_TRACE_STORE", "clickhouse://127.0.0.1:8123/flock"}, {"FLOCK_TRACE_FILE", "true"}};
+  testing::internal::CaptureStderr();
+  auto c = flockcpp::TraceConfig::from_env();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("FLOCK_TRACE_STORE"), std::string::npos) << err;
+  EXPECT_NE(err.find("ClickHouse storage is not available in this build yet"), std::string::npos) << err;
+  EXPECT_FALSE(c.trace_file);
+}

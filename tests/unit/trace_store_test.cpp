@@ -224,6 +224,43 @@ TEST_F(TraceStoreTest, ClearTracesReportsMissingAndForeignFiles) {
   EXPECT_NE(foreign.error.find("no table spans"), std::string::npos);
 }
 
+// clear_traces and TraceStoreReader take a store locator: duckdb:PATH is
+// PATH; ClickHouse and malformed locators are errors, never a file name.
+TEST_F(TraceStoreTest, ClearTracesAndReaderTakeAStoreLocator) {
+  {
+    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    std::vector<SpanData> batch{span(1, 1, 0, "Agent.execute", now_ns()), span(1, 2, 1, "Agent.execute", now_ns())};
+    ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+  }
+  TraceStoreReader reader("duckdb:" + path_);
+  EXPECT_EQ(reader.path(), path_);
+  EXPECT_EQ(reader.stats()["total_spans"], 2);
+  ClearResult r = Flock::clear_traces("duckdb:" + path_);
+  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_EQ(r.deleted_count, 2);
+  EXPECT_EQ(count("SELECT count(*) FROM spans"), 0);
+
+  ClearResult ch = Flock::clear_traces("clickhouse://127.0.0.1/db");
+  EXPECT_FALSE(ch.success);
+  EXPECT_NE(ch.error.find("ClickHouse storage is not available"), std::string::npos) << ch.error;
+  ClearResult empty = Flock::clear_traces("duckdb:");
+  EXPECT_FALSE(empty.success);
+  EXPECT_NE(empty.error.find("duckdb:"), std::string::npos) << empty.error;
+  ClearResult unknown = Flock::clear_traces("postgres://h/db");
+  EXPECT_FALSE(unknown.success);
+  EXPECT_NE(unknown.error.find("unknown scheme"), std::string::npos) << unknown.error;
+
+  try {
+    TraceStoreReader ch_reader("clickhouse://127.0.0.1/db");
+    ADD_FAILURE() << "a reader over ClickHouse";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::FailedPrecondition);
+  }
+  EXPECT_THROW(TraceStoreReader("duckdb:"), Error);
+  // Nothing was created under a literal name.
+  EXPECT_FALSE(fs::exists("duckdb:" + path_));
+}
+
 TEST(TraceTree, RendersTheGuidesHierarchy) {
   std::vector<StoredSpan> spans = {
       {"t", "a", "", "pizza_workflow", 0, 0, 5319, "OK", "", "{}"},

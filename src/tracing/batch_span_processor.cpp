@@ -57,6 +57,8 @@ namespace {
 // big as that allows under a backlog (fewer, larger transactions), small
 // enough that an exporter can let go of its file between calls in time.
 constexpr std::size_t kFirstSlice = 32768, kMinSlice = 4096, kMaxSlice = 131072;
+// How far drains run ahead of exporters that keep up (drain_lanes).
+constexpr std::size_t kDrainAhead = 2 * kMinSlice;
 constexpr auto kSliceTime = std::chrono::milliseconds(250);
 
 std::size_t next_slice(std::size_t slice, std::size_t sent, std::chrono::steady_clock::duration took) {
@@ -145,6 +147,11 @@ bool BatchSpanProcessor::ingest(std::vector<SpanData>&& spans) {
   return true;
 }
 
+std::size_t BatchSpanProcessor::unexported() const {
+  if (exporters_.empty()) return pending_.size();
+  return pending_.size() - *std::min_element(exported_upto_.begin(), exported_upto_.end());
+}
+
 bool BatchSpanProcessor::drain_lanes() {
   bool more = false;
   bool placing = false;
@@ -180,17 +187,16 @@ bool BatchSpanProcessor::drain_lanes() {
   // and the queue fills only when an exporter cannot keep up (one that is
   // retrying lifts the cap, and the lanes drain to the bound to free the
   // producers).
+  // A lane more than half full drains past the cap all the same: producers
+  // never wait while the queue has room.
   std::size_t cap = std::numeric_limits<std::size_t>::max();
   if (std::all_of(failures_.begin(), failures_.end(), [](std::uint32_t f) { return f == 0; })) {
-    std::size_t slice = exporters_.empty() ? kFirstSlice : *std::max_element(slice_.begin(), slice_.end());
-    std::size_t taken = exporters_.empty() ? pending_.size()
-                                           : *std::min_element(exported_upto_.begin(), exported_upto_.end());
-    cap = taken + slice;  // the queue position drains stop at this round
+    cap = pending_.size() - unexported() + kDrainAhead;  // the queue position drains stop at
   }
   for (Lane* lane : lanes) {
     LaneDrain d{lane, lane->drained.load(std::memory_order_relaxed), 0, pending_base_ + pending_.size()};
     while (!full() && !lane->ring.empty()) {
-      if (pending_.size() >= cap) {
+      if (pending_.size() >= cap && !lane->ring.half_full()) {
         more = true;
         break;
       }
@@ -213,6 +219,7 @@ bool BatchSpanProcessor::drain_lanes() {
     place_flush_requests();
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  unexported_count_.store(unexported(), std::memory_order_relaxed);
   pending_bytes_out_.store(pending_bytes_, std::memory_order_relaxed);
   if (full() != at_bound_) {
     at_bound_ = full();
@@ -327,6 +334,7 @@ bool BatchSpanProcessor::export_pending() {
     pending_base_ += done;
   }
   pending_count_.store(pending_.size(), std::memory_order_relaxed);
+  unexported_count_.store(unexported(), std::memory_order_relaxed);
   pending_bytes_out_.store(pending_bytes_, std::memory_order_relaxed);
   std::lock_guard lock(mu_);
   publish_exported();  // (with no exporter, nothing else does)
@@ -469,7 +477,9 @@ TraceStats BatchSpanProcessor::stats() const {
   s.spans_exported = exported_.load(std::memory_order_relaxed);
   s.spans_lost = lost_.load(std::memory_order_relaxed);
   s.export_retries = retries_.load(std::memory_order_relaxed);
-  s.spans_pending = pending_count_.load(std::memory_order_relaxed);
+  // Not yet taken by every exporter (exported spans leave the queue in
+  // steps): ended = exported + lost + dropped + pending.
+  s.spans_pending = unexported_count_.load(std::memory_order_relaxed);
   s.bytes_pending = pending_bytes_out_.load(std::memory_order_relaxed);
   s.max_pending_bytes = config_.max_pending_bytes;
   s.queue_full = queue_full_.load(std::memory_order_relaxed);

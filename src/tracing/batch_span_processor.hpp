@@ -62,6 +62,7 @@ class BatchSpanProcessor {
 
   void run();
   bool drain_lanes();  // returns true when a lane may still hold spans
+  std::size_t unexported() const;  // spans of pending_ some exporter has not taken yet
   // Under mu_: flush requests whose targets this drain reached get their position.
   void place_flush_requests();
   // Under mu_: what every exporter has taken, for flush waiters.
@@ -118,6 +119,7 @@ class BatchSpanProcessor {
   std::atomic<std::uint64_t> lost_{0};
   std::atomic<std::uint64_t> retries_{0};
   std::atomic<std::uint64_t> pending_count_{0};
+  std::atomic<std::uint64_t> unexported_count_{0};  // pending_ not yet taken by every exporter
   std::atomic<std::uint64_t> pending_bytes_out_{0};
   std::atomic<std::uint64_t> queue_full_{0};
 };

@@ -324,6 +324,35 @@ TEST_F(Tracing, ABacklogIsExportedInSlices) {
   configure();
 }
 
+// An exporter that keeps up gets the spans as they are drained: the backlog
+// stays near one slice, the queue never reaches its bound, and stderr never
+// blames the exporter (it used to drain every lane before exporting, so a
+// fast producer filled the queue in front of an exporter that returned at
+// once).
+TEST_F(Tracing, AnExporterThatKeepsUpKeepsTheBacklogNearOneSlice) {
+  auto held = configure_held([](TraceConfig& c) { c.flush_interval = std::chrono::milliseconds(500); });
+  held->held_ = false;
+  std::atomic<bool> producing{true};
+  std::uint64_t largest = 0;
+  testing::internal::CaptureStderr();
+  std::thread producer([&] {
+    for (int i = 0; i < 600'000; ++i) start_span("Test.fast").end();
+    producing = false;
+  });
+  while (producing.load()) {
+    largest = std::max(largest, tracing::stats().spans_pending);
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  producer.join();
+  EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(30)));
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(tracing::stats().queue_full, 0u) << err;
+  EXPECT_EQ(err.find("span queue is full"), std::string::npos) << err;
+  EXPECT_LT(largest, 100'000u) << "spans waiting for the exporter";
+  EXPECT_EQ(held->count_.load(), 600'000u);
+  configure();
+}
+
 // A Flock going out of scope waits for its spans only while they are being
 // written: an exporter that cannot write holds it for the exit grace, not
 // for the 30 s a healthy backlog may take.

@@ -195,8 +195,9 @@ bool BatchSpanProcessor::drain_lanes() {
   }
   for (Lane* lane : lanes) {
     LaneDrain d{lane, lane->drained.load(std::memory_order_relaxed), 0, pending_base_ + pending_.size()};
+    std::size_t past_cap = 0;  // a producer as fast as this loop keeps its lane half full
     while (!full() && !lane->ring.empty()) {
-      if (pending_.size() >= cap && !lane->ring.half_full()) {
+      if (pending_.size() >= cap && (!lane->ring.half_full() || ++past_cap > kDrainAhead)) {
         more = true;
         break;
       }

@@ -48,10 +48,10 @@ constexpr const char* kSpansColumns = R"sql( (
 ))sql";
 
 // One row per trace, kept by the writer in the transaction of its spans.
-// The columns after output_tokens are what merging a late span needs.
-constexpr const char* kTracesTable = R"sql(
-CREATE TABLE IF NOT EXISTS traces (
-  trace_id VARCHAR PRIMARY KEY,
+// The columns after output_tokens are what merging a late span needs. No key
+// either: the writer keeps one row per trace (merge_summaries).
+constexpr const char* kTracesColumns = R"sql( (
+  trace_id VARCHAR NOT NULL,
   root_name VARCHAR,
   workflow_name VARCHAR,
   start_time BIGINT NOT NULL,
@@ -235,6 +235,9 @@ namespace {
 constexpr const char* kSpansKeysSql =
     "(SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database() AND schema_name = 'main' "
     "AND table_name = 'spans' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY'))";
+constexpr const char* kTracesKeysSql =
+    "(SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database() AND schema_name = 'main' "
+    "AND table_name = 'traces' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY'))";
 constexpr const char* kSpansIndexesSql =
     "(SELECT count(*) FROM duckdb_indexes() WHERE database_name = current_database() AND schema_name = 'main' "
     "AND table_name = 'spans')";
@@ -258,7 +261,7 @@ bool schema_is_current(DuckConnection& con) {
                   "schema_name = 'main' AND table_name IN ('spans', 'traces', 'trace_models')), "
                   "(SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = "
                   "'main' AND view_name = 'workflows'), ") +
-      kSpansKeysSql + " + " + kSpansIndexesSql +
+      kSpansKeysSql + " + " + kSpansIndexesSql + " + " + kTracesKeysSql +
       ", (SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' "
       "AND table_name = 'traces' AND column_name IN ('service_names', 'models'))");
   if (shape.rows.empty()) return false;
@@ -317,7 +320,7 @@ void ensure_schema(DuckConnection& con) {
       con.execute("DROP TABLE traces");
       had_traces = false;
     }
-    con.execute(kTracesTable);
+    con.execute(std::string("CREATE TABLE IF NOT EXISTS traces") + kTracesColumns);
     if (!had_traces) {
       con.execute(std::string("INSERT INTO traces ") + traces_from_spans_sql() + " GROUP BY trace_id");
     }
@@ -332,6 +335,15 @@ void ensure_schema(DuckConnection& con) {
     bool had_column = traces_has_models(con);
     if (!had_column) con.execute("ALTER TABLE traces ADD COLUMN models JSON");
     if (!had_column || !had_models) con.execute(fill_trace_models_sql("true"));
+    // Earlier stores' traces had a primary key: copied into a table without
+    // (one row per trace, a tenth or less of the spans).
+    if (con.query_int(std::string("SELECT ") + kTracesKeysSql) > 0) {
+      con.execute(std::string("CREATE TABLE traces_rebuilt") + kTracesColumns);
+      con.execute("INSERT INTO traces_rebuilt SELECT * FROM traces");
+      con.execute("DROP VIEW IF EXISTS workflows");
+      con.execute("DROP TABLE traces");
+      con.execute("ALTER TABLE traces_rebuilt RENAME TO traces");
+    }
     con.execute(kWorkflowsView);
   });
 }

@@ -155,6 +155,55 @@ TEST_F(StoreNoIndexTest, AFreshStoreHasNoIndexAndNoKeyOnSpans) {
                   "'NOT NULL' AND list_contains(constraint_column_names, 'span_id')"),
             1);
   EXPECT_EQ(count("SELECT count(*) FROM spans"), 2);
+  // Nor on traces: the writer keeps one row per trace.
+  EXPECT_EQ(count("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'traces' AND constraint_type <> "
+                  "'NOT NULL'"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM traces"), 1);
+}
+
+// A store of the version before, whose traces table had a primary key: the
+// key goes, every row stays, and merging keeps one row per trace.
+TEST_F(StoreNoIndexTest, TracesOfAnEarlierStoreLoseTheirKeyAndKeepEveryRow) {
+  {
+    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    std::vector<SpanData> batch{span(1, 1), span(2, 2), span(3, 3)};
+    ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+    exporter->shutdown();
+  }
+  detail::StoreFile::close_all_idle();
+  std::string before;
+  {
+    detail::DuckDatabase db(path_);
+    detail::DuckConnection con(db);
+    // The earlier traces: the same columns with trace_id the primary key.
+    std::string ddl = con.query_table("SELECT sql FROM duckdb_tables() WHERE table_name = 'traces'").rows.at(0).at(0);
+    ddl.replace(ddl.find("trace_id VARCHAR NOT NULL"), 25, "trace_id VARCHAR PRIMARY KEY");
+    con.execute("CREATE TABLE old_traces AS SELECT * FROM traces");
+    con.execute("DROP VIEW workflows");
+    con.execute("DROP TABLE traces");
+    con.execute(ddl);
+    con.execute("INSERT INTO traces SELECT * FROM old_traces");
+    con.execute("DROP TABLE old_traces");
+    before = con.query_table("SELECT CAST(sum(hash(COLUMNS(*))) AS VARCHAR) FROM traces").rows.at(0).at(0);
+  }
+  ASSERT_EQ(count("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'traces' AND constraint_type = "
+                  "'PRIMARY KEY'"),
+            1);
+  detail::StoreFile::close_all_idle();
+  EXPECT_EQ(value("SELECT CAST(sum(hash(COLUMNS(*))) AS VARCHAR) FROM traces"), before);
+  detail::StoreFile::close_all_idle();
+
+  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  std::vector<SpanData> more{span(1, 4), span(4, 5)};
+  ASSERT_EQ(exporter->export_batch(more), ExportResult::Success);
+  exporter->shutdown();
+  EXPECT_EQ(count("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'traces' AND constraint_type <> "
+                  "'NOT NULL'"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM traces"), 4);
+  EXPECT_EQ(count("SELECT span_count FROM traces WHERE trace_id LIKE 'ab%01'"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM workflows"), 0);
 }
 
 // A sender repeating spans: the same batch again (an OTLP retry), a span

@@ -76,14 +76,12 @@ constexpr const char* kTracesColumns = R"sql( (
 
 // Tokens per trace and model, kept beside traces in the same transaction:
 // cost is priced when read (the price table may change; the tokens do not).
-constexpr const char* kTraceModelsTable = R"sql(
-CREATE TABLE IF NOT EXISTS trace_models (
+constexpr const char* kTraceModelsColumns = R"sql( (
   trace_id VARCHAR NOT NULL,
   model VARCHAR NOT NULL,
   calls BIGINT NOT NULL,
   input_tokens BIGINT NOT NULL,
-  output_tokens BIGINT NOT NULL,
-  PRIMARY KEY (trace_id, model)
+  output_tokens BIGINT NOT NULL
 ))sql";
 
 // One row per workflow span, with the size of its whole trace.
@@ -238,6 +236,9 @@ constexpr const char* kSpansKeysSql =
 constexpr const char* kTracesKeysSql =
     "(SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database() AND schema_name = 'main' "
     "AND table_name = 'traces' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY'))";
+constexpr const char* kTraceModelsKeysSql =
+    "(SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database() AND schema_name = 'main' "
+    "AND table_name = 'trace_models' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY'))";
 constexpr const char* kSpansIndexesSql =
     "(SELECT count(*) FROM duckdb_indexes() WHERE database_name = current_database() AND schema_name = 'main' "
     "AND table_name = 'spans')";
@@ -261,7 +262,7 @@ bool schema_is_current(DuckConnection& con) {
                   "schema_name = 'main' AND table_name IN ('spans', 'traces', 'trace_models')), "
                   "(SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = "
                   "'main' AND view_name = 'workflows'), ") +
-      kSpansKeysSql + " + " + kSpansIndexesSql + " + " + kTracesKeysSql +
+      kSpansKeysSql + " + " + kSpansIndexesSql + " + " + kTracesKeysSql + " + " + kTraceModelsKeysSql +
       ", (SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' "
       "AND table_name = 'traces' AND column_name IN ('service_names', 'models'))");
   if (shape.rows.empty()) return false;
@@ -327,7 +328,7 @@ void ensure_schema(DuckConnection& con) {
     // Stores of earlier versions have no trace_models: built from the spans.
     bool had_models = has_table(con, "trace_models") && had_traces;
     if (!had_models) con.execute("DROP TABLE IF EXISTS trace_models");
-    con.execute(kTraceModelsTable);
+    con.execute(std::string("CREATE TABLE IF NOT EXISTS trace_models") + kTraceModelsColumns);
     if (!had_models) {
       con.execute(std::string("INSERT INTO trace_models ") + trace_models_from_spans_sql() + " GROUP BY ALL");
     }
@@ -335,14 +336,21 @@ void ensure_schema(DuckConnection& con) {
     bool had_column = traces_has_models(con);
     if (!had_column) con.execute("ALTER TABLE traces ADD COLUMN models JSON");
     if (!had_column || !had_models) con.execute(fill_trace_models_sql("true"));
-    // Earlier stores' traces had a primary key: copied into a table without
-    // (one row per trace, a tenth or less of the spans).
+    // Earlier stores' traces and trace_models had a primary key: copied into
+    // tables without (one row per trace, or per trace and model: a tenth or
+    // less of the spans).
     if (con.query_int(std::string("SELECT ") + kTracesKeysSql) > 0) {
       con.execute(std::string("CREATE TABLE traces_rebuilt") + kTracesColumns);
       con.execute("INSERT INTO traces_rebuilt SELECT * FROM traces");
       con.execute("DROP VIEW IF EXISTS workflows");
       con.execute("DROP TABLE traces");
       con.execute("ALTER TABLE traces_rebuilt RENAME TO traces");
+    }
+    if (con.query_int(std::string("SELECT ") + kTraceModelsKeysSql) > 0) {
+      con.execute(std::string("CREATE TABLE trace_models_rebuilt") + kTraceModelsColumns);
+      con.execute("INSERT INTO trace_models_rebuilt SELECT * FROM trace_models");
+      con.execute("DROP TABLE trace_models");
+      con.execute("ALTER TABLE trace_models_rebuilt RENAME TO trace_models");
     }
     con.execute(kWorkflowsView);
   });

@@ -96,8 +96,9 @@ FROM (SELECT f.rid, i.* FROM traces_found f JOIN traces_incoming i USING (trace_
 WHERE traces.rowid = e.rid
 )sql";
 
-// Staging through an appender, then one INSERT ... ON CONFLICT on the key
-// (trace_id, model): tokens and calls add up per (trace, model). The touched traces'
+// Staging through an appender, then merged as for traces (no key either):
+// the stored (trace, model) rows found by one scan, updated by rowid (tokens
+// and calls add up), the others appended. The touched traces'
 // rows then get their models list again, which the listing reads.
 void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>& summaries) {
   bool any = false;
@@ -123,12 +124,18 @@ void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>
   duckdb_appender_destroy(&app);
   if (!ok) throw DuckDbError("cannot stage the tokens per model");
   con.execute(
-      "INSERT INTO trace_models SELECT * FROM trace_models_incoming ON CONFLICT (trace_id, model) DO UPDATE SET "
-      "calls = trace_models.calls + EXCLUDED.calls, "
-      "input_tokens = CAST(least(trace_models.input_tokens::HUGEINT + EXCLUDED.input_tokens, 9223372036854775807) "
+      "CREATE OR REPLACE TEMP TABLE trace_models_found AS SELECT m.rowid AS rid, i.* FROM trace_models m "
+      "JOIN trace_models_incoming i USING (trace_id, model)");
+  con.execute(
+      "UPDATE trace_models SET calls = trace_models.calls + e.calls, "
+      "input_tokens = CAST(least(trace_models.input_tokens::HUGEINT + e.input_tokens, 9223372036854775807) "
       "AS BIGINT), "
-      "output_tokens = CAST(least(trace_models.output_tokens::HUGEINT + EXCLUDED.output_tokens, 9223372036854775807) "
-      "AS BIGINT)");
+      "output_tokens = CAST(least(trace_models.output_tokens::HUGEINT + e.output_tokens, 9223372036854775807) "
+      "AS BIGINT) FROM trace_models_found e WHERE trace_models.rowid = e.rid");
+  con.execute(
+      "INSERT INTO trace_models SELECT * FROM trace_models_incoming i WHERE NOT EXISTS (SELECT 1 FROM "
+      "trace_models_found f WHERE f.trace_id = i.trace_id AND f.model = i.model)");
+  con.execute("DROP TABLE trace_models_found");
   con.execute(fill_trace_models_sql("trace_id IN (SELECT trace_id FROM trace_models_incoming)"));
   con.execute("DROP TABLE trace_models_incoming");
 }

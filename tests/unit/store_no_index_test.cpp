@@ -105,6 +105,12 @@ SpanData span(std::uint8_t trace, std::uint8_t id, std::int64_t end_shift_ns = 0
   return s;
 }
 
+SpanData model_call(SpanData s) {
+  s.attributes.push_back({"gen_ai.request.model", std::string("gpt-4o")});
+  s.attributes.push_back({"gen_ai.usage.input_tokens", std::int64_t{7}});
+  return s;
+}
+
 class StoreNoIndexTest : public testing::Test {
  protected:
   void SetUp() override {
@@ -167,11 +173,22 @@ TEST_F(StoreNoIndexTest, AFreshStoreHasNoIndexAndNoKeyOnSpans) {
 TEST_F(StoreNoIndexTest, TracesOfAnEarlierStoreLoseTheirKeyAndKeepEveryRow) {
   {
     auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
-    std::vector<SpanData> batch{span(1, 1), span(2, 2), span(3, 3)};
+    std::vector<SpanData> batch{model_call(span(1, 1)), span(2, 2), span(3, 3)};
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
     exporter->shutdown();
   }
   detail::StoreFile::close_all_idle();
+  {
+    // And trace_models with its key (trace_id, model).
+    detail::DuckDatabase db(path_);
+    detail::DuckConnection con(db);
+    con.execute("CREATE TABLE old_models AS SELECT * FROM trace_models");
+    con.execute("DROP TABLE trace_models");
+    con.execute("CREATE TABLE trace_models (trace_id VARCHAR NOT NULL, model VARCHAR NOT NULL, calls BIGINT NOT NULL, "
+                "input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL, PRIMARY KEY (trace_id, model))");
+    con.execute("INSERT INTO trace_models SELECT * FROM old_models");
+    con.execute("DROP TABLE old_models");
+  }
   std::string before;
   {
     detail::DuckDatabase db(path_);
@@ -195,12 +212,15 @@ TEST_F(StoreNoIndexTest, TracesOfAnEarlierStoreLoseTheirKeyAndKeepEveryRow) {
   detail::StoreFile::close_all_idle();
 
   auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
-  std::vector<SpanData> more{span(1, 4), span(4, 5)};
+  std::vector<SpanData> more{model_call(span(1, 4)), span(4, 5)};
   ASSERT_EQ(exporter->export_batch(more), ExportResult::Success);
   exporter->shutdown();
-  EXPECT_EQ(count("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'traces' AND constraint_type <> "
-                  "'NOT NULL'"),
+  EXPECT_EQ(count("SELECT count(*) FROM duckdb_constraints() WHERE table_name IN ('traces', 'trace_models') AND "
+                  "constraint_type <> 'NOT NULL'"),
             0);
+  EXPECT_EQ(count("SELECT count(*) FROM trace_models"), 1);
+  EXPECT_EQ(count("SELECT calls FROM trace_models WHERE model = 'gpt-4o'"), 2);
+  EXPECT_EQ(count("SELECT input_tokens FROM trace_models WHERE model = 'gpt-4o'"), 14);
   EXPECT_EQ(count("SELECT count(*) FROM traces"), 4);
   EXPECT_EQ(count("SELECT span_count FROM traces WHERE trace_id LIKE 'ab%01'"), 2);
   EXPECT_EQ(count("SELECT count(*) FROM workflows"), 0);

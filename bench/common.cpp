@@ -46,8 +46,10 @@ void cleanup_temp() {
 // Twelve spans per trace: a workflow root and eleven children, 1% errors,
 // attributes shaped like the library's (nested JSON).
 void generate_store(const std::string& path, std::int64_t spans) {
-  // Building 10M rows with their indexes at once needs more than the
-  // writer's own 256 MB bound (it appends 4,096 at a time).
+  // Building 10M rows at once needs more than the writer's own 256 MB bound
+  // (it appends 4,096 at a time). The rows are a store written over time:
+  // created_at is their start time (2023), older than the writer's 15-minute
+  // repeat window, as a store's history is.
   flockcpp::detail::DuckDatabase::Options opts;
   opts.memory_limit_mb = 4096;
   flockcpp::detail::DuckDatabase db(path, opts);
@@ -55,7 +57,7 @@ void generate_store(const std::string& path, std::int64_t spans) {
   flockcpp::detail::ensure_schema(con);
   con.execute(
       "INSERT INTO spans (trace_id, span_id, parent_id, name, service, operation, kind, start_time, end_time, "
-      "duration_ms, status_code, status_description, attributes, events, links, resource) "
+      "duration_ms, status_code, status_description, attributes, events, links, resource, created_at) "
       "SELECT md5('t' || (i // 12)::VARCHAR), substr(md5('s' || i::VARCHAR), 1, 16), "
       "CASE WHEN i % 12 = 0 THEN NULL ELSE substr(md5('s' || (i - i % 12)::VARCHAR), 1, 16) END, "
       "n, split_part(n, '.', 1), nullif(split_part(n, '.', 2), ''), 'INTERNAL', st, st + d * 1000000, d, "
@@ -70,7 +72,7 @@ void generate_store(const std::string& path, std::int64_t spans) {
       "ELSE json_object('agent', json_object('name', "
       "'agent_' || (i % 7)::VARCHAR), 'correlation_id', 'corr-' || (i // 12)::VARCHAR, 'input', "
       "json_object('value', '{\"dish\":\"risotto\",\"guests\":4}')) END, '[]', '[]', "
-      "'{\"service\":{\"name\":\"bench\"}}' "
+      "'{\"service\":{\"name\":\"bench\"}}', epoch_ms(st // 1000000) "
       "FROM (SELECT range AS i, "
       "['pipeline', 'Flock.publish', 'Agent.execute', 'OutputUtilityComponent.on_initialize', "
       "'FunctionEngine.evaluate', 'OutputUtilityComponent.on_post_evaluate', 'Agent.execute', "

@@ -32,9 +32,10 @@ std::size_t default_memory_limit_mb(const std::string& path) {
     return static_cast<std::size_t>(v);
   }();
   if (configured) return *configured;
-  // 256 MB, or half the file for a big store: every append checks the
-  // primary key's index, which thrashes once it no longer fits (a 10M-span
-  // store at 256 MB took minutes per flush). At most a quarter of the RAM.
+  // 256 MB, or half the file for a big store: a store of an earlier version
+  // still has the primary key's index until the writer rebuilds it, which
+  // thrashed once it no longer fitted (a 10M-span store at 256 MB took
+  // minutes per flush). At most a quarter of the RAM.
   std::error_code ec;
   auto file_mb = static_cast<std::size_t>(std::filesystem::file_size(path, ec) >> 20);
   if (ec) file_mb = 0;

@@ -42,6 +42,18 @@ constexpr auto kDefaultHold = std::chrono::milliseconds(600);
 constexpr auto kDefaultGap = std::chrono::milliseconds(100);
 constexpr std::uintmax_t kCheckpointWalBytes = 64u << 20;
 
+// The spans of the store written in the last 15 minutes (README.md and
+// docs/trace-store.md state the window) with one of the span ids of `?`
+// (comma-separated). created_at is DuckDB's CURRENT_TIMESTAMP as local
+// time: the earlier of the two cutoffs covers 15 minutes across a change of
+// daylight saving time either way.
+#define FLOCK_REPEAT_WINDOW "INTERVAL 15 MINUTE"
+constexpr const char* kStoredRecentlySql =
+    "SELECT trace_id, span_id FROM spans WHERE created_at >= least(CAST(current_timestamp AS TIMESTAMP) - "
+    FLOCK_REPEAT_WINDOW ", CAST(current_timestamp - " FLOCK_REPEAT_WINDOW " AS TIMESTAMP)) "
+    "AND span_id IN (SELECT unnest(string_split(?, ',')))";
+#undef FLOCK_REPEAT_WINDOW
+
 class DuckDbSpanExporter : public SpanExporter {
  public:
   DuckDbSpanExporter(std::string path, std::optional<double> ttl_days, const TraceConfig& config)
@@ -158,8 +170,8 @@ class DuckDbSpanExporter : public SpanExporter {
     }
   }
 
-  // A batch whose data DuckDB refused (a span id stored before under another
-  // end time, a value out of range) is written in halves until each refused
+  // A batch whose data DuckDB refused (a value out of range, a constraint a
+  // user added to the table) is written in halves until each refused
   // span is alone; those are left out and counted as lost, the rest is
   // written and the store is kept. A handful of bad spans costs a few
   // transactions per bad span (log2 of the batch).
@@ -291,33 +303,38 @@ class DuckDbSpanExporter : public SpanExporter {
     }
   }
 
-  // The spans of `spans` the store does not hold yet. A span is written
-  // once (each batch commits whole), but a sender may repeat one (an OTLP
-  // client retrying after a lost answer), which the primary key would refuse
-  // along with the whole batch: repeats within the batch, and spans already
-  // stored with the same end times, are left out first. Spans are appended
-  // in about the order they end, so DuckDB's zone maps on end_time confine
-  // the look-up to the store's tail.
+  // The spans of `spans` the store does not hold yet, a span being its
+  // (trace_id, span_id). A span is written once (each batch commits whole),
+  // but a sender may repeat one (an OTLP client retrying after a lost answer,
+  // a span sent twice, even with another end time): repeats within the
+  // batch, and spans the store holds that were written in the last
+  // 15 minutes (by created_at, whatever their end time), are left out.
+  // Rows are appended in the order they are written, so DuckDB's zone maps on
+  // created_at confine the look-up to the store's tail: it costs in
+  // proportion to the spans written in the window, not to the store.
   std::span<const SpanData> without_stored(DuckConnection& con, std::span<const SpanData> spans) {
-    std::int64_t lo = spans.front().end_ns, hi = spans.front().end_ns;
+    ids_.clear();
     for (const SpanData& s : spans) {
-      lo = std::min(lo, s.end_ns);
-      hi = std::max(hi, s.end_ns);
+      if (!ids_.empty()) ids_ += ',';
+      ids_ += to_hex(s.span_id);
     }
-    JsonTable stored = con.query_table("SELECT span_id FROM spans WHERE end_time BETWEEN ? AND ?", {lo, hi});
-    seen_.clear();
-    for (const Json& row : stored.rows) seen_.insert(row[0].get<std::string>());
+    JsonTable stored = con.query_table(kStoredRecentlySql, {ids_});
+    auto remember_stored = [&] {
+      seen_.clear();
+      for (const Json& row : stored.rows) seen_.insert(row[0].get<std::string>() + row[1].get<std::string>());
+    };
+    auto key = [](const SpanData& s) { return to_hex(s.trace_id) + to_hex(s.span_id); };
+    remember_stored();
     std::size_t kept = 0;
     for (const SpanData& s : spans) {
-      if (seen_.insert(to_hex(s.span_id)).second) ++kept;
+      if (seen_.insert(key(s)).second) ++kept;
     }
     if (kept == spans.size()) return spans;
     // Rare: copy the new ones out.
     unique_.clear();
-    seen_.clear();
-    for (const Json& row : stored.rows) seen_.insert(row[0].get<std::string>());
+    remember_stored();
     for (const SpanData& s : spans) {
-      if (seen_.insert(to_hex(s.span_id)).second) unique_.push_back(s);
+      if (seen_.insert(key(s)).second) unique_.push_back(s);
     }
     return unique_;
   }
@@ -481,7 +498,8 @@ class DuckDbSpanExporter : public SpanExporter {
   const SpanOrigin* origin_ = nullptr;  // whose resource origin_json_ holds
   std::string origin_json_;
   SpanRow row_;           // reused between rows: no allocation per span once warm
-  std::unordered_set<std::string> seen_;  // span ids, while a batch is checked
+  std::string ids_;                       // the batch's span ids, for kStoredRecentlySql
+  std::unordered_set<std::string> seen_;  // trace and span ids, while a batch is checked
   std::vector<SpanData> unique_;          // a batch without its repeats (rare)
   static constexpr std::size_t kNoStep = std::size_t{1} << 40;
   static constexpr std::size_t kMinStep = 64;

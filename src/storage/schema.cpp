@@ -1,8 +1,10 @@
 #include "storage/schema.hpp"
 
+#include <chrono>
 #include <iterator>
 #include <utility>
 
+#include "common/log.hpp"
 #include "storage/store_access.hpp"
 #include "storage/trace_costs.hpp"
 #include "storage/transaction.hpp"
@@ -20,14 +22,14 @@ constexpr std::pair<const char*, const char*> kColumns[] = {
     {"attributes", "JSON"},      {"events", "JSON"},         {"links", "JSON"},
     {"resource", "JSON"},        {"created_at", "TIMESTAMP"}};
 
-// The primary key is the only index: DuckDB's zone maps serve time ranges
-// (spans are appended in about the order they end) and table traces serves
-// listings, while every ART index costs on each append and checkpoint in
-// proportion to the store (docs/trace-store.md has the figures).
-constexpr const char* kSpansTable = R"sql(
-CREATE TABLE IF NOT EXISTS spans (
+// No index and no key: every ART index is rewritten at each checkpoint and
+// costs on each append in proportion to the whole store, while DuckDB's zone
+// maps serve time ranges (spans are appended in about the order they end) and
+// table traces serves listings. Span ids stay unique because the writer
+// leaves out what it stored already (docs/trace-store.md has the figures).
+constexpr const char* kSpansColumns = R"sql( (
   trace_id VARCHAR NOT NULL,
-  span_id VARCHAR PRIMARY KEY,
+  span_id VARCHAR NOT NULL,
   parent_id VARCHAR,
   name VARCHAR NOT NULL,
   service VARCHAR,
@@ -46,10 +48,10 @@ CREATE TABLE IF NOT EXISTS spans (
 ))sql";
 
 // One row per trace, kept by the writer in the transaction of its spans.
-// The columns after output_tokens are what merging a late span needs.
-constexpr const char* kTracesTable = R"sql(
-CREATE TABLE IF NOT EXISTS traces (
-  trace_id VARCHAR PRIMARY KEY,
+// The columns after output_tokens are what merging a late span needs. No key
+// either: the writer keeps one row per trace (merge_summaries).
+constexpr const char* kTracesColumns = R"sql( (
+  trace_id VARCHAR NOT NULL,
   root_name VARCHAR,
   workflow_name VARCHAR,
   start_time BIGINT NOT NULL,
@@ -74,14 +76,12 @@ CREATE TABLE IF NOT EXISTS traces (
 
 // Tokens per trace and model, kept beside traces in the same transaction:
 // cost is priced when read (the price table may change; the tokens do not).
-constexpr const char* kTraceModelsTable = R"sql(
-CREATE TABLE IF NOT EXISTS trace_models (
+constexpr const char* kTraceModelsColumns = R"sql( (
   trace_id VARCHAR NOT NULL,
   model VARCHAR NOT NULL,
   calls BIGINT NOT NULL,
   input_tokens BIGINT NOT NULL,
-  output_tokens BIGINT NOT NULL,
-  PRIMARY KEY (trace_id, model)
+  output_tokens BIGINT NOT NULL
 ))sql";
 
 // One row per workflow span, with the size of its whole trace.
@@ -225,35 +225,94 @@ void use_traces_of(DuckConnection& con) {
 }
 
 namespace {
+
+// What makes an earlier store's spans cost in proportion to the store: its
+// key (PRIMARY KEY or UNIQUE, each an ART index DuckDB keeps with the table)
+// and its other indexes (this product's earlier idx_spans_*, the Python
+// original's).
+constexpr const char* kSpansKeysSql =
+    "(SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database() AND schema_name = 'main' "
+    "AND table_name = 'spans' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY'))";
+constexpr const char* kTracesKeysSql =
+    "(SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database() AND schema_name = 'main' "
+    "AND table_name = 'traces' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY'))";
+constexpr const char* kTraceModelsKeysSql =
+    "(SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database() AND schema_name = 'main' "
+    "AND table_name = 'trace_models' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY'))";
+constexpr const char* kSpansIndexesSql =
+    "(SELECT count(*) FROM duckdb_indexes() WHERE database_name = current_database() AND schema_name = 'main' "
+    "AND table_name = 'spans')";
+
+std::string quote_identifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += c;
+  }
+  return out + "\"";
+}
+
 // The store is this version's already: ensure_schema then writes nothing. A
 // committed transaction, even of no-ops, makes closing the file checkpoint,
 // and the writer must leave a file it then finds unusable (cut short) as it
 // was.
 bool schema_is_current(DuckConnection& con) {
   JsonTable shape = con.query_table(
-      "SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = "
-      "'main' AND table_name IN ('spans', 'traces', 'trace_models')), "
-      "(SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' "
-      "AND view_name = 'workflows'), "
-      "(SELECT count(*) FROM duckdb_indexes() WHERE database_name = current_database() AND index_name IN "
-      "('idx_spans_trace_id', 'idx_spans_start_time', 'idx_spans_name')), "
-      "(SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' "
+      std::string("SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
+                  "schema_name = 'main' AND table_name IN ('spans', 'traces', 'trace_models')), "
+                  "(SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = "
+                  "'main' AND view_name = 'workflows'), ") +
+      kSpansKeysSql + " + " + kSpansIndexesSql + " + " + kTracesKeysSql + " + " + kTraceModelsKeysSql +
+      ", (SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' "
       "AND table_name = 'traces' AND column_name IN ('service_names', 'models'))");
   if (shape.rows.empty()) return false;
   const Json& r = shape.rows[0];
   return r[0] == 3 && r[1] == 1 && r[2] == 0 && r[3] == 2;
 }
+
+// Table spans again without its key, in the caller's transaction: a new
+// table, every row copied in its order (so the zone maps still confine time
+// ranges), the old one dropped (with its indexes) and the new one renamed. A
+// process killed midway never committed: the old table is whole.
+void rebuild_spans_without_key(DuckConnection& con) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::int64_t n = con.query_int("SELECT count(*) FROM spans");
+  detail::logf(LogLevel::Info,
+               "rebuilding table spans without its primary key (%lld spans; once, in one transaction)",
+               static_cast<long long>(n));
+  con.execute(std::string("CREATE TABLE spans_rebuilt") + kSpansColumns);
+  con.execute("INSERT INTO spans_rebuilt SELECT * FROM spans");
+  if (spans_rebuild_hook_for_tests) spans_rebuild_hook_for_tests();
+  con.execute("DROP TABLE spans");
+  con.execute("ALTER TABLE spans_rebuilt RENAME TO spans");
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  detail::logf(LogLevel::Info, "table spans copied without its primary key in %.0f ms", ms);
+}
+
+// Drops the indexes of a spans table without a key (no rows to copy).
+void drop_spans_indexes(DuckConnection& con) {
+  JsonTable names = con.query_table(
+      "SELECT index_name FROM duckdb_indexes() WHERE database_name = current_database() AND schema_name = 'main' "
+      "AND table_name = 'spans'");
+  for (const auto& row : names.rows) con.execute("DROP INDEX " + quote_identifier(row[0].get<std::string>()));
+}
+
 }  // namespace
+
+std::function<void()> spans_rebuild_hook_for_tests;
 
 void ensure_schema(DuckConnection& con) {
   if (schema_is_current(con)) return;
   bool had_traces = has_table(con, "traces");
   in_transaction(con, TransactionMode::ReadWrite, [&] {
-    con.execute(kSpansTable);
-    // Stores of earlier versions had three more indexes on spans.
-    con.execute("DROP INDEX IF EXISTS idx_spans_trace_id");
-    con.execute("DROP INDEX IF EXISTS idx_spans_start_time");
-    con.execute("DROP INDEX IF EXISTS idx_spans_name");
+    con.execute(std::string("CREATE TABLE IF NOT EXISTS spans") + kSpansColumns);
+    // Stores of earlier versions, and the Python original's, have a primary
+    // key on span_id (and other indexes): rebuilt without, once.
+    if (con.query_int(std::string("SELECT ") + kSpansKeysSql) > 0) {
+      rebuild_spans_without_key(con);
+    } else {
+      drop_spans_indexes(con);
+    }
     // traces holds only what spans imply: a table of another shape (an
     // earlier version's) is built again from the spans.
     if (had_traces && con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' "
@@ -262,14 +321,14 @@ void ensure_schema(DuckConnection& con) {
       con.execute("DROP TABLE traces");
       had_traces = false;
     }
-    con.execute(kTracesTable);
+    con.execute(std::string("CREATE TABLE IF NOT EXISTS traces") + kTracesColumns);
     if (!had_traces) {
       con.execute(std::string("INSERT INTO traces ") + traces_from_spans_sql() + " GROUP BY trace_id");
     }
     // Stores of earlier versions have no trace_models: built from the spans.
     bool had_models = has_table(con, "trace_models") && had_traces;
     if (!had_models) con.execute("DROP TABLE IF EXISTS trace_models");
-    con.execute(kTraceModelsTable);
+    con.execute(std::string("CREATE TABLE IF NOT EXISTS trace_models") + kTraceModelsColumns);
     if (!had_models) {
       con.execute(std::string("INSERT INTO trace_models ") + trace_models_from_spans_sql() + " GROUP BY ALL");
     }
@@ -277,6 +336,22 @@ void ensure_schema(DuckConnection& con) {
     bool had_column = traces_has_models(con);
     if (!had_column) con.execute("ALTER TABLE traces ADD COLUMN models JSON");
     if (!had_column || !had_models) con.execute(fill_trace_models_sql("true"));
+    // Earlier stores' traces and trace_models had a primary key: copied into
+    // tables without (one row per trace, or per trace and model: a tenth or
+    // less of the spans).
+    if (con.query_int(std::string("SELECT ") + kTracesKeysSql) > 0) {
+      con.execute(std::string("CREATE TABLE traces_rebuilt") + kTracesColumns);
+      con.execute("INSERT INTO traces_rebuilt SELECT * FROM traces");
+      con.execute("DROP VIEW IF EXISTS workflows");
+      con.execute("DROP TABLE traces");
+      con.execute("ALTER TABLE traces_rebuilt RENAME TO traces");
+    }
+    if (con.query_int(std::string("SELECT ") + kTraceModelsKeysSql) > 0) {
+      con.execute(std::string("CREATE TABLE trace_models_rebuilt") + kTraceModelsColumns);
+      con.execute("INSERT INTO trace_models_rebuilt SELECT * FROM trace_models");
+      con.execute("DROP TABLE trace_models");
+      con.execute("ALTER TABLE trace_models_rebuilt RENAME TO trace_models");
+    }
     con.execute(kWorkflowsView);
   });
 }

@@ -2,6 +2,7 @@
 // (one row per trace), the workflows view, and the migration of stores of
 // earlier versions.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -9,8 +10,15 @@
 
 namespace flockcpp::detail {
 
-// Creates what is missing and migrates an earlier store, in one transaction.
+// Creates what is missing and migrates an earlier store, in one transaction:
+// a spans table with a key (an earlier version's, the Python original's) is
+// rebuilt without it, its other indexes are dropped.
 void ensure_schema(DuckConnection& con);
+
+// Tests only: called inside the rebuild's transaction once every span is
+// copied, before the old table is dropped; a throw there is a rebuild
+// interrupted midway.
+extern std::function<void()> spans_rebuild_hook_for_tests;
 
 // SELECT ... FROM spans computing traces' rows (append WHERE/GROUP BY trace_id).
 const char* traces_from_spans_sql();

@@ -8,6 +8,7 @@
 #include "storage/clear_traces.hpp"
 #include "storage/schema.hpp"
 #include "storage/sql_sandbox.hpp"
+#include "storage/store_access.hpp"
 #include "storage/store_file.hpp"
 
 namespace flockcpp {
@@ -37,10 +38,18 @@ QueryResult TraceStoreReader::query(const std::string& sql) const {
 }
 
 std::vector<StoredSpan> TraceStoreReader::trace(const std::string& trace_id) const {
-  QueryResult rows = query(
+  // Through the trace's time range in table traces: DuckDB's zone maps on
+  // start_time then skip every row group outside it (spans has no index).
+  auto lease = detail::StoreFile::at(path_).share(false);
+  DuckConnection con(lease.db());
+  detail::use_traces_of(con);
+  QueryResult range = con.query("SELECT start_time, end_time FROM traces WHERE trace_id = " + sql_quote(trace_id));
+  if (range.rows.empty()) return {};
+  QueryResult rows = con.query(
       "SELECT trace_id, span_id, parent_id, name, start_time, end_time, duration_ms, status_code, "
       "status_description, CAST(attributes AS VARCHAR) FROM spans WHERE trace_id = " +
-      sql_quote(trace_id) + " ORDER BY start_time, span_id");
+      sql_quote(trace_id) + " AND start_time BETWEEN " + range.rows[0][0].value_or("0") + " AND " +
+      range.rows[0][1].value_or("0") + " ORDER BY start_time, span_id");
   std::vector<StoredSpan> out;
   for (auto& r : rows.rows) {
     StoredSpan s;

@@ -48,45 +48,57 @@ std::string json_list(const std::set<std::string>& items) {
   return out;
 }
 
+// Merging a batch's rows into table traces, which has no key (an ART index
+// over every trace id costs each checkpoint in proportion to the table,
+// docs/trace-store.md): the rows already there are found by one scan of
+// trace_id and updated by rowid, the others appended.
+constexpr const char* kFindStored =
+    "CREATE OR REPLACE TEMP TABLE traces_found AS SELECT rowid AS rid, trace_id FROM traces "
+    "WHERE trace_id IN (SELECT trace_id FROM traces_incoming)";
+constexpr const char* kAppendNew =
+    "INSERT INTO traces SELECT * FROM traces_incoming WHERE trace_id NOT IN (SELECT trace_id FROM traces_found)";
+
 // Merging a batch's row into the row already there: sums add up, lists
 // unite, and the earliest root, workflow and error win.
 constexpr const char* kMerge = R"sql(
-INSERT INTO traces SELECT * FROM traces_incoming
-ON CONFLICT (trace_id) DO UPDATE SET
+UPDATE traces SET
   root_name = CASE WHEN traces.has_root THEN traces.root_name
-                   WHEN EXCLUDED.has_root OR EXCLUDED.start_time < traces.start_time THEN EXCLUDED.root_name
+                   WHEN e.has_root OR e.start_time < traces.start_time THEN e.root_name
                    ELSE traces.root_name END,
-  workflow_name = CASE WHEN EXCLUDED.workflow_start IS NOT NULL
-                            AND (traces.workflow_start IS NULL OR EXCLUDED.workflow_start < traces.workflow_start)
-                       THEN EXCLUDED.workflow_name ELSE traces.workflow_name END,
-  start_time = least(traces.start_time, EXCLUDED.start_time),
-  end_time = greatest(traces.end_time, EXCLUDED.end_time),
-  duration_ms = (greatest(traces.end_time, EXCLUDED.end_time) - least(traces.start_time, EXCLUDED.start_time)) / 1e6,
-  span_count = traces.span_count + EXCLUDED.span_count,
-  error_count = traces.error_count + EXCLUDED.error_count,
-  status = CASE WHEN traces.error_count + EXCLUDED.error_count > 0 THEN 'ERROR' ELSE 'OK' END,
+  workflow_name = CASE WHEN e.workflow_start IS NOT NULL
+                            AND (traces.workflow_start IS NULL OR e.workflow_start < traces.workflow_start)
+                       THEN e.workflow_name ELSE traces.workflow_name END,
+  start_time = least(traces.start_time, e.start_time),
+  end_time = greatest(traces.end_time, e.end_time),
+  duration_ms = (greatest(traces.end_time, e.end_time) - least(traces.start_time, e.start_time)) / 1e6,
+  span_count = traces.span_count + e.span_count,
+  error_count = traces.error_count + e.error_count,
+  status = CASE WHEN traces.error_count + e.error_count > 0 THEN 'ERROR' ELSE 'OK' END,
   services = to_json(list_sort(list_distinct(list_concat(from_json(traces.services, '["VARCHAR"]'),
-                                                         from_json(EXCLUDED.services, '["VARCHAR"]'))))),
+                                                         from_json(e.services, '["VARCHAR"]'))))),
   agents = to_json(list_sort(list_distinct(list_concat(from_json(traces.agents, '["VARCHAR"]'),
-                                                       from_json(EXCLUDED.agents, '["VARCHAR"]'))))),
-  error_message = CASE WHEN EXCLUDED.first_error_time IS NOT NULL
-                            AND (traces.first_error_time IS NULL OR EXCLUDED.first_error_time < traces.first_error_time)
-                       THEN EXCLUDED.error_message ELSE traces.error_message END,
-  input_tokens = CAST(least(traces.input_tokens::HUGEINT + EXCLUDED.input_tokens, 9223372036854775807) AS BIGINT),
-  output_tokens = CAST(least(traces.output_tokens::HUGEINT + EXCLUDED.output_tokens, 9223372036854775807) AS BIGINT),
+                                                       from_json(e.agents, '["VARCHAR"]'))))),
+  error_message = CASE WHEN e.first_error_time IS NOT NULL
+                            AND (traces.first_error_time IS NULL OR e.first_error_time < traces.first_error_time)
+                       THEN e.error_message ELSE traces.error_message END,
+  input_tokens = CAST(least(traces.input_tokens::HUGEINT + e.input_tokens, 9223372036854775807) AS BIGINT),
+  output_tokens = CAST(least(traces.output_tokens::HUGEINT + e.output_tokens, 9223372036854775807) AS BIGINT),
   correlation_ids = to_json(list_sort(list_distinct(list_concat(from_json(traces.correlation_ids, '["VARCHAR"]'),
-                                                                from_json(EXCLUDED.correlation_ids, '["VARCHAR"]'))))),
+                                                                from_json(e.correlation_ids, '["VARCHAR"]'))))),
   tags = to_json(list_sort(list_distinct(list_concat(from_json(traces.tags, '["VARCHAR"]'),
-                                                     from_json(EXCLUDED.tags, '["VARCHAR"]'))))),
-  has_root = traces.has_root OR EXCLUDED.has_root,
-  workflow_start = least(traces.workflow_start, EXCLUDED.workflow_start),
-  first_error_time = least(traces.first_error_time, EXCLUDED.first_error_time),
+                                                     from_json(e.tags, '["VARCHAR"]'))))),
+  has_root = traces.has_root OR e.has_root,
+  workflow_start = least(traces.workflow_start, e.workflow_start),
+  first_error_time = least(traces.first_error_time, e.first_error_time),
   service_names = to_json(list_sort(list_distinct(list_concat(from_json(traces.service_names, '["VARCHAR"]'),
-                                                              from_json(EXCLUDED.service_names, '["VARCHAR"]')))))
+                                                              from_json(e.service_names, '["VARCHAR"]')))))
+FROM (SELECT f.rid, i.* FROM traces_found f JOIN traces_incoming i USING (trace_id)) e
+WHERE traces.rowid = e.rid
 )sql";
 
-// Staging through an appender, then one INSERT ... ON CONFLICT, as for
-// traces: tokens and calls add up per (trace, model). The touched traces'
+// Staging through an appender, then merged as for traces (no key either):
+// the stored (trace, model) rows found by one scan, updated by rowid (tokens
+// and calls add up), the others appended. The touched traces'
 // rows then get their models list again, which the listing reads.
 void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>& summaries) {
   bool any = false;
@@ -112,12 +124,18 @@ void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>
   duckdb_appender_destroy(&app);
   if (!ok) throw DuckDbError("cannot stage the tokens per model");
   con.execute(
-      "INSERT INTO trace_models SELECT * FROM trace_models_incoming ON CONFLICT (trace_id, model) DO UPDATE SET "
-      "calls = trace_models.calls + EXCLUDED.calls, "
-      "input_tokens = CAST(least(trace_models.input_tokens::HUGEINT + EXCLUDED.input_tokens, 9223372036854775807) "
+      "CREATE OR REPLACE TEMP TABLE trace_models_found AS SELECT m.rowid AS rid, i.* FROM trace_models m "
+      "JOIN trace_models_incoming i USING (trace_id, model)");
+  con.execute(
+      "UPDATE trace_models SET calls = trace_models.calls + e.calls, "
+      "input_tokens = CAST(least(trace_models.input_tokens::HUGEINT + e.input_tokens, 9223372036854775807) "
       "AS BIGINT), "
-      "output_tokens = CAST(least(trace_models.output_tokens::HUGEINT + EXCLUDED.output_tokens, 9223372036854775807) "
-      "AS BIGINT)");
+      "output_tokens = CAST(least(trace_models.output_tokens::HUGEINT + e.output_tokens, 9223372036854775807) "
+      "AS BIGINT) FROM trace_models_found e WHERE trace_models.rowid = e.rid");
+  con.execute(
+      "INSERT INTO trace_models SELECT * FROM trace_models_incoming i WHERE NOT EXISTS (SELECT 1 FROM "
+      "trace_models_found f WHERE f.trace_id = i.trace_id AND f.model = i.model)");
+  con.execute("DROP TABLE trace_models_found");
   con.execute(fill_trace_models_sql("trace_id IN (SELECT trace_id FROM trace_models_incoming)"));
   con.execute("DROP TABLE trace_models_incoming");
 }
@@ -248,7 +266,10 @@ void merge_summaries(DuckConnection& con, const std::map<std::string, TraceSumma
   }
   duckdb_appender_destroy(&app);
   if (!ok) throw DuckDbError("cannot stage trace summaries: " + msg);
+  con.execute(kFindStored);
   con.execute(kMerge);
+  con.execute(kAppendNew);
+  con.execute("DROP TABLE traces_found");
   con.execute("DROP TABLE traces_incoming");
   merge_models(con, summaries);
 }

@@ -296,22 +296,33 @@ SpanData model_call(std::uint8_t id, std::int64_t input_tokens) {
   return s;
 }
 
-// A span id stored before under another end time: the store refuses that
-// span (primary key), which is the batch's fault, not the store's.
-TEST_F(StoreFaultsTest, ARepeatedSpanIdIsLeftOutCountedAndTheStoreKept) {
+// A span the store refuses as data (here a CHECK constraint the user put on
+// the table; also a value out of range) is the batch's fault, not the
+// store's: it is left out and counted, the rest of the batch is written.
+TEST_F(StoreFaultsTest, ARefusedSpanIsLeftOutCountedAndTheStoreKept) {
+  {
+    detail::DuckDatabase db(path_);
+    detail::DuckConnection con(db);
+    con.execute(
+        "CREATE TABLE spans (trace_id VARCHAR NOT NULL, span_id VARCHAR NOT NULL, parent_id VARCHAR, "
+        "name VARCHAR NOT NULL CHECK (name <> 'poison'), service VARCHAR, operation VARCHAR, kind VARCHAR, "
+        "start_time BIGINT NOT NULL, end_time BIGINT NOT NULL, duration_ms DOUBLE NOT NULL, "
+        "status_code VARCHAR NOT NULL, status_description VARCHAR, attributes JSON, events JSON, links JSON, "
+        "resource JSON, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)");
+  }
   auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
   std::vector<SpanData> first{span(1)};
   ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
-  SpanData again = span(1);
-  again.end_ns += 5'000'000'000;  // another end time: not recognised as the same span
+  SpanData bad = span(100);
+  bad.name = "poison";
   std::vector<SpanData> second;
   for (int i = 2; i <= 40; ++i) second.push_back(span(static_cast<std::uint8_t>(i)));
-  second.insert(second.begin() + 17, again);
+  second.insert(second.begin() + 17, bad);
   testing::internal::CaptureStderr();
   EXPECT_EQ(exporter->export_batch(second), ExportResult::Success);
-  SpanData again2 = span(1);
-  again2.end_ns += 9'000'000'000;
-  std::vector<SpanData> third{again2, span(41)};
+  SpanData bad2 = span(101);
+  bad2.name = "poison";
+  std::vector<SpanData> third{bad2, span(41)};
   EXPECT_EQ(exporter->export_batch(third), ExportResult::Success);
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_TRUE(aside_files().empty()) << err;

@@ -92,55 +92,16 @@ class DuckDbSpanExporter : public SpanExporter {
     // Just let go for outside readers: stay away a little while (the
     // processor keeps draining its lanes meanwhile and comes back).
     if (!lease_ && now < reopen_after_ && !spans.empty()) return ExportResult::Retry;
-    // An unusable file is moved aside at most once per file: a fresh store
-    // that fails the same way is the machine's fault, not the file's.
-    const std::uint64_t appended_before = appended_;
     // Steps committed by an attempt that then fails are in the store, though
     // the batch is retried (those spans are skipped then).
-    struct CountSteps {
-      DuckDbSpanExporter& self;
-      std::uint64_t before;
-      bool done = false;
-      ~CountSteps() {
-        if (!done) self.unacknowledged_.fetch_add(self.appended_ - before, std::memory_order_relaxed);
-      }
-    } count_steps{*this, appended_before};
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      bool existed = exists();
-      try {
-        write_in_steps(spans);
-        report(State::Writing, "");
-        count_steps.done = true;
-        unacknowledged_.store(0, std::memory_order_relaxed);
-        return ExportResult::Success;
-      } catch (const Unusable& u) {
-        if (!existed || fresh_) {
-          report(State::Failing, u.reason);
-          return ExportResult::Retry;
-        }
-        if (!set_aside(u.reason)) return ExportResult::Retry;
-      } catch (const DuckDbError& e) {
-        StoreFault fault = classify_store_error(e);
-        if (fault == StoreFault::BadBatch) return write_in_parts(spans, e.what());
-        if (fault == StoreFault::HeldElsewhere) {
-          report(State::Held, e.what());
-          return ExportResult::Retry;
-        }
-        // Whatever DuckDB left behind of a store it could not create is junk
-        // (not once a step of the batch committed in it).
-        if (!existed && fresh_) remove_own_leftovers();
-        if (fault == StoreFault::Environment || !existed || fresh_) {
-          // A full disk may get back less room than a whole backlog needs.
-          // Start small again; each step that commits doubles the next.
-          if (fault == StoreFault::Environment) step_ = kMinStep;
-          release_instance();
-          report(State::Failing, e.what());
-          return ExportResult::Retry;
-        }
-        if (!set_aside(e.what())) return ExportResult::Retry;
-      }
+    const std::uint64_t appended_before = appended_;
+    ExportResult r = write_or_recover(spans);
+    if (r == ExportResult::Success) {
+      unacknowledged_.store(0, std::memory_order_relaxed);
+    } else {
+      unacknowledged_.fetch_add(appended_ - appended_before, std::memory_order_relaxed);
     }
-    return ExportResult::Retry;
+    return r;
   }
 
   // FLOCK_TRACE_TTL_DAYS applies when the pipeline starts, spans or not.
@@ -154,6 +115,47 @@ class DuckDbSpanExporter : public SpanExporter {
   bool exists() const {
     std::error_code ec;
     return fs::exists(path_, ec);
+  }
+
+  // Writes the batch, or decides what its failure means. An unusable file
+  // is moved aside at most once per file: a fresh store that fails the same
+  // way is the machine's fault, not the file's.
+  ExportResult write_or_recover(std::span<const SpanData> spans) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool existed = exists();
+      try {
+        write_in_steps(spans);
+        report(State::Writing, "");
+        return ExportResult::Success;
+      } catch (const Unusable& u) {
+        if (!existed || fresh_) {
+          report(State::Failing, u.reason);
+          return ExportResult::Retry;
+        }
+        if (!set_aside(u.reason)) return ExportResult::Retry;
+      } catch (const DuckDbError& e) {
+        StoreFault fault = classify_store_error(e);
+        if (fault == StoreFault::HeldElsewhere) {
+          report(State::Held, e.what());
+          return ExportResult::Retry;
+        }
+        // Whatever DuckDB left behind of a store it could not create is junk
+        // (not once a step of the batch committed in it).
+        if (!existed && fresh_) remove_own_leftovers();
+        // Refused data outside a step's spans (write_step handles theirs) is
+        // never the file's fault either.
+        if (fault == StoreFault::Environment || fault == StoreFault::BadBatch || !existed || fresh_) {
+          // A full disk may get back less room than a whole backlog needs.
+          // Start small again; each step that commits doubles the next.
+          if (fault == StoreFault::Environment) step_ = kMinStep;
+          release_instance();
+          report(State::Failing, e.what());
+          return ExportResult::Retry;
+        }
+        if (!set_aside(e.what())) return ExportResult::Retry;
+      }
+    }
+    return ExportResult::Retry;
   }
 
   void add_stats(TraceStats& out) const override {
@@ -170,67 +172,46 @@ class DuckDbSpanExporter : public SpanExporter {
     }
   }
 
-  // A batch whose data DuckDB refused (a value out of range, a constraint a
-  // user added to the table) is written in halves until each refused
-  // span is alone; those are left out and counted as lost, the rest is
-  // written and the store is kept. A handful of bad spans costs a few
-  // transactions per bad span (log2 of the batch).
-  ExportResult write_in_parts(std::span<const SpanData> spans, const std::string& why) {
-    std::size_t refused = 0;
-    std::string reason = why;
-    try {
-      write_halves(spans, refused, reason);
-    } catch (const DuckDbError& e) {
-      // Another fault midway (the disk, the lock): what was written stays
-      // (a repeat of it is recognised), the rest is retried.
-      if (!exists() || classify_store_error(e) != StoreFault::HeldElsewhere) release_instance();
-      report(State::Failing, e.what());
-      return ExportResult::Retry;
-    } catch (const Unusable& u) {
-      report(State::Failing, u.reason);
-      return ExportResult::Retry;
-    }
-    refused_.fetch_add(refused, std::memory_order_relaxed);
-    if (refused > 0 && !refusal_reported_) {
-      refusal_reported_ = true;
-      detail::logf(LogLevel::Warning, "%s refused %zu span(s) of a batch of %zu (%s); they are left out and counted "
-                   "as lost (tracing::stats().spans_lost), the store and the rest of the batch are kept; later "
-                   "refusals are only counted", path_.c_str(), refused, spans.size(), reason.c_str());
-    }
-    report(State::Writing, "");
-    return ExportResult::Success;
-  }
-
   // After a fault of the disk, a batch goes in steps of step_ spans, each
   // committed on its own, so that room coming back a little at a time is
   // used; the steps grow back as they succeed. A retried batch skips what an
   // earlier attempt committed (without_stored).
   void write_in_steps(std::span<const SpanData> spans) {
-    for (std::size_t at = 0; at < spans.size() || spans.empty();) {
+    std::size_t at = 0;
+    do {
       std::size_t n = std::min(step_, spans.size() - at);
-      write(spans.subspan(at, n));
+      write_step(spans.subspan(at, n));
       at += n;
       if (step_ < kNoStep) step_ = step_ >= spans.size() ? kNoStep : step_ * 2;
-      if (spans.empty()) break;
-    }
+    } while (at < spans.size());
   }
 
-  void write_halves(std::span<const SpanData> spans, std::size_t& refused, std::string& reason) {
-    if (spans.empty()) return;
+  // One step. Data DuckDB refuses (a value out of range, a constraint a user
+  // added to the table) is the fault of some spans, never of the store: the
+  // step is written in halves until each refused span is alone, and those
+  // are left out and counted as lost. A handful of bad spans costs a few
+  // transactions each (log2 of the step).
+  void write_step(std::span<const SpanData> spans) {
     try {
       write(spans);
       return;
     } catch (const DuckDbError& e) {
-      if (classify_store_error(e) != StoreFault::BadBatch) throw;
-      if (spans.size() == 1) {
-        ++refused;
-        reason = e.what();
-        return;
-      }
+      if (spans.empty() || classify_store_error(e) != StoreFault::BadBatch) throw;
+      if (spans.size() == 1) return refuse_span(e.what());
     }
     std::size_t half = spans.size() / 2;
-    write_halves(spans.first(half), refused, reason);
-    write_halves(spans.subspan(half), refused, reason);
+    write_step(spans.first(half));
+    write_step(spans.subspan(half));
+  }
+
+  // Counted in spans_lost (add_stats); said once per writer.
+  void refuse_span(const std::string& why) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    if (refusal_reported_) return;
+    refusal_reported_ = true;
+    detail::logf(LogLevel::Warning, "%s refused 1 span (%s); it is left out and counted as lost "
+                 "(tracing::stats().spans_lost), the store and the rest of its batch are kept; later refusals are "
+                 "only counted", path_.c_str(), why.c_str());
   }
 
   // Before this writer first opens a file it did not create, the file is
@@ -319,24 +300,20 @@ class DuckDbSpanExporter : public SpanExporter {
       ids_ += to_hex(s.span_id);
     }
     JsonTable stored = con.query_table(kStoredRecentlySql, {ids_});
-    auto remember_stored = [&] {
-      seen_.clear();
-      for (const Json& row : stored.rows) seen_.insert(row[0].get<std::string>() + row[1].get<std::string>());
-    };
-    auto key = [](const SpanData& s) { return to_hex(s.trace_id) + to_hex(s.span_id); };
-    remember_stored();
-    std::size_t kept = 0;
-    for (const SpanData& s : spans) {
-      if (seen_.insert(key(s)).second) ++kept;
+    seen_.clear();
+    for (const Json& row : stored.rows) seen_.insert(row[0].get<std::string>() + row[1].get<std::string>());
+    // One pass; the new spans are copied out only once a repeat shows (rare).
+    bool repeats = false;
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+      bool fresh = seen_.insert(to_hex(spans[i].trace_id) + to_hex(spans[i].span_id)).second;
+      if (!fresh && !repeats) {
+        repeats = true;
+        unique_.assign(spans.begin(), spans.begin() + static_cast<std::ptrdiff_t>(i));
+      } else if (fresh && repeats) {
+        unique_.push_back(spans[i]);
+      }
     }
-    if (kept == spans.size()) return spans;
-    // Rare: copy the new ones out.
-    unique_.clear();
-    remember_stored();
-    for (const SpanData& s : spans) {
-      if (seen_.insert(key(s)).second) unique_.push_back(s);
-    }
-    return unique_;
+    return repeats ? std::span<const SpanData>(unique_) : spans;
   }
 
   // The resource column: this process's, or the sender's for a span
@@ -504,10 +481,10 @@ class DuckDbSpanExporter : public SpanExporter {
   static constexpr std::size_t kNoStep = std::size_t{1} << 40;
   static constexpr std::size_t kMinStep = 64;
   std::size_t step_ = kNoStep;  // spans per transaction (write_in_steps)
-  std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> refused_{0};         // spans the store refused (write_step)
   std::uint64_t appended_ = 0;                    // spans committed, ever
   std::atomic<std::uint64_t> unacknowledged_{0};  // committed in steps of a batch not yet a Success
-  std::atomic<bool> shut_down_{false};  // spans the store refused (write_in_parts)
+  std::atomic<bool> shut_down_{false};
   bool refusal_reported_ = false;
   bool checked_ = false;  // the open file's schema was checked
   bool fresh_ = false;    // the open file was created by this writer and holds nothing yet

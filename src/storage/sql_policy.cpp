@@ -78,15 +78,22 @@ std::string text_member(const Json& node, const char* key) {
   return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
 }
 
-// The number a constant expression holds (through casts), or nothing when it
-// is not a constant. NULL counts as 0: the function then returns NULL.
-std::optional<double> constant_number(const Json& expr) {
+// The expression inside any casts (a CAST without a child stays as it is,
+// and is no constant).
+const Json& without_casts(const Json& expr) {
   const Json* e = &expr;
   while (text_member(*e, "class") == "CAST") {
     const Json* child = member(*e, "child");
-    if (child == nullptr) return std::nullopt;
+    if (child == nullptr) break;
     e = child;
   }
+  return *e;
+}
+
+// The number a constant expression holds (through casts), or nothing when it
+// is not a constant. NULL counts as 0: the function then returns NULL.
+std::optional<double> constant_number(const Json& expr) {
+  const Json* e = &without_casts(expr);
   if (text_member(*e, "class") != "CONSTANT") return std::nullopt;
   const Json* value = member(*e, "value");
   if (value == nullptr) return std::nullopt;
@@ -123,12 +130,7 @@ std::optional<double> bounded_number(const Json& expr) {
 // The length of a constant string, or the items of a list of constants;
 // -1 for anything else.
 double constant_length(const Json& expr) {
-  const Json* e = &expr;
-  while (text_member(*e, "class") == "CAST") {
-    const Json* child = member(*e, "child");
-    if (child == nullptr) return -1;
-    e = child;
-  }
+  const Json* e = &without_casts(expr);
   if (text_member(*e, "class") == "CONSTANT") {
     const Json* value = member(*e, "value");
     const Json* v = value != nullptr ? member(*value, "value") : nullptr;

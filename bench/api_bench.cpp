@@ -17,9 +17,9 @@
 
 #include "common.hpp"
 #include "http_get.hpp"
-#include "storage/duckdb_handle.hpp"
-#include "storage/schema.hpp"
-#include "storage/trace_store_queries.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "storage/duckdb/schema.hpp"
+#include "storage/duckdb/trace_store_queries.hpp"
 
 namespace fs = std::filesystem;
 using flockcpp::detail::DuckConnection;

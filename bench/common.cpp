@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "storage/duckdb_handle.hpp"
-#include "storage/schema.hpp"
-#include "storage/store_file.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "storage/duckdb/schema.hpp"
+#include "storage/duckdb/store_file.hpp"
 
 namespace flock_bench {
 namespace fs = std::filesystem;

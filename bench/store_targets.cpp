@@ -23,14 +23,14 @@
 #include "common.hpp"
 #include "http_get.hpp"
 #include "realistic.hpp"
-#include "storage/duckdb_handle.hpp"
-#include "storage/duckdb_span_exporter.hpp"
-#include "storage/schema.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "exporters/store/store_span_exporter.hpp"
+#include "storage/duckdb/schema.hpp"
 #include "storage/span_json.hpp"
-#include "storage/span_row.hpp"
-#include "storage/store_file.hpp"
-#include "storage/trace_costs.hpp"
-#include "storage/trace_store_queries.hpp"
+#include "storage/duckdb/span_row.hpp"
+#include "storage/duckdb/store_file.hpp"
+#include "storage/duckdb/trace_costs.hpp"
+#include "storage/duckdb/trace_store_queries.hpp"
 #include "tracing/resource.hpp"
 
 namespace fs = std::filesystem;
@@ -344,7 +344,7 @@ double flush_ms_at(std::int64_t stored) {
     }
     auto t0 = Clock::now();
     {
-      auto exporter = flockcpp::detail::make_duckdb_span_exporter(path, std::nullopt, flockcpp::TraceConfig{});
+      auto exporter = flockcpp::detail::make_store_span_exporter(path, flockcpp::TraceConfig{});
       for (auto& b : batches) {
         while (exporter->export_batch(b) == flockcpp::ExportResult::Retry) {
           std::this_thread::sleep_for(std::chrono::milliseconds(5));

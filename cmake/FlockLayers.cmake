@@ -7,17 +7,24 @@
 # those layers only. A file that includes a header of a layer above it (or
 # beside it, unlisted) does not find it and does not compile. flock::flock,
 # the one library users link, is made of all the layers' objects.
+#
+# A layer may keep subfolders to itself (HIDES): the layers that use it see
+# the files at the top of its folder, not those subfolders. The trace
+# store's seam is the top of src/storage; its implementations (duckdb/) are
+# hidden, so nothing above the store can name one.
 
 set(FLOCK_LAYERS_DIR "${CMAKE_BINARY_DIR}/layers")
 
 # flock_layer(<name> FOLDER <src folder> INCLUDE_AS <name in #include "x/...">
-#             [HEADERS <public header names>] [USES <layers>] [LINK <targets>])
+#             [HEADERS <public header names>] [USES <layers>] [LINK <targets>]
+#             [HIDES <subfolders>])
 function(flock_layer name)
-  cmake_parse_arguments(PARSE_ARGV 1 L "" "FOLDER;INCLUDE_AS" "HEADERS;USES;LINK")
+  cmake_parse_arguments(PARSE_ARGV 1 L "" "FOLDER;INCLUDE_AS" "HEADERS;USES;LINK;HIDES")
   set(FLOCK_LAYER_${name}_FOLDER "${L_FOLDER}" CACHE INTERNAL "")
   set(FLOCK_LAYER_${name}_AS "${L_INCLUDE_AS}" CACHE INTERNAL "")
   set(FLOCK_LAYER_${name}_HEADERS "${L_HEADERS}" CACHE INTERNAL "")
   set(FLOCK_LAYER_${name}_USES "${L_USES}" CACHE INTERNAL "")
+  set(FLOCK_LAYER_${name}_HIDES "${L_HIDES}" CACHE INTERNAL "")
 
   set(tree "${FLOCK_LAYERS_DIR}/${name}")
   file(REMOVE_RECURSE "${tree}")
@@ -27,8 +34,20 @@ function(flock_layer name)
       message(FATAL_ERROR "layer ${name} uses ${layer}, which is not defined before it")
     endif()
     set(as "${FLOCK_LAYER_${layer}_AS}")
-    if(NOT EXISTS "${tree}/${as}")
-      file(CREATE_LINK "${PROJECT_SOURCE_DIR}/${FLOCK_LAYER_${layer}_FOLDER}" "${tree}/${as}" SYMBOLIC)
+    set(folder "${PROJECT_SOURCE_DIR}/${FLOCK_LAYER_${layer}_FOLDER}")
+    if(EXISTS "${tree}/${as}")
+    elseif(layer STREQUAL name OR NOT FLOCK_LAYER_${layer}_HIDES)
+      file(CREATE_LINK "${folder}" "${tree}/${as}" SYMBOLIC)
+    else()
+      # Entry by entry, without the hidden subfolders (a header added later
+      # re-runs this through CONFIGURE_DEPENDS).
+      file(MAKE_DIRECTORY "${tree}/${as}")
+      file(GLOB entries CONFIGURE_DEPENDS LIST_DIRECTORIES true RELATIVE "${folder}" "${folder}/*")
+      foreach(entry IN LISTS entries)
+        if(NOT entry IN_LIST FLOCK_LAYER_${layer}_HIDES)
+          file(CREATE_LINK "${folder}/${entry}" "${tree}/${as}/${entry}" SYMBOLIC)
+        endif()
+      endforeach()
     endif()
     foreach(h IN LISTS FLOCK_LAYER_${layer}_HEADERS)
       if(EXISTS "${PROJECT_SOURCE_DIR}/include/flock/${h}")

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@
 #include "flock/json.hpp"
 
 namespace flockcpp {
+
+namespace detail {
+class TraceStore;
+}
 
 struct StoredSpan {
   std::string trace_id;
@@ -70,9 +75,11 @@ class TraceStoreReader {
   // store (`duckdb:` alone, an unknown scheme), FailedPrecondition for
   // ClickHouse, which this build cannot read yet.
   explicit TraceStoreReader(std::string store = ".flock/traces.duckdb");
-  // The DuckDB file read (PATH for duckdb:PATH).
+  // The file read (PATH for duckdb:PATH).
   const std::string& path() const { return path_; }
   bool exists() const;
+  // The store as a locator ("duckdb:PATH"), for messages.
+  std::string name() const;
 
   // Every span of one trace, by start time.
   std::vector<StoredSpan> trace(const std::string& trace_id) const;
@@ -122,6 +129,7 @@ class TraceStoreReader {
 
  private:
   std::string path_;
+  std::shared_ptr<const detail::TraceStore> store_;
 };
 
 // The indented tree of one trace with durations; ANSI colours when asked.

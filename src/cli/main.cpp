@@ -10,7 +10,6 @@
 #include <cctype>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 namespace {
@@ -27,15 +26,12 @@ constexpr const char* kDbHelp = "trace store: a path or duckdb:PATH (clickhouse:
 int exit_code(ErrorCode code) { return code == ErrorCode::InvalidArgument ? 2 : 1; }
 
 // DB is a store locator (a path, duckdb:PATH or a clickhouse:// URL): the
-// reader parses it, refuses a malformed one (exit 2) and ClickHouse (exit 1,
-// not available yet), and names the DuckDB file.
-std::string store_file(const std::string& db) { return flockcpp::TraceStoreReader(db).path(); }
-
+// reader parses it and refuses a malformed one (exit 2) and ClickHouse (exit
+// 1, not available yet).
 void require_store(const std::string& db) {
-  std::error_code ec;
-  const std::string file = store_file(db);
-  if (!std::filesystem::exists(file, ec)) {
-    throw Error(ErrorCode::NotFound, "no trace store at " + file +
+  flockcpp::TraceStoreReader store(db);
+  if (!store.exists()) {
+    throw Error(ErrorCode::NotFound, "no trace store at " + store.path() +
                                          ": a program records one when run with FLOCK_TRACE_FILE=true "
                                          "(FLOCK_TRACE_PATH picks the file), or give the store's path as DB");
   }
@@ -178,12 +174,11 @@ int traces_clear(const std::string& db) {
 }
 
 int dashboard(const std::string& db, const std::string& host, int port) {
-  std::error_code ec;
-  const std::string file = store_file(db);
-  if (!std::filesystem::exists(file, ec)) {
+  flockcpp::TraceStoreReader store(db);
+  if (!store.exists()) {
     // A hub for OTLP senders starts empty: the first spans received create
     // the store (a program records one itself with FLOCK_TRACE_FILE=true).
-    std::cerr << "flock: no trace store at " << file
+    std::cerr << "flock: no trace store at " << store.path()
               << " yet: serving an empty one; spans sent to POST /v1/traces create it (a program records one "
                  "itself when run with FLOCK_TRACE_FILE=true)\n";
   }
@@ -285,7 +280,7 @@ int main(int argc, char** argv) {
     if (*clear) return traces_clear(db);
   } catch (const Error& e) {
     std::cerr << "flock: " << e.what() << "\n";
-    // A query past its time limit may still be inside DuckDB (one call of a
+    // A query past its time limit may still be inside the store (one call of a
     // scalar function is not interruptible): leave without running
     // destructors under it.
     if (e.code() == ErrorCode::Timeout) {

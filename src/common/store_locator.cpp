@@ -180,14 +180,4 @@ StoreLocator parse_store_locator(std::string_view text) {
   return *std::move(loc);
 }
 
-std::string duckdb_store_path(std::string_view text) {
-  StoreLocator loc = parse_store_locator(text);
-  if (loc.kind == StoreKind::ClickHouse) {
-    throw Error(ErrorCode::FailedPrecondition,
-                "ClickHouse storage is not available in this build yet: cannot use \"" + printable_locator(text) +
-                    "\"; give a DuckDB file (a path or duckdb:PATH)");
-  }
-  return loc.path;
-}
-
 }  // namespace flockcpp::detail

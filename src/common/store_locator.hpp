@@ -39,13 +39,9 @@ StoreLocator parse_store_locator(std::string_view text);
 // The same without throwing: nullopt, and the reason alone in `why`.
 std::optional<StoreLocator> try_parse_store_locator(std::string_view text, std::string* why = nullptr);
 
-// The DuckDB file a reader opens for `text`: parse_store_locator, and a
-// ClickHouse locator is Error (FailedPrecondition) until that store exists.
-std::string duckdb_store_path(std::string_view text);
-
-// The locator of exactly this DuckDB file, whatever its name: for code that
-// holds a path (FLOCK_TRACE_PATH's) and hands it to a reader that parses.
-inline std::string duckdb_locator(std::string_view path) { return "duckdb:" + std::string(path); }
+// The locator of exactly this file, whatever its name: for code that holds
+// a path (FLOCK_TRACE_PATH's) and hands it to code that parses locators.
+inline std::string file_store_locator(std::string_view path) { return "duckdb:" + std::string(path); }
 
 // The locator for messages: at most 80 bytes, control bytes escaped.
 std::string printable_locator(std::string_view text);

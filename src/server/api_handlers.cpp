@@ -1,7 +1,6 @@
 #include "server/api_handlers.hpp"
 
 #include <algorithm>
-#include <filesystem>
 
 #include "core/flock_access.hpp"
 #include "flock/error.hpp"
@@ -33,7 +32,7 @@ Json artifact_json(const Artifact& a, bool with_payload) {
 Response ApiHandlers::agents() const {
   // Over a trace file alone the agents are what its spans recorded.
   if (flock_ == nullptr) {
-    Json seen = store_.agents_seen();
+    Json seen = store_->agents_seen();
     seen["source"] = "spans";
     return json_response(200, seen);
   }
@@ -154,19 +153,19 @@ Response ApiHandlers::list_traces(const Request& req) const {
     throw Error(ErrorCode::InvalidArgument, "min_duration_ms is greater than max_duration_ms");
   }
   if (f.since_ns && f.until_ns && *f.since_ns > *f.until_ns) throw Error(ErrorCode::InvalidArgument, "since is after until");
-  return json_response(200, store_.list_traces(f));
+  return json_response(200, store_->list_traces(f));
 }
 
 Response ApiHandlers::trace(const std::string& id, bool otlp) const {
   if (otlp) {
-    auto body = trace_otlp_json(store_, id);
-    if (!body) throw Error(ErrorCode::NotFound, "no trace " + id + " in " + store_.path());
+    auto body = trace_otlp_json(*store_, id);
+    if (!body) throw Error(ErrorCode::NotFound, "no trace " + id + " in " + store_->name());
     Response r;
     r.body = std::move(*body);
     return r;
   }
-  auto t = store_.trace_json(id);
-  if (!t) throw Error(ErrorCode::NotFound, "no trace " + id + " in " + store_.path());
+  auto t = store_->trace_json(id);
+  if (!t) throw Error(ErrorCode::NotFound, "no trace " + id + " in " + store_->name());
   return json_response(200, *t);
 }
 
@@ -174,7 +173,7 @@ Response ApiHandlers::query(const Request& req) const {
   Json body = parse_body(req);
   if (!body.contains("sql") || !body["sql"].is_string()) throw Error(ErrorCode::InvalidArgument, "\"sql\" (a string) is required");
   SqlLimits limits{options_.query_row_limit, options_.query_timeout};
-  return json_response(200, store_.run_sql(body["sql"].get<std::string>(), limits));
+  return json_response(200, store_->run_sql(body["sql"].get<std::string>(), limits));
 }
 
 Response ApiHandlers::events() const {
@@ -188,26 +187,22 @@ Response ApiHandlers::events() const {
   return r;
 }
 
-Response ApiHandlers::services() const { return json_response(200, store_.services()); }
-Response ApiHandlers::workflow_stats() const { return json_response(200, store_.workflow_stats()); }
-Response ApiHandlers::service_stats() const { return json_response(200, store_.service_stats()); }
+Response ApiHandlers::services() const { return json_response(200, store_->services()); }
+Response ApiHandlers::workflow_stats() const { return json_response(200, store_->workflow_stats()); }
+Response ApiHandlers::service_stats() const { return json_response(200, store_->service_stats()); }
 Response ApiHandlers::dependencies(const Request& req) const {
-  return json_response(200, store_.dependencies(text_param(req, "by").value_or("agent")));
+  return json_response(200, store_->dependencies(text_param(req, "by").value_or("agent")));
 }
 
-Response ApiHandlers::agent_stats() const { return json_response(200, store_.agent_stats()); }
+Response ApiHandlers::agent_stats() const { return json_response(200, store_->agent_stats()); }
 
-Response ApiHandlers::model_stats() const { return json_response(200, store_.model_stats()); }
+Response ApiHandlers::model_stats() const { return json_response(200, store_->model_stats()); }
 
 Response ApiHandlers::prices() const { return json_response(200, ModelPrices::in_force().to_json()); }
 
 Response ApiHandlers::config() const {
   // The tracing settings in force in this process, and the store it serves.
   TraceConfig c = tracing::current_config();
-  std::error_code ec;
-  double bytes = 0;
-  bool exists = std::filesystem::exists(store_.path(), ec);
-  if (exists) bytes = static_cast<double>(std::filesystem::file_size(store_.path(), ec));
   Json otlp = nullptr;
   if (c.otlp) {
     otlp = Json{{"endpoint", c.otlp->endpoint},
@@ -216,7 +211,7 @@ Response ApiHandlers::config() const {
   return json_response(
       200, Json{{"version", flockcpp::kVersion},
                 {"live", flock_ != nullptr},
-                {"store", Json{{"path", store_.path()}, {"exists", exists}, {"size_mb", bytes / 1048576.0}}},
+                {"store", store_->describe()},
                 {"tracing", Json{{"sdk_disabled", c.sdk_disabled},
                                  {"auto_trace", c.auto_trace},
                                  {"trace_file", c.trace_file},
@@ -238,7 +233,7 @@ Response ApiHandlers::config() const {
 }
 
 Response ApiHandlers::stats() const {
-  Json stats = store_.stats();
+  Json stats = store_->stats();
   if (flock_ != nullptr) {
     // This program's span queue: what is held while the store cannot be
     // written, and what was dropped or lost.
@@ -253,8 +248,8 @@ Response ApiHandlers::stats() const {
 
 Response ApiHandlers::clear(const Request& req) const {
   require_json(req);
-  ClearResult r = store_.clear();
-  if (!r.success && !store_.exists()) {
+  ClearResult r = store_->clear();
+  if (!r.success && !store_->exists()) {
     // Nothing stored yet is nothing to clear, not a failure of the route.
     return json_response(200, Json{{"success", true}, {"deleted_count", 0}, {"error", ""}});
   }

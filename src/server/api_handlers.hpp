@@ -1,14 +1,15 @@
 // The handlers of the HTTP API's routes (docs/http-api.md): the blackboard of a
-// running Flock (when there is one) and the trace store through its public
-// reader. A handler returns the answer or throws Error.
+// running Flock (when there is one) and the trace store through the store
+// seam (storage/trace_store.hpp). A handler returns the answer or throws Error.
 #pragma once
+#include <memory>
 #include <string>
 
 #include "common/store_locator.hpp"
 #include "flock/artifact.hpp"
 #include "flock/json.hpp"
 #include "flock/server.hpp"
-#include "flock/trace_reader.hpp"
+#include "storage/trace_store.hpp"
 #include "server/event_hub.hpp"
 #include "server/http_transport.hpp"
 
@@ -23,10 +24,11 @@ Json artifact_json(const Artifact& a, bool with_payload = true);
 
 class ApiHandlers {
  public:
-  // flock may be null (a trace file alone). trace_store is the file's path,
+  // flock may be null (a trace file alone). trace_file is the file's path,
   // already resolved from its locator: handed on as that file exactly.
-  ApiHandlers(Flock* flock, std::string trace_store, ServeOptions options, EventHub& events)
-      : flock_(flock), store_(duckdb_locator(trace_store)), options_(std::move(options)), events_(events) {}
+  ApiHandlers(Flock* flock, const std::string& trace_file, ServeOptions options, EventHub& events)
+      : flock_(flock), store_(open_trace_store(file_store_locator(trace_file))), options_(std::move(options)),
+        events_(events) {}
 
   using Request = http::Request;
   using Response = http::Response;
@@ -52,7 +54,7 @@ class ApiHandlers {
 
  private:
   Flock* flock_;
-  TraceStoreReader store_;
+  std::shared_ptr<const TraceStore> store_;
   ServeOptions options_;
   EventHub& events_;
 };

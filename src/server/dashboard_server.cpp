@@ -8,7 +8,6 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <filesystem>
 #include <thread>
 
 #include "core/flock_access.hpp"
@@ -19,8 +18,7 @@
 #include "server/event_hub.hpp"
 #include "server/http_transport.hpp"
 #include "server/static_files.hpp"
-#include "storage/duckdb_handle.hpp"
-#include "storage/store_file.hpp"
+#include "storage/trace_store.hpp"
 #include "common/store_locator.hpp"
 #include "tracing/span_taps.hpp"
 #include "common/log.hpp"
@@ -69,11 +67,19 @@ Json span_event(const SpanData& s) {
 
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+// The file a locator names; Error for a malformed one, or a store this
+// build cannot serve (open_trace_store says which).
+std::string store_file_of(const std::string& locator) {
+  (void)detail::open_trace_store(locator);
+  return detail::parse_store_locator(locator).path;
+}
+
 }  // namespace
 
 struct DashboardServer::Impl {
   Flock* flock = nullptr;
-  std::string store;
+  std::string store;  // the trace file's path
+  std::shared_ptr<const detail::TraceStore> reader;  // that file, for the live stream of a store served alone
   ServeOptions options;
   EventHub hub;
   http::Server http;
@@ -121,14 +127,7 @@ struct DashboardServer::Impl {
 
   void take_watermark() {
     try {
-      std::error_code ec;
-      if (!std::filesystem::exists(store, ec)) {
-        watermark = 0;
-        return;
-      }
-      auto lease = detail::StoreFile::at(store).share(false);
-      detail::DuckConnection con(lease.db());
-      watermark = con.query_int("SELECT coalesce(max(end_time), 0) FROM spans");
+      watermark = reader->newest_end_time();
     } catch (const std::exception&) {
       // Held by the writer right now: the first tick takes it.
     }
@@ -144,23 +143,12 @@ struct DashboardServer::Impl {
       lock.unlock();
       wait = kPollInterval;
       try {
-        std::error_code ec;
         if (watermark < 0) {
           take_watermark();
-        } else if (std::filesystem::exists(store, ec)) {
-          auto lease = detail::StoreFile::at(store).share(false);
-          detail::DuckConnection con(lease.db());
-          Json rows = con.query_objects(
-              "SELECT trace_id, span_id, parent_id, name, start_time, end_time, duration_ms, status_code, "
-              "json_extract_string(attributes, '$.agent.name') AS agent_name, "
-              "json_extract_string(attributes, '$.workflow.name') AS workflow_name FROM spans WHERE end_time > ? "
-              "ORDER BY end_time LIMIT 1000",
-              {watermark});
-          for (auto& r : rows) {
-            watermark = std::max(watermark, r["end_time"].get<std::int64_t>());
-            if (r["agent_name"].is_null()) r.erase("agent_name");
-            if (r["workflow_name"].is_null()) r.erase("workflow_name");
-            hub.publish("span", dump(r));
+        } else {
+          for (auto& r : reader->spans_ended_after(watermark, 1000)) {
+            watermark = std::max(watermark, r.end_time);
+            hub.publish("span", dump(r.event));
           }
         }
       } catch (const std::exception&) {
@@ -174,9 +162,9 @@ struct DashboardServer::Impl {
 };
 
 // trace_store is a locator (a path, duckdb:PATH; ClickHouse is refused); the
-// server keeps the DuckDB file's path.
+// server keeps the file's path.
 DashboardServer::DashboardServer(std::string trace_store, ServeOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->store = detail::duckdb_store_path(trace_store);
+  impl_->store = store_file_of(trace_store);
   impl_->options = std::move(options);
 }
 
@@ -184,7 +172,7 @@ DashboardServer::DashboardServer(Flock& flock, ServeOptions options) : impl_(std
   impl_->flock = &flock;
   // The pipeline's trace_file_path is a path (FLOCK_TRACE_PATH), not a locator.
   impl_->store = options.trace_store.empty() ? tracing::current_config().trace_file_path
-                                             : detail::duckdb_store_path(options.trace_store);
+                                             : store_file_of(options.trace_store);
   impl_->options = std::move(options);
 }
 
@@ -226,6 +214,7 @@ int DashboardServer::start() {
       for (const SpanData& s : spans) m.hub.publish("span", dump(span_event(s)));
     });
   } else {
+    m.reader = detail::open_trace_store(detail::file_store_locator(m.store));
     // Spans written from now on are news, even in the first second.
     m.take_watermark();
     m.poller = std::thread([&m] { m.poll_store(); });

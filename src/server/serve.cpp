@@ -22,7 +22,7 @@ void Flock::serve(ServeOptions options) {
       tracing::configure(config);
     }
     // A path, handed on as exactly that file (DashboardServer parses a locator).
-    options.trace_store = detail::duckdb_locator(config.trace_file_path);
+    options.trace_store = detail::file_store_locator(config.trace_file_path);
   }
   DashboardServer server(*this, std::move(options));
   server.start();

@@ -9,7 +9,7 @@
 
 namespace flockcpp::detail {
 
-std::optional<std::string> trace_otlp_json(const TraceStoreReader& store, const std::string& trace_id) {
+std::optional<std::string> trace_otlp_json(const TraceStore& store, const std::string& trace_id) {
   auto t = store.trace_json(trace_id);
   if (!t) return std::nullopt;
   // Spans grouped by resource, as an ExportTraceServiceRequest groups them.

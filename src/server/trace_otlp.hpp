@@ -3,11 +3,11 @@
 #include <optional>
 #include <string>
 
-#include "flock/trace_reader.hpp"
+#include "storage/trace_store.hpp"
 
 namespace flockcpp::detail {
 
 // nullopt when the store has no span of that trace.
-std::optional<std::string> trace_otlp_json(const TraceStoreReader& store, const std::string& trace_id);
+std::optional<std::string> trace_otlp_json(const TraceStore& store, const std::string& trace_id);
 
 }  // namespace flockcpp::detail

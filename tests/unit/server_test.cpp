@@ -15,7 +15,7 @@
 #include "server/api_router.hpp"
 #include "server/event_hub.hpp"
 #include "server/static_files.hpp"
-#include "storage/duckdb_span_exporter.hpp"
+#include "exporters/store/store_span_exporter.hpp"
 #include "storage/stored_span.hpp"
 #include "storage/time_text.hpp"
 
@@ -38,7 +38,7 @@ class ServerTest : public testing::Test {
 
   // Two traces: a workflow with a failing child, and a plain publish.
   void write_store() {
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> batch;
     auto span = [&](std::uint8_t trace, std::uint8_t id, std::uint8_t parent, std::string name, std::int64_t start,
                     std::int64_t ms) -> SpanData& {
@@ -280,7 +280,7 @@ TEST_F(ServerTest, MissingStoreReadsAsEmpty) {
 // The writer and readers of one file in one process share a DuckDB
 // instance: reads never fail on the file lock and see what was flushed.
 TEST_F(ServerTest, ReadersShareTheWritersInstance) {
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::atomic<bool> stop{false};
   std::atomic<int> reads{0};
   std::atomic<int> failures{0};

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/span_json.hpp"
-#include "storage/span_row.hpp"
+#include "storage/duckdb/span_row.hpp"
 
 using flockcpp::SpanAttribute;
 using flockcpp::detail::append_attributes_json;

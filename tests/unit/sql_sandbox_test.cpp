@@ -14,8 +14,8 @@
 
 #include <flock/flock.hpp>
 
-#include "storage/duckdb_span_exporter.hpp"
-#include "storage/sql_sandbox.hpp"
+#include "exporters/store/store_span_exporter.hpp"
+#include "storage/duckdb/sql_sandbox.hpp"
 
 using flockcpp::SqlLimits;
 
@@ -42,7 +42,7 @@ class SqlSandboxTest : public testing::Test {
     // DuckDB would put downloaded extensions and secrets under $HOME.
     if (const char* h = std::getenv("HOME")) old_home_ = h;
     ::setenv("HOME", (dir_ / "home").c_str(), 1);
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     SpanData s;
     s.trace_id[15] = 1;
     s.span_id[7] = 1;

@@ -18,10 +18,10 @@
 
 #include <flock/flock.hpp>
 
-#include "storage/duckdb_handle.hpp"
-#include "storage/duckdb_span_exporter.hpp"
-#include "storage/store_file.hpp"
-#include "storage/store_recovery.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "exporters/store/store_span_exporter.hpp"
+#include "storage/duckdb/store_file.hpp"
+#include "storage/duckdb/store_recovery.hpp"
 
 namespace fs = std::filesystem;
 using namespace flockcpp;
@@ -88,7 +88,7 @@ TEST_F(StoreFaultsTest, ASpansTableWithOtherColumnsIsKeptAsideAndANewStoreTakesT
     con.execute("CREATE TABLE spans (id INTEGER, note VARCHAR)");
     con.execute("INSERT INTO spans VALUES (1, 'a user''s own data')");
   }
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> batch{span(1), span(2)};
   testing::internal::CaptureStderr();
   ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
@@ -102,7 +102,7 @@ TEST_F(StoreFaultsTest, ASpansTableWithOtherColumnsIsKeptAsideAndANewStoreTakesT
 
 TEST_F(StoreFaultsTest, ATruncatedStoreIsKeptAsideAndANewStoreTakesTheSpans) {
   {
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> batch;
     for (int i = 1; i <= 200; ++i) batch.push_back(span(static_cast<std::uint8_t>(i), 2000));
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
@@ -110,7 +110,7 @@ TEST_F(StoreFaultsTest, ATruncatedStoreIsKeptAsideAndANewStoreTakesTheSpans) {
   detail::StoreFile::close_all_idle();
   auto size = fs::file_size(path_);
   fs::resize_file(path_, size / 2);
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> next{span(250)};  // a span the store does not hold
   testing::internal::CaptureStderr();
   ExportResult r = exporter->export_batch(next);
@@ -131,7 +131,7 @@ TEST_F(StoreFaultsTest, ARelativePathInAFolderIsMovedAsideToo) {
   }
   fs::path cwd = fs::current_path();
   fs::current_path(dir_);
-  auto exporter = detail::make_duckdb_span_exporter(".flock/traces.duckdb", std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(".flock/traces.duckdb", TraceConfig{});
   std::vector<SpanData> batch{span(1), span(2)};
   testing::internal::CaptureStderr();
   ExportResult r = exporter->export_batch(batch);
@@ -174,7 +174,7 @@ TEST_F(StoreFaultsTest, NotDuckDbTwiceInOneSecondKeepsBoth) {
   for (int i = 0; i < 2; ++i) {
     detail::StoreFile::close_all_idle();
     { std::ofstream(path_, std::ios::trunc) << "not a database " << i; }
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> batch{span(static_cast<std::uint8_t>(i + 1))};
     testing::internal::CaptureStderr();
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
@@ -197,7 +197,7 @@ TEST_F(StoreFaultsTest, AFullDiskIsWaitedOutWithoutJunkFilesOrALinePerRetry) {
     }
   }
   auto before = listing();
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> batch{span(1), span(2)};
   testing::internal::CaptureStderr();
   for (int i = 0; i < 5; ++i) EXPECT_EQ(exporter->export_batch(batch), ExportResult::Retry);
@@ -218,7 +218,7 @@ TEST_F(StoreFaultsTest, AFullDiskIsWaitedOutWithoutJunkFilesOrALinePerRetry) {
 
 TEST_F(StoreFaultsTest, AStoreThatFillsTheDiskIsKeptNotMovedAside) {
   if (!mount_tmpfs("4m")) GTEST_SKIP() << "mounting a small tmpfs needs root and mount(8)";
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> first{span(1)};
   ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
   detail::StoreFile::close_all_idle();
@@ -253,7 +253,7 @@ std::string file_bytes(const fs::path& p) {
 // for writing before it was classified.
 TEST_F(StoreFaultsTest, ATruncatedStoreIsKeptAsideByteForByte) {
   {
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> batch;
     for (int i = 1; i <= 200; ++i) batch.push_back(span(static_cast<std::uint8_t>(i), 2000));
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
@@ -262,7 +262,7 @@ TEST_F(StoreFaultsTest, ATruncatedStoreIsKeptAsideByteForByte) {
   for (double fraction : {0.5, 0.3, 0.9}) {
     for (auto& f : aside_files()) fs::remove(f);
     if (!fs::exists(path_)) {
-      auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+      auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
       std::vector<SpanData> batch;
       for (int i = 1; i <= 200; ++i) batch.push_back(span(static_cast<std::uint8_t>(i), 2000));
       ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
@@ -272,7 +272,7 @@ TEST_F(StoreFaultsTest, ATruncatedStoreIsKeptAsideByteForByte) {
     auto size = fs::file_size(path_);
     fs::resize_file(path_, static_cast<std::uintmax_t>(static_cast<double>(size) * fraction));
     std::string users_bytes = file_bytes(path_);
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> next{span(250)};
     testing::internal::CaptureStderr();
     ExportResult r = exporter->export_batch(next);
@@ -310,7 +310,7 @@ TEST_F(StoreFaultsTest, ARefusedSpanIsLeftOutCountedAndTheStoreKept) {
         "status_code VARCHAR NOT NULL, status_description VARCHAR, attributes JSON, events JSON, links JSON, "
         "resource JSON, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)");
   }
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> first{span(1)};
   ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
   SpanData bad = span(100);
@@ -343,7 +343,7 @@ TEST_F(StoreFaultsTest, ARefusedSpanIsLeftOutCountedAndTheStoreKept) {
 TEST_F(StoreFaultsTest, TokenSumsSaturateAndNeverWrap) {
   constexpr std::int64_t kHuge = 9'000'000'000'000'000'000;
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> both{model_call(1, kHuge), model_call(2, kHuge)};
   testing::internal::CaptureStderr();
   ASSERT_EQ(exporter->export_batch(both), ExportResult::Success);
@@ -366,7 +366,7 @@ TEST_F(StoreFaultsTest, TokenSumsSaturateAndNeverWrap) {
 // writer closes it, opens the file again once there is room, and goes on.
 TEST_F(StoreFaultsTest, AFullDiskMidWriteIsSurvivedAndWritingResumes) {
   if (!mount_tmpfs("8m")) GTEST_SKIP() << "mounting a small tmpfs needs root and mount(8)";
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   {
     // Leave about 1.5 MB: two fillers, one of 3 MB to free later.
     std::ofstream a(dir_ / "filler-a", std::ios::binary), b(dir_ / "filler-b", std::ios::binary);

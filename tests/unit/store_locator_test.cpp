@@ -11,8 +11,7 @@
 
 using flockcpp::Error;
 using flockcpp::ErrorCode;
-using flockcpp::detail::duckdb_locator;
-using flockcpp::detail::duckdb_store_path;
+using flockcpp::detail::file_store_locator;
 using flockcpp::detail::parse_store_locator;
 using flockcpp::detail::StoreKind;
 using flockcpp::detail::StoreLocator;
@@ -70,9 +69,9 @@ TEST(StoreLocator, DuckDbPrefixNamesTheSameFile) {
   EXPECT_EQ(parse_store_locator("duckdb:duckdb:x").path, "duckdb:x");
   EXPECT_EQ(parse_store_locator("duckdb:clickhouse://h/db").path, "clickhouse://h/db");
   EXPECT_EQ(parse_store_locator("duckdb:my:file.duckdb").path, "my:file.duckdb");
-  // duckdb_locator names exactly the file, whatever its name.
+  // file_store_locator names exactly the file, whatever its name.
   for (const char* p : {"duckdb:x", "clickhouse://h/db", "postgres://x", "plain.duckdb"}) {
-    EXPECT_EQ(parse_store_locator(duckdb_locator(p)).path, p);
+    EXPECT_EQ(parse_store_locator(file_store_locator(p)).path, p);
   }
 }
 
@@ -169,17 +168,4 @@ TEST(StoreLocator, TryParseGivesTheReasonAlone) {
   EXPECT_EQ(why.find("invalid trace store"), std::string::npos) << why;
   EXPECT_TRUE(mentions(why, "duckdb:"));
   EXPECT_TRUE(try_parse_store_locator("duckdb:x").has_value());
-}
-
-TEST(StoreLocator, ReadersRefuseClickHouseUntilItExists) {
-  EXPECT_EQ(duckdb_store_path("duckdb:a/b.duckdb"), "a/b.duckdb");
-  EXPECT_EQ(duckdb_store_path("a/b.duckdb"), "a/b.duckdb");
-  try {
-    duckdb_store_path("clickhouse://127.0.0.1/db");
-    ADD_FAILURE() << "ClickHouse accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::FailedPrecondition);
-    EXPECT_TRUE(mentions(e.what(), "ClickHouse storage is not available")) << e.what();
-  }
-  EXPECT_THROW(duckdb_store_path("duckdb:"), Error);
 }

@@ -12,10 +12,10 @@
 
 #include <flock/flock.hpp>
 
-#include "storage/duckdb_handle.hpp"
-#include "storage/duckdb_span_exporter.hpp"
-#include "storage/schema.hpp"
-#include "storage/store_file.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "exporters/store/store_span_exporter.hpp"
+#include "storage/duckdb/schema.hpp"
+#include "storage/duckdb/store_file.hpp"
 
 namespace fs = std::filesystem;
 using namespace flockcpp;
@@ -150,7 +150,7 @@ class StoreNoIndexTest : public testing::Test {
 }  // namespace
 
 TEST_F(StoreNoIndexTest, AFreshStoreHasNoIndexAndNoKeyOnSpans) {
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> batch{span(1, 1), span(1, 2)};
   ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
   exporter->shutdown();
@@ -172,7 +172,7 @@ TEST_F(StoreNoIndexTest, AFreshStoreHasNoIndexAndNoKeyOnSpans) {
 // key goes, every row stays, and merging keeps one row per trace.
 TEST_F(StoreNoIndexTest, TracesOfAnEarlierStoreLoseTheirKeyAndKeepEveryRow) {
   {
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> batch{model_call(span(1, 1)), span(2, 2), span(3, 3)};
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
     exporter->shutdown();
@@ -211,7 +211,7 @@ TEST_F(StoreNoIndexTest, TracesOfAnEarlierStoreLoseTheirKeyAndKeepEveryRow) {
   EXPECT_EQ(value("SELECT CAST(sum(hash(COLUMNS(*))) AS VARCHAR) FROM traces"), before);
   detail::StoreFile::close_all_idle();
 
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> more{model_call(span(1, 4)), span(4, 5)};
   ASSERT_EQ(exporter->export_batch(more), ExportResult::Success);
   exporter->shutdown();
@@ -231,7 +231,7 @@ TEST_F(StoreNoIndexTest, TracesOfAnEarlierStoreLoseTheirKeyAndKeepEveryRow) {
 // (trace_id, span_id) is stored once, none is counted as lost, and the
 // trace's summary counts each span once.
 TEST_F(StoreNoIndexTest, ASpanSentTwiceIsStoredOnceWhateverItsEndTime) {
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> first{span(1, 1), span(1, 2), span(2, 3)};
   testing::internal::CaptureStderr();
   ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
@@ -258,7 +258,7 @@ TEST_F(StoreNoIndexTest, ASpanSentTwiceIsStoredOnceWhateverItsEndTime) {
 // their end time; older ones are not looked up (README states the window).
 TEST_F(StoreNoIndexTest, RepeatsAreRecognisedForSpansWrittenInTheLast15Minutes) {
   {
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> batch{span(1, 1), span(1, 2)};
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
     exporter->shutdown();
@@ -272,7 +272,7 @@ TEST_F(StoreNoIndexTest, RepeatsAreRecognisedForSpansWrittenInTheLast15Minutes) 
     con.execute("UPDATE spans SET created_at = CAST(current_timestamp AS TIMESTAMP) - INTERVAL 16 MINUTE "
                 "WHERE span_id = 'cd00000000000002'");
   }
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> again{span(1, 1, 7'000'000'000), span(1, 2, 7'000'000'000)};
   ASSERT_EQ(exporter->export_batch(again), ExportResult::Success);
   exporter->shutdown();
@@ -293,7 +293,7 @@ TEST_P(StoreRebuildTest, AStoreWithTheKeyIsRebuiltWithoutItKeepingEverySpan) {
   ASSERT_GT(keys_on_spans(), 0);
   detail::StoreFile::close_all_idle();
 
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> batch{span(1, 1), span(1, 2)};
   testing::internal::CaptureStderr();
   ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
@@ -314,7 +314,7 @@ TEST_P(StoreRebuildTest, AStoreWithTheKeyIsRebuiltWithoutItKeepingEverySpan) {
   EXPECT_EQ(count("SELECT count(*) FROM workflows"), 0);
   detail::StoreFile::close_all_idle();
 
-  auto next = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto next = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> more{span(1, 3)};
   testing::internal::CaptureStderr();
   ASSERT_EQ(next->export_batch(more), ExportResult::Success);
@@ -346,7 +346,7 @@ TEST_F(StoreNoIndexTest, AnInterruptedRebuildLeavesTheOldTableWhole) {
     throw detail::DuckDbError("IO Error: Could not write file \"traces.duckdb\": No space left on device");
   };
 
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> batch{span(1, 1), span(1, 2)};
   testing::internal::CaptureStderr();
   EXPECT_EQ(exporter->export_batch(batch), ExportResult::Retry);

@@ -7,15 +7,21 @@
 
 #include <flock/flock.hpp>
 
-#include "storage/duckdb_handle.hpp"
-#include "storage/duckdb_span_exporter.hpp"
-#include "storage/schema.hpp"
-#include "storage/clear_traces.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "exporters/store/store_span_exporter.hpp"
+#include "storage/duckdb/schema.hpp"
+#include "storage/duckdb/clear_traces.hpp"
 
 namespace fs = std::filesystem;
 using namespace flockcpp;
 
 namespace {
+
+TraceConfig ttl_config(double days) {
+  TraceConfig c;
+  c.ttl_days = days;
+  return c;
+}
 
 class TraceStoreTest : public testing::Test {
  protected:
@@ -57,7 +63,7 @@ class TraceStoreTest : public testing::Test {
 }  // namespace
 
 TEST_F(TraceStoreTest, ExportedSpansReadBackWithTheGuidesJsonPaths) {
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   SpanData root = span(1, 1, 0, "pizza_workflow", 1'000'000'000);
   root.attributes = {{"flock.workflow", true}, {"workflow.name", std::string("pizza_workflow")}};
   SpanData child = span(1, 2, 1, "Flock.publish", 1'001'000'000);
@@ -88,7 +94,7 @@ TEST_F(TraceStoreTest, ExportedSpansReadBackWithTheGuidesJsonPaths) {
 TEST_F(TraceStoreTest, ResourceCarriesServiceNameAndSdk) {
   TraceConfig config;
   config.service_name = "pizzeria";
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, config);
+  auto exporter = detail::make_store_span_exporter(path_, config);
   std::vector<SpanData> batch{span(1, 1, 0, "x", 1)};
   ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
   auto r = TraceStoreReader(path_).query(
@@ -99,7 +105,7 @@ TEST_F(TraceStoreTest, ResourceCarriesServiceNameAndSdk) {
 }
 
 TEST_F(TraceStoreTest, DuplicateSpanIdsAreSkippedNotFatal) {
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> first{span(1, 1, 0, "a", 1)};
   ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
   std::vector<SpanData> again{span(1, 1, 0, "a", 1), span(1, 2, 1, "b", 2)};
@@ -110,7 +116,7 @@ TEST_F(TraceStoreTest, DuplicateSpanIdsAreSkippedNotFatal) {
 TEST_F(TraceStoreTest, UnreadableFileIsMovedAsideNotOverwritten) {
   fs::create_directories(fs::path(path_).parent_path());
   { std::ofstream(path_) << "this is not a database"; }
-  auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
   std::vector<SpanData> batch{span(1, 1, 0, "a", 1)};
   testing::internal::CaptureStderr();
   ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
@@ -131,12 +137,12 @@ TEST_F(TraceStoreTest, UnreadableFileIsMovedAsideNotOverwritten) {
 
 TEST_F(TraceStoreTest, TtlDeletesOldSpansAtStart) {
   {
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::int64_t t = now_ns();
     std::vector<SpanData> batch{span(1, 1, 0, "old", t - 10 * kDay), span(2, 2, 0, "recent", t - kDay / 2)};
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
   }
-  auto exporter = detail::make_duckdb_span_exporter(path_, 3.0, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, ttl_config(3.0));
   testing::internal::CaptureStderr();
   exporter->start();
   testing::internal::GetCapturedStderr();
@@ -154,13 +160,13 @@ TEST_F(TraceStoreTest, TtlRecountsTheModelsOfATraceItCuts) {
     return s;
   };
   {
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> batch{call(1, t - 10 * kDay, 100), call(2, t - kDay / 2, 5)};
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
   }
   EXPECT_EQ(count("SELECT calls FROM trace_models"), 2);
   EXPECT_EQ(count("SELECT models->0->>'calls' FROM traces"), 2);
-  auto exporter = detail::make_duckdb_span_exporter(path_, 3.0, TraceConfig{});
+  auto exporter = detail::make_store_span_exporter(path_, ttl_config(3.0));
   testing::internal::CaptureStderr();
   exporter->start();
   testing::internal::GetCapturedStderr();
@@ -174,13 +180,13 @@ TEST_F(TraceStoreTest, ClearTracesDeletesAndShrinks) {
   std::uintmax_t fresh_size;
   {
     // A new store, closed (the writer holds the file until it lets go).
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> none;
     ASSERT_EQ(exporter->export_batch(none), ExportResult::Success);
   }
   fresh_size = fs::file_size(path_);
   {
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> batch;
     for (int i = 0; i < 20000; ++i) {
       SpanData s = span(static_cast<std::uint8_t>(i % 200), 0, 0, "Agent.execute", i);
@@ -228,7 +234,7 @@ TEST_F(TraceStoreTest, ClearTracesReportsMissingAndForeignFiles) {
 // PATH; ClickHouse and malformed locators are errors, never a file name.
 TEST_F(TraceStoreTest, ClearTracesAndReaderTakeAStoreLocator) {
   {
-    auto exporter = detail::make_duckdb_span_exporter(path_, std::nullopt, TraceConfig{});
+    auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
     std::vector<SpanData> batch{span(1, 1, 0, "Agent.execute", now_ns()), span(1, 2, 1, "Agent.execute", now_ns())};
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
   }

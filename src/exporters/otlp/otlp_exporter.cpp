@@ -1,5 +1,5 @@
 // OtlpSpanExporter: a bounded queue and its own sender thread, so the span
-// processor (and through it the DuckDB file and the agents) never waits on
+// processor (and through it the trace store and the agents) never waits on
 // the network. Retries 429/502/503/504 and connection errors with
 // exponential back-off and jitter, honouring Retry-After.
 #include <condition_variable>

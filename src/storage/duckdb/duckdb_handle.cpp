@@ -1,4 +1,4 @@
-#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
 
 #include <unistd.h>
 

@@ -5,12 +5,12 @@
 #include <vector>
 
 #include "flock/error.hpp"
-#include "flock/trace_reader.hpp"
+#include "storage/duckdb/duckdb_trace_store.hpp"
 #include "flock/model_prices.hpp"
-#include "storage/store_access.hpp"
-#include "storage/trace_costs.hpp"
-#include "storage/trace_store_queries.hpp"
-#include "storage/transaction.hpp"
+#include "storage/duckdb/store_access.hpp"
+#include "storage/duckdb/trace_costs.hpp"
+#include "storage/duckdb/trace_store_queries.hpp"
+#include "storage/duckdb/transaction.hpp"
 
 namespace flockcpp {
 
@@ -22,7 +22,7 @@ using detail::kIsWorkflow;
 using detail::kWorkflowName;
 using detail::like_escape;
 
-Json TraceStoreReader::list_traces(const TraceFilter& f) const {
+Json detail::DuckDbTraceStore::list_traces(const TraceFilter& f) const {
   Json empty{{"items", Json::array()}, {"total", 0}};
   return detail::with_store(path_, empty, [&](DuckConnection& con) {
     // Both phases read one snapshot, while the writer may be appending.
@@ -153,7 +153,7 @@ Json trace_spans(DuckConnection& con, const std::string& trace_id) {
 
 }  // namespace detail
 
-std::optional<Json> TraceStoreReader::trace_json(const std::string& trace_id) const {
+std::optional<Json> detail::DuckDbTraceStore::trace_json(const std::string& trace_id) const {
   Json spans = detail::with_store(path_, Json::array(), [&](DuckConnection& con) { return detail::trace_spans(con, trace_id); });
   if (spans.empty()) return std::nullopt;
   return Json{{"trace_id", trace_id}, {"spans", std::move(spans)}};

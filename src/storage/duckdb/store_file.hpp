@@ -23,7 +23,7 @@
 #include <shared_mutex>
 #include <string>
 
-#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
 
 namespace flockcpp::detail {
 

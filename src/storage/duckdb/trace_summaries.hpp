@@ -10,7 +10,7 @@
 #include <string>
 
 #include "flock/span_data.hpp"
-#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
 
 namespace flockcpp::detail {
 

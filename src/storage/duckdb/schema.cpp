@@ -1,13 +1,13 @@
-#include "storage/schema.hpp"
+#include "storage/duckdb/schema.hpp"
 
 #include <chrono>
 #include <iterator>
 #include <utility>
 
 #include "common/log.hpp"
-#include "storage/store_access.hpp"
-#include "storage/trace_costs.hpp"
-#include "storage/transaction.hpp"
+#include "storage/duckdb/store_access.hpp"
+#include "storage/duckdb/trace_costs.hpp"
+#include "storage/duckdb/transaction.hpp"
 
 namespace flockcpp::detail {
 

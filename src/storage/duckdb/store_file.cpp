@@ -1,4 +1,4 @@
-#include "storage/store_file.hpp"
+#include "storage/duckdb/store_file.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "storage/sql_policy.hpp"
+#include "storage/duckdb/sql_policy.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +12,7 @@
 
 #include "common/json_parse.hpp"
 #include "flock/error.hpp"
-#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
 
 namespace flockcpp::detail {
 

@@ -1,4 +1,4 @@
-#include "storage/trace_costs.hpp"
+#include "storage/duckdb/trace_costs.hpp"
 
 #include <cmath>
 #include <map>

@@ -1,4 +1,4 @@
-#include "storage/sql_sandbox.hpp"
+#include "storage/duckdb/sql_sandbox.hpp"
 
 #include <duckdb.h>
 
@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "flock/error.hpp"
-#include "storage/duckdb_handle.hpp"
-#include "storage/sql_policy.hpp"
-#include "storage/store_file.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "storage/duckdb/sql_policy.hpp"
+#include "storage/duckdb/store_file.hpp"
 
 namespace flockcpp::detail {
 

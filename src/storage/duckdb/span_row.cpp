@@ -1,4 +1,4 @@
-#include "storage/span_row.hpp"
+#include "storage/duckdb/span_row.hpp"
 
 #include "common/hex.hpp"
 #include "storage/span_json.hpp"

@@ -1,4 +1,4 @@
-#include "storage/duckdb_span_exporter.hpp"
+#include "storage/duckdb/duckdb_store_writer.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -13,14 +13,14 @@
 
 #include "flock/trace_config.hpp"
 #include "flock/tracing.hpp"
-#include "storage/duckdb_handle.hpp"
-#include "storage/schema.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "storage/duckdb/schema.hpp"
 #include "storage/span_json.hpp"
-#include "storage/span_row.hpp"
-#include "storage/store_file.hpp"
-#include "storage/store_recovery.hpp"
-#include "storage/trace_summaries.hpp"
-#include "storage/transaction.hpp"
+#include "storage/duckdb/span_row.hpp"
+#include "storage/duckdb/store_file.hpp"
+#include "storage/duckdb/store_recovery.hpp"
+#include "storage/duckdb/trace_summaries.hpp"
+#include "storage/duckdb/transaction.hpp"
 #include "tracing/env_util.hpp"
 #include "tracing/resource.hpp"
 #include "common/log.hpp"
@@ -54,10 +54,9 @@ constexpr const char* kStoredRecentlySql =
     "AND span_id IN (SELECT unnest(string_split(?, ',')))";
 #undef FLOCK_REPEAT_WINDOW
 
-class DuckDbSpanExporter : public SpanExporter {
+class DuckDbStoreWriter final : public TraceStoreWriter {
  public:
-  DuckDbSpanExporter(std::string path, std::optional<double> ttl_days, const TraceConfig& config)
-      : path_(std::move(path)), ttl_days_(ttl_days) {
+  DuckDbStoreWriter(std::string path, const TraceConfig& config) : path_(std::move(path)) {
     StoreFile::at(path_).mark_writer();
     auto resource = build_resource(config);
     append_attributes_json(resource_json_, resource);
@@ -69,18 +68,16 @@ class DuckDbSpanExporter : public SpanExporter {
     releaser_ = std::thread([this] { release_when_due(); });
   }
 
-  ~DuckDbSpanExporter() override { stop_releaser(); }
+  ~DuckDbStoreWriter() override { stop_releaser(); }
 
-  std::string name() const override { return "duckdb:" + path_; }
-
-  void shutdown() override {
+  void close() override {
     stop_releaser();
     std::lock_guard lock(mu_);
     close_lease();
     shut_down_.store(true, std::memory_order_release);
   }
 
-  ExportResult export_batch(std::span<const SpanData> spans) override {
+  ExportResult append(std::span<const SpanData> spans) override {
     std::lock_guard lock(mu_);
     auto now = std::chrono::steady_clock::now();
     // Held for its time while spans kept coming (the releaser thread could
@@ -95,7 +92,7 @@ class DuckDbSpanExporter : public SpanExporter {
     // Steps committed by an attempt that then fails are in the store, though
     // the batch is retried (those spans are skipped then).
     const std::uint64_t appended_before = appended_;
-    ExportResult r = write_or_recover(spans);
+    ExportResult r = write_or_recover([&] { write_in_steps(spans); });
     if (r == ExportResult::Success) {
       unacknowledged_.store(0, std::memory_order_relaxed);
     } else {
@@ -104,9 +101,13 @@ class DuckDbSpanExporter : public SpanExporter {
     return r;
   }
 
-  // FLOCK_TRACE_TTL_DAYS applies when the pipeline starts, spans or not.
-  void start() override {
-    if (ttl_days_) (void)export_batch(std::span<const SpanData>());
+  ExportResult expire_before(std::int64_t cutoff_ns) override {
+    std::lock_guard lock(mu_);
+    if (!lease_ && std::chrono::steady_clock::now() < reopen_after_) return ExportResult::Retry;
+    return write_or_recover([&] {
+      open();
+      remove_before(*con_, cutoff_ns);
+    });
   }
 
  private:
@@ -120,11 +121,12 @@ class DuckDbSpanExporter : public SpanExporter {
   // Writes the batch, or decides what its failure means. An unusable file
   // is moved aside at most once per file: a fresh store that fails the same
   // way is the machine's fault, not the file's.
-  ExportResult write_or_recover(std::span<const SpanData> spans) {
+  template <class Work>
+  ExportResult write_or_recover(Work&& work) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool existed = exists();
       try {
-        write_in_steps(spans);
+        work();
         report(State::Writing, "");
         return ExportResult::Success;
       } catch (const Unusable& u) {
@@ -230,9 +232,8 @@ class DuckDbSpanExporter : public SpanExporter {
     if (auto why = schema_mismatch(con)) throw Unusable{*why};
   }
 
-  // Opens the file (or keeps it open) and writes the batch: its spans and
-  // the summaries of their traces in one transaction.
-  void write(std::span<const SpanData> spans) {
+  // Opens the file, or keeps it open.
+  void open() {
     if (!lease_) {
       std::error_code ec;
       fs::path p(path_);
@@ -251,11 +252,13 @@ class DuckDbSpanExporter : public SpanExporter {
         fresh_ = created;
       }
     }
+  }
+
+  // Writes the batch: its spans and the summaries of their traces in one
+  // transaction.
+  void write(std::span<const SpanData> spans) {
+    open();
     DuckConnection& con = *con_;
-    if (ttl_days_) {
-      apply_ttl(con);
-      ttl_days_.reset();  // once, at start
-    }
     if (spans.empty()) return;
     std::size_t appended = 0;
     in_transaction(con, TransactionMode::ReadWrite, [&] {
@@ -409,20 +412,14 @@ class DuckDbSpanExporter : public SpanExporter {
     fs::remove(path_ + ".wal", ec);
   }
 
-  void apply_ttl(DuckConnection& con) {
-    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-    // ttl_days is at most 36500 (config.cpp): the product fits in int64.
-    auto cutoff = now - static_cast<std::int64_t>(*ttl_days_ * 86400.0 * 1e9);
-    std::string where = "start_time < " + std::to_string(cutoff);
+  void remove_before(DuckConnection& con, std::int64_t cutoff_ns) {
+    std::string where = "start_time < " + std::to_string(cutoff_ns);
     std::int64_t n = con.query_int("SELECT count(*) FROM spans WHERE " + where);
     if (n == 0) return;
     // The traces that lose spans are summed again from what is left, in the
     // same transaction.
     in_transaction(con, TransactionMode::ReadWrite, [&] { rebuild_summaries(con, where); });
-    detail::logf(LogLevel::Info, "FLOCK_TRACE_TTL_DAYS removed %lld spans older than %g days", static_cast<long long>(n),
-                 *ttl_days_);
+    detail::logf(LogLevel::Info, "%s: FLOCK_TRACE_TTL_DAYS removed %lld spans", path_.c_str(), static_cast<long long>(n));
   }
 
   void append(DuckConnection& con, const char* table, std::span<const SpanData> spans) {
@@ -459,7 +456,6 @@ class DuckDbSpanExporter : public SpanExporter {
   }
 
   std::string path_;
-  std::optional<double> ttl_days_;
   std::chrono::milliseconds hold_ = kDefaultHold;
   std::chrono::milliseconds gap_ = kDefaultGap;
   std::mutex mu_;  // the lease and everything written under it
@@ -495,8 +491,7 @@ class DuckDbSpanExporter : public SpanExporter {
 
 }  // namespace
 
-std::shared_ptr<SpanExporter> make_duckdb_span_exporter(const std::string& path, std::optional<double> ttl_days,
-                                                        const TraceConfig& config) {
+std::unique_ptr<TraceStoreWriter> make_duckdb_store_writer(const std::string& path, const TraceConfig& config) {
   // Open DuckDB once here, on the configuring thread, before the exit flush
   // is registered: DuckDB's own static objects then exist before our exit
   // handler, so they are destroyed after it, never under a flush in progress.
@@ -507,7 +502,7 @@ std::shared_ptr<SpanExporter> make_duckdb_span_exporter(const std::string& path,
     return true;
   }();
   (void)warmed;
-  return std::make_shared<DuckDbSpanExporter>(path, ttl_days, config);
+  return std::make_unique<DuckDbStoreWriter>(path, config);
 }
 
 }  // namespace flockcpp::detail

@@ -1,4 +1,4 @@
-#include "storage/store_recovery.hpp"
+#include "storage/duckdb/store_recovery.hpp"
 
 #include <dirent.h>
 #include <stdio.h>

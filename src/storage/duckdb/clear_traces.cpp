@@ -12,10 +12,10 @@
 #include <optional>
 #include <thread>
 
-#include "storage/duckdb_handle.hpp"
-#include "storage/schema.hpp"
-#include "storage/clear_traces.hpp"
-#include "storage/store_file.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "storage/duckdb/schema.hpp"
+#include "storage/duckdb/clear_traces.hpp"
+#include "storage/duckdb/store_file.hpp"
 
 namespace flockcpp::detail {
 

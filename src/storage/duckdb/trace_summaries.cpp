@@ -1,13 +1,13 @@
-#include "storage/trace_summaries.hpp"
+#include "storage/duckdb/trace_summaries.hpp"
 
 #include <algorithm>
 #include <variant>
 
 #include "common/hex.hpp"
 #include "common/saturating.hpp"
-#include "storage/schema.hpp"
+#include "storage/duckdb/schema.hpp"
 #include "storage/span_json.hpp"
-#include "storage/span_row.hpp"
+#include "storage/duckdb/span_row.hpp"
 
 namespace flockcpp::detail {
 

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "flock/json.hpp"
-#include "storage/duckdb_handle.hpp"
-#include "storage/store_file.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
+#include "storage/duckdb/store_file.hpp"
 
 namespace flockcpp::detail {
 
@@ -24,7 +24,9 @@ inline bool missing_table(const DuckDbError& e) {
 }
 
 // Runs fn on a connection to the store; an absent store (or one without its
-// table yet) gives `empty`.
+// table yet) gives `empty`. A lingering lease keeps the instance open a
+// moment for the next request (the HTTP API's reads); a poller that comes
+// back every second must not, or a writer in another process never gets in.
 // A store written by an earlier version, and not opened by a writer since,
 // has no table traces of the current shape (or no trace_models): this
 // connection then reads a view computed from its spans under the same name
@@ -32,10 +34,10 @@ inline bool missing_table(const DuckDbError& e) {
 void use_traces_of(DuckConnection& con);
 
 template <class F>
-Json with_store(const std::string& path, Json empty, F&& fn) {
+Json with_store(const std::string& path, Json empty, F&& fn, bool linger = true) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return empty;
-  auto lease = StoreFile::at(path).share(false, /*linger=*/true);
+  auto lease = StoreFile::at(path).share(false, linger);
   DuckConnection con(lease.db());
   use_traces_of(con);
   try {

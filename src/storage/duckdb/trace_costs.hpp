@@ -7,7 +7,7 @@
 
 #include "flock/json.hpp"
 #include "flock/model_prices.hpp"
-#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
 
 namespace flockcpp::detail {
 

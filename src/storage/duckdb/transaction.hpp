@@ -4,7 +4,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
 
 namespace flockcpp::detail {
 

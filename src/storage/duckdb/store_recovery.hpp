@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
 
 namespace flockcpp::detail {
 

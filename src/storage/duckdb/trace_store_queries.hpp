@@ -5,7 +5,7 @@
 
 #include "flock/json.hpp"
 #include "flock/trace_reader.hpp"
-#include "storage/duckdb_handle.hpp"
+#include "storage/duckdb/duckdb_handle.hpp"
 
 namespace flockcpp::detail {
 

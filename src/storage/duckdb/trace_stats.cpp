@@ -11,10 +11,10 @@
 
 #include "common/saturating.hpp"
 #include "flock/error.hpp"
-#include "flock/trace_reader.hpp"
+#include "storage/duckdb/duckdb_trace_store.hpp"
 #include "flock/model_prices.hpp"
-#include "storage/store_access.hpp"
-#include "storage/trace_costs.hpp"
+#include "storage/duckdb/store_access.hpp"
+#include "storage/duckdb/trace_costs.hpp"
 
 namespace flockcpp {
 
@@ -23,7 +23,7 @@ using detail::DuckConnection;
 using detail::kIsWorkflow;
 using detail::kWorkflowName;
 
-Json TraceStoreReader::services() const {
+Json detail::DuckDbTraceStore::services() const {
   Json empty{{"services", Json::array()}, {"operations", Json::array()}};
   return detail::with_store(path_, empty, [&](DuckConnection& con) {
     Json out = empty;
@@ -35,7 +35,7 @@ Json TraceStoreReader::services() const {
   });
 }
 
-Json TraceStoreReader::stats() const {
+Json detail::DuckDbTraceStore::stats() const {
   std::error_code ec;
   double bytes = 0;
   if (fs::exists(path_, ec)) bytes += static_cast<double>(fs::file_size(path_, ec));
@@ -67,7 +67,7 @@ constexpr const char* kDurationStats =
     "round(max(duration_ms), 3) AS max_ms";
 }
 
-Json TraceStoreReader::workflow_stats() const {
+Json detail::DuckDbTraceStore::workflow_stats() const {
   // A run counts as an error when any span of its trace failed (an agent
   // failing does not fail the workflow span itself).
   return detail::with_store(path_, Json{{"workflows", Json::array()}}, [&](DuckConnection& con) {
@@ -84,7 +84,7 @@ Json TraceStoreReader::workflow_stats() const {
   });
 }
 
-Json TraceStoreReader::service_stats() const {
+Json detail::DuckDbTraceStore::service_stats() const {
   return detail::with_store(path_, Json{{"services", Json::array()}}, [&](DuckConnection& con) {
     return Json{{"services", con.query_objects(
                                  "SELECT service, count(*) AS spans, " + std::string(kDurationStats) +
@@ -93,7 +93,7 @@ Json TraceStoreReader::service_stats() const {
   });
 }
 
-Json TraceStoreReader::agent_stats() const {
+Json detail::DuckDbTraceStore::agent_stats() const {
   // Runs are the agents' Agent.execute spans; tokens are summed over every
   // span of an agent that records gen_ai.usage (its model calls), and priced
   // per model.
@@ -133,7 +133,7 @@ Json TraceStoreReader::agent_stats() const {
   });
 }
 
-Json TraceStoreReader::model_stats() const {
+Json detail::DuckDbTraceStore::model_stats() const {
   // Every model call (a span naming a model or recording token usage), by
   // the model that answered.
   Json empty{{"models", Json::array()}, {"prices", ModelPrices::in_force().source()}};
@@ -158,7 +158,7 @@ Json TraceStoreReader::model_stats() const {
   });
 }
 
-Json TraceStoreReader::agents_seen() const {
+Json detail::DuckDbTraceStore::agents_seen() const {
   // What the spans tell of each agent: the types it consumed and published.
   return detail::with_store(path_, Json{{"agents", Json::array()}}, [&](DuckConnection& con) {
     return Json{{"agents",
@@ -278,7 +278,7 @@ Json agent_edges(DuckConnection& con) {
 
 }  // namespace
 
-Json TraceStoreReader::dependencies(const std::string& by) const {
+Json detail::DuckDbTraceStore::dependencies(const std::string& by) const {
   if (by != "agent" && by != "service" && by != "operation") {
     throw Error(ErrorCode::InvalidArgument, "by must be agent, service or operation, got '" + by + "'");
   }

@@ -59,7 +59,12 @@ namespace {
 constexpr std::size_t kFirstSlice = 32768, kMinSlice = 4096, kMaxSlice = 131072;
 // How far drains run ahead of exporters that keep up (drain_lanes).
 constexpr std::size_t kDrainAhead = 2 * kMinSlice;
-constexpr auto kSliceTime = std::chrono::milliseconds(250);
+constexpr auto kSliceTime = std::chrono::milliseconds(100);
+// How long an exporter must have been unable to write before drains stop
+// waiting for it (drain_lanes). A shorter pause (the DuckDB writer letting go
+// of its file for a reader) keeps the backlog, and so what a force_flush
+// waits for, within about one slice.
+constexpr auto kStuckAfter = std::chrono::milliseconds(1000);
 
 std::size_t next_slice(std::size_t slice, std::size_t sent, std::chrono::steady_clock::duration took) {
   // The rate of the last call, scaled to kSliceTime: one slow call (one
@@ -71,10 +76,14 @@ std::size_t next_slice(std::size_t slice, std::size_t sent, std::chrono::steady_
 }
 
 // Back-off between export attempts of an exporter that answers Retry:
-// 50 ms doubling to 2 s, so a busy or full disk costs no spinning core.
-std::chrono::milliseconds retry_delay(std::uint32_t failures) {
-  return std::min(std::chrono::milliseconds(50L << std::min<std::uint32_t>(failures, 6)),
-                  std::chrono::milliseconds(2000));
+// every 25 ms for the first kStuckAfter (a file held for a moment by a
+// reader is taken back as soon as it is free), then as long again as it has
+// been stuck past that (50 ms, doubling, at most 2 s), so a busy or full
+// disk costs no spinning core.
+std::chrono::milliseconds retry_delay(std::chrono::steady_clock::duration failing_for) {
+  if (failing_for < kStuckAfter) return std::chrono::milliseconds(25);
+  auto past = std::chrono::duration_cast<std::chrono::milliseconds>(failing_for - kStuckAfter);
+  return std::clamp(past, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
 }
 
 }  // namespace
@@ -85,6 +94,7 @@ BatchSpanProcessor::BatchSpanProcessor(TraceConfig config) : config_(std::move(c
   exported_upto_.assign(exporters_.size(), 0);
   retry_at_.assign(exporters_.size(), std::chrono::steady_clock::time_point{});
   failures_.assign(exporters_.size(), 0);
+  failing_since_.assign(exporters_.size(), std::chrono::steady_clock::time_point{});
   slice_.assign(exporters_.size(), kFirstSlice);
   thread_ = std::thread([this] { run(); });
 }
@@ -184,20 +194,22 @@ bool BatchSpanProcessor::drain_lanes() {
   }
   // Exporters that keep up take the queue one slice at a time: drain about
   // that much, export it, and come back, so the backlog stays near one slice
-  // and the queue fills only when an exporter cannot keep up (one that is
-  // retrying lifts the cap, and the lanes drain to the bound to free the
-  // producers).
-  // A lane more than half full drains past the cap all the same: producers
-  // never wait while the queue has room.
+  // and the queue fills only when an exporter cannot write (one that has
+  // been retrying for kStuckAfter lifts the cap, and the lanes drain to the
+  // bound to free the producers). Until then a producer faster than the
+  // exporters waits for room in its lane: the backlog, and so what a
+  // force_flush waits for, stays within a slice or two.
   std::size_t cap = std::numeric_limits<std::size_t>::max();
-  if (std::all_of(failures_.begin(), failures_.end(), [](std::uint32_t f) { return f == 0; })) {
-    cap = pending_.size() - unexported() + kDrainAhead;  // the queue position drains stop at
+  const auto now = std::chrono::steady_clock::now();
+  bool stuck = false;
+  for (std::size_t i = 0; i < exporters_.size(); ++i) {
+    stuck = stuck || (failures_[i] > 0 && now - failing_since_[i] >= kStuckAfter);
   }
+  if (!stuck) cap = pending_.size() - unexported() + kDrainAhead;  // the queue position drains stop at
   for (Lane* lane : lanes) {
     LaneDrain d{lane, lane->drained.load(std::memory_order_relaxed), 0, pending_base_ + pending_.size()};
-    std::size_t past_cap = 0;  // a producer as fast as this loop keeps its lane half full
     while (!full() && !lane->ring.empty()) {
-      if (pending_.size() >= cap && (!lane->ring.half_full() || ++past_cap > kDrainAhead)) {
+      if (pending_.size() >= cap) {
         more = true;
         break;
       }
@@ -305,7 +317,8 @@ bool BatchSpanProcessor::export_pending() {
       }
       if (r == ExportResult::Retry) {
         retries_.fetch_add(1, std::memory_order_relaxed);
-        retry_at_[i] = now + retry_delay(failures_[i]++);
+        if (failures_[i]++ == 0) failing_since_[i] = now;
+        retry_at_[i] = now + retry_delay(now - failing_since_[i]);
       } else {
         exported_upto_[i] = from + batch.size();
         if (r == ExportResult::Success) {

@@ -105,6 +105,7 @@ class BatchSpanProcessor {
   std::size_t tapped_upto_ = 0;             // index into pending_: spans the taps saw
   std::vector<std::chrono::steady_clock::time_point> retry_at_;
   std::vector<std::uint32_t> failures_;  // consecutive Retry answers, per exporter
+  std::vector<std::chrono::steady_clock::time_point> failing_since_;  // the first of them, per exporter
   std::vector<std::size_t> slice_;       // spans per export call, per exporter (see export_pending)
   std::vector<SpanData> received_;       // ingested, not yet taken by a pass (under mu_)
   std::size_t received_bytes_ = 0;       // their size (under mu_)

@@ -468,3 +468,60 @@ TEST_F(Tracing, ForceFlushDoesNotWaitForSpansEndedAfterIt) {
   EXPECT_FALSE(stopped_by_watchdog.load());
   configure();
 }
+
+namespace {
+// An exporter slower than the producer that also stops for 100 ms every
+// 500 ms, as the DuckDB writer does when it lets go of its file for readers.
+class PausingExporter : public SpanExporter {
+ public:
+  std::string name() const override { return "pausing"; }
+  ExportResult export_batch(std::span<const SpanData> spans) override {
+    auto phase = (std::chrono::steady_clock::now() - started_) % std::chrono::milliseconds(500);
+    if (phase < std::chrono::milliseconds(100)) return ExportResult::Retry;
+    std::this_thread::sleep_for(std::chrono::microseconds(20) * spans.size());
+    count_ += spans.size();
+    return ExportResult::Success;
+  }
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::atomic<std::uint64_t> count_{0};
+};
+}  // namespace
+
+// What a force_flush waits for stays within a slice or two while a producer
+// outruns an exporter that pauses now and then: the producer waits for room
+// in its lane instead. It used to drain every lane into the queue at the
+// first Retry and past the cap whenever a lane was half full, so a flush
+// queued behind the whole bound (262,144 spans, seconds of writing).
+TEST_F(Tracing, AForceFlushWaitsBehindABoundedBacklogWhileTheExporterPauses) {
+  auto exporter = std::make_shared<PausingExporter>();
+  TraceConfig config;
+  config.exporters = {exporter};
+  config.handle_signals = false;
+  tracing::configure(config);
+  std::atomic<bool> producing{true};
+  std::atomic<std::uint64_t> ended{0};
+  testing::internal::CaptureStderr();
+  std::thread producer([&] {
+    while (producing.load(std::memory_order_relaxed)) {
+      start_span("Test.fast").end();
+      ended.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  std::uint64_t largest_backlog = 0;
+  for (int i = 0; i < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    std::uint64_t backlog = ended.load() - exporter->count_.load();
+    EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(60)));
+    largest_backlog = std::max(largest_backlog, backlog);
+  }
+  producing = false;
+  producer.join();
+  EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(60)));
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(exporter->count_.load(), ended.load());
+  EXPECT_EQ(tracing::stats().queue_full, 0u) << err;
+  // A lane holds 8,192 spans or so and a drain runs 8,192 ahead of the
+  // exporter; the bound is 262,144.
+  EXPECT_LT(largest_backlog, 40'000u) << "spans a force_flush waited behind";
+  configure();
+}

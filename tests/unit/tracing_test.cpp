@@ -396,18 +396,26 @@ TEST_F(Tracing, StoppingGivesUpAfterTheGraceAndSaysWhatWasLost) {
 
 namespace {
 // An exporter slower than the producers (a loaded disk): it notes whether
-// the marker span has gone out.
+// the marker span has gone out. A pausing one also stops for 100 ms every
+// 500 ms, as the DuckDB writer does when it lets go of its file for readers.
 class SlowExporter : public SpanExporter {
  public:
+  explicit SlowExporter(std::chrono::microseconds per_span = std::chrono::microseconds(50), bool pausing = false)
+      : per_span_(per_span), pausing_(pausing) {}
   std::string name() const override { return "slow"; }
   ExportResult export_batch(std::span<const SpanData> spans) override {
-    std::this_thread::sleep_for(std::chrono::microseconds(50) * spans.size());
+    auto phase = (std::chrono::steady_clock::now() - started_) % std::chrono::milliseconds(500);
+    if (pausing_ && phase < std::chrono::milliseconds(100)) return ExportResult::Retry;
+    std::this_thread::sleep_for(per_span_ * spans.size());
     for (const auto& s : spans) {
       if (s.name == "Test.marker") marker_exported_ = true;
     }
     count_ += spans.size();
     return ExportResult::Success;
   }
+  const std::chrono::microseconds per_span_;
+  const bool pausing_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> marker_exported_{false};
   std::atomic<std::size_t> count_{0};
 };
@@ -469,37 +477,19 @@ TEST_F(Tracing, ForceFlushDoesNotWaitForSpansEndedAfterIt) {
   configure();
 }
 
-namespace {
-// An exporter slower than the producer that also stops for 100 ms every
-// 500 ms, as the DuckDB writer does when it lets go of its file for readers.
-class PausingExporter : public SpanExporter {
- public:
-  std::string name() const override { return "pausing"; }
-  ExportResult export_batch(std::span<const SpanData> spans) override {
-    auto phase = (std::chrono::steady_clock::now() - started_) % std::chrono::milliseconds(500);
-    if (phase < std::chrono::milliseconds(100)) return ExportResult::Retry;
-    std::this_thread::sleep_for(std::chrono::microseconds(20) * spans.size());
-    count_ += spans.size();
-    return ExportResult::Success;
-  }
-  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  std::atomic<std::uint64_t> count_{0};
-};
-}  // namespace
-
 // What a force_flush waits for stays within a slice or two while a producer
 // outruns an exporter that pauses now and then: the producer waits for room
 // in its lane instead. It used to drain every lane into the queue at the
 // first Retry and past the cap whenever a lane was half full, so a flush
 // queued behind the whole bound (262,144 spans, seconds of writing).
 TEST_F(Tracing, AForceFlushWaitsBehindABoundedBacklogWhileTheExporterPauses) {
-  auto exporter = std::make_shared<PausingExporter>();
+  auto exporter = std::make_shared<SlowExporter>(std::chrono::microseconds(20), true);
   TraceConfig config;
   config.exporters = {exporter};
   config.handle_signals = false;
   tracing::configure(config);
   std::atomic<bool> producing{true};
-  std::atomic<std::uint64_t> ended{0};
+  std::atomic<std::size_t> ended{0};
   testing::internal::CaptureStderr();
   std::thread producer([&] {
     while (producing.load(std::memory_order_relaxed)) {
@@ -507,10 +497,10 @@ TEST_F(Tracing, AForceFlushWaitsBehindABoundedBacklogWhileTheExporterPauses) {
       ended.fetch_add(1, std::memory_order_relaxed);
     }
   });
-  std::uint64_t largest_backlog = 0;
+  std::size_t largest_backlog = 0;
   for (int i = 0; i < 12; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    std::uint64_t backlog = ended.load() - exporter->count_.load();
+    std::size_t backlog = ended.load() - exporter->count_.load();
     EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(60)));
     largest_backlog = std::max(largest_backlog, backlog);
   }

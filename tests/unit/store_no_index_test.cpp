@@ -105,6 +105,14 @@ SpanData span(std::uint8_t trace, std::uint8_t id, std::int64_t end_shift_ns = 0
   return s;
 }
 
+// A span another process sent over OTLP: only such spans (and a batch
+// retried after part of it committed) can repeat one the store holds.
+SpanData sent(SpanData s) {
+  static const auto origin = std::make_shared<const SpanOrigin>(SpanOrigin{{}, "sender", "", "sender", false});
+  s.origin = origin;
+  return s;
+}
+
 SpanData model_call(SpanData s) {
   s.attributes.push_back({"gen_ai.request.model", std::string("gpt-4o")});
   s.attributes.push_back({"gen_ai.usage.input_tokens", std::int64_t{7}});
@@ -232,13 +240,13 @@ TEST_F(StoreNoIndexTest, TracesOfAnEarlierStoreLoseTheirKeyAndKeepEveryRow) {
 // trace's summary counts each span once.
 TEST_F(StoreNoIndexTest, ASpanSentTwiceIsStoredOnceWhateverItsEndTime) {
   auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
-  std::vector<SpanData> first{span(1, 1), span(1, 2), span(2, 3)};
+  std::vector<SpanData> first{sent(span(1, 1)), sent(span(1, 2)), sent(span(2, 3))};
   testing::internal::CaptureStderr();
   ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
   ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);  // the same batch again
-  std::vector<SpanData> second{span(1, 4), span(1, 1, 5'000'000'000), span(2, 3, 3'600'000'000'000)};
+  std::vector<SpanData> second{sent(span(1, 4)), sent(span(1, 1, 5'000'000'000)), sent(span(2, 3, 3'600'000'000'000))};
   ASSERT_EQ(exporter->export_batch(second), ExportResult::Success);
-  std::vector<SpanData> third{span(1, 2, 9'000'000'000), span(1, 5), span(1, 5, 1)};
+  std::vector<SpanData> third{sent(span(1, 2, 9'000'000'000)), sent(span(1, 5)), sent(span(1, 5, 1))};
   ASSERT_EQ(exporter->export_batch(third), ExportResult::Success);
   std::string err = testing::internal::GetCapturedStderr();
   TraceStats stats;
@@ -259,7 +267,7 @@ TEST_F(StoreNoIndexTest, ASpanSentTwiceIsStoredOnceWhateverItsEndTime) {
 TEST_F(StoreNoIndexTest, RepeatsAreRecognisedForSpansWrittenInTheLast15Minutes) {
   {
     auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
-    std::vector<SpanData> batch{span(1, 1), span(1, 2)};
+    std::vector<SpanData> batch{sent(span(1, 1)), sent(span(1, 2))};
     ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
     exporter->shutdown();
   }
@@ -273,7 +281,7 @@ TEST_F(StoreNoIndexTest, RepeatsAreRecognisedForSpansWrittenInTheLast15Minutes) 
                 "WHERE span_id = 'cd00000000000002'");
   }
   auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
-  std::vector<SpanData> again{span(1, 1, 7'000'000'000), span(1, 2, 7'000'000'000)};
+  std::vector<SpanData> again{sent(span(1, 1, 7'000'000'000)), sent(span(1, 2, 7'000'000'000))};
   ASSERT_EQ(exporter->export_batch(again), ExportResult::Success);
   exporter->shutdown();
   EXPECT_EQ(count("SELECT count(*) FROM spans WHERE span_id = 'cd00000000000001'"), 1);

@@ -106,9 +106,15 @@ TEST_F(TraceStoreTest, ResourceCarriesServiceNameAndSdk) {
 
 TEST_F(TraceStoreTest, DuplicateSpanIdsAreSkippedNotFatal) {
   auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
-  std::vector<SpanData> first{span(1, 1, 0, "a", 1)};
+  // Spans another process sent (OTLP): a sender may repeat one.
+  auto origin = std::make_shared<const SpanOrigin>(SpanOrigin{{}, "sender", "", "sender", false});
+  auto sent = [&](SpanData s) {
+    s.origin = origin;
+    return s;
+  };
+  std::vector<SpanData> first{sent(span(1, 1, 0, "a", 1))};
   ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
-  std::vector<SpanData> again{span(1, 1, 0, "a", 1), span(1, 2, 1, "b", 2)};
+  std::vector<SpanData> again{sent(span(1, 1, 0, "a", 1)), sent(span(1, 2, 1, "b", 2))};
   ASSERT_EQ(exporter->export_batch(again), ExportResult::Success);
   EXPECT_EQ(count("SELECT count(*) FROM spans"), 2);
 }

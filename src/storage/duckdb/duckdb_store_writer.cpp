@@ -296,7 +296,17 @@ class DuckDbStoreWriter final : public TraceStoreWriter {
   // Rows are appended in the order they are written, so DuckDB's zone maps on
   // created_at confine the look-up to the store's tail: it costs in
   // proportion to the spans written in the window, not to the store.
+  //
+  // Only two kinds of batch can repeat a span, and only they are looked up:
+  // spans another process sent (they carry an origin), and a batch retried
+  // after some of its steps committed. This process's own spans otherwise
+  // reach the writer once, with fresh random ids, and the look-up (which
+  // scans the window's ids) would cost every flush in proportion to the
+  // spans written in the last 15 minutes.
   std::span<const SpanData> without_stored(DuckConnection& con, std::span<const SpanData> spans) {
+    bool may_repeat = unacknowledged_.load(std::memory_order_relaxed) > 0 ||
+                      std::any_of(spans.begin(), spans.end(), [](const SpanData& s) { return s.origin != nullptr; });
+    if (!may_repeat) return spans;
     ids_.clear();
     for (const SpanData& s : spans) {
       if (!ids_.empty()) ids_ += ',';

@@ -198,7 +198,10 @@ bool BatchSpanProcessor::drain_lanes() {
   // been retrying for kStuckAfter lifts the cap, and the lanes drain to the
   // bound to free the producers). Until then a producer faster than the
   // exporters waits for room in its lane: the backlog, and so what a
-  // force_flush waits for, stays within a slice or two.
+  // force_flush waits for, stays within a slice or two. Under the Drop
+  // policy a lane more than half full drains past the cap all the same: a
+  // producer that may not wait would drop spans while the queue has room.
+  const bool dropping = config_.queue_full_policy == QueueFullPolicy::Drop;
   std::size_t cap = std::numeric_limits<std::size_t>::max();
   const auto now = std::chrono::steady_clock::now();
   bool stuck = false;
@@ -208,8 +211,9 @@ bool BatchSpanProcessor::drain_lanes() {
   if (!stuck) cap = pending_.size() - unexported() + kDrainAhead;  // the queue position drains stop at
   for (Lane* lane : lanes) {
     LaneDrain d{lane, lane->drained.load(std::memory_order_relaxed), 0, pending_base_ + pending_.size()};
+    std::size_t past_cap = 0;  // a producer as fast as this loop keeps its lane half full
     while (!full() && !lane->ring.empty()) {
-      if (pending_.size() >= cap) {
+      if (pending_.size() >= cap && (!dropping || !lane->ring.half_full() || ++past_cap > kDrainAhead)) {
         more = true;
         break;
       }

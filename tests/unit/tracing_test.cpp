@@ -266,6 +266,28 @@ TEST_F(Tracing, DropPolicyCountsWhatItDrops) {
   configure();
 }
 
+// Under the Drop policy a span is dropped only when the queue is at its
+// bound, even in the first second of an exporter that cannot write, while
+// drains still keep their cap for the Wait policy's producers.
+TEST_F(Tracing, DropPolicyDropsNothingWhileTheQueueHasRoom) {
+  auto held = configure_held([](TraceConfig& config) {
+    config.queue_full_policy = QueueFullPolicy::Drop;
+    config.thread_queue_capacity = 256;
+  });
+  std::uint64_t dropped_before = tracing::stats().spans_dropped;
+  std::thread([] {
+    for (int i = 0; i < 30'000; ++i) {
+      start_span("Test.burst").end();
+      if (i % 64 == 63) std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  }).join();
+  EXPECT_EQ(tracing::stats().spans_dropped - dropped_before, 0u);
+  held->held_ = false;
+  EXPECT_TRUE(tracing::force_flush(std::chrono::seconds(20)));
+  EXPECT_EQ(held->count_.load(), 30'000u);
+  configure();
+}
+
 // While an exporter cannot write, the processor holds spans up to a bound in
 // bytes (FLOCK_TRACE_MAX_QUEUE_BYTES), not only in count: a few big spans
 // reach it long before the count bound.

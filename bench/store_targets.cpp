@@ -367,8 +367,8 @@ void file_targets(std::size_t n) {
       "p99 <= 1 s", !flushes.empty() && flush99 <= 1000);
   double bytes = static_cast<double>(fs::file_size(path)) / static_cast<double>(std::max<std::int64_t>(rows, 1));
   double bare_bytes = static_cast<double>(fs::file_size(bare_path)) / static_cast<double>(n);
-  row("bytes per span in the file", fmt("bare appender's file: %.0f B", bare_bytes), fmt("%.0f B", bytes), "<= 200 B",
-      bytes <= 200);
+  row("bytes per span in the file", fmt("bare appender's file: %.0f B", bare_bytes), fmt("%.0f B", bytes), "<= 150 B",
+      bytes <= 150);
   flock_bench::remove_trace_file(path);
   flock_bench::remove_trace_file(bare_path);
 
@@ -422,10 +422,12 @@ void flush_targets(std::int64_t big) {
   double small = flush_ms_at(100'000);
   double large = flush_ms_at(big);
   row(fmt("flush time at %.0fM spans in the store", static_cast<double>(big) / 1e6), fmt("at 100K: %.1f ms", small),
-      fmt("%.1f ms = %.2fx", large, large / small), "<= 1.5x", large / small <= 1.5);
+      fmt("%.1f ms = %.2fx", large, large / small), "<= 1.3x", large / small <= 1.3);
 }
 
 // ---- 7, 8: workflows ------------------------------------------------------
+
+bool g_workflows_lost = false;
 
 double workflows(int m, bool traced, double& switches) {
   std::string path = flock_bench::temp_trace_path("workflows");
@@ -441,9 +443,22 @@ double workflows(int m, bool traced, double& switches) {
   flockcpp::tracing::force_flush(std::chrono::minutes(10));
   double ms = ms_since(t0);
   switches = static_cast<double>(context_switches() - cs0) / m;
-  if (flock_bench::dishes(*f) != static_cast<std::size_t>(m) + 1) std::printf("  workflows lost outputs!\n");
+  if (flock_bench::dishes(*f) != static_cast<std::size_t>(m) + 1) {
+    std::printf("  workflows lost outputs!\n");
+    g_workflows_lost = true;
+  }
+  flockcpp::TraceStats st = flockcpp::tracing::stats();
   f.reset();
   flockcpp::tracing::shutdown();
+  // Every span ended is stored: none dropped or lost, the file holds them all.
+  if (traced) {
+    std::int64_t rows = flock_bench::count_rows(path);
+    if (st.spans_dropped + st.spans_lost > 0 || rows != static_cast<std::int64_t>(st.spans_exported)) {
+      std::printf("  workflow spans lost: %lld stored of %llu\n", static_cast<long long>(rows),
+                  static_cast<unsigned long long>(st.spans_exported + st.spans_dropped + st.spans_lost));
+      g_workflows_lost = true;
+    }
+  }
   flock_bench::remove_trace_file(path);
   return m / (ms / 1000.0);
 }
@@ -453,8 +468,9 @@ void workflow_targets(int m) {
   double cs_off = 0, cs_on = 0;
   double off = workflows(m, false, cs_off);
   double on = workflows(m, true, cs_on);
-  row("traced 2-agent workflows/s, file on", fmt("untraced: %.0f/s", off), fmt("%.0f/s = %.2fx", on, on / off),
-      ">= 0.5x and >= 5,000/s", on / off >= 0.5 && on >= 5000);
+  row("traced 2-agent workflows/s, file on", fmt("untraced: %.0f/s", off),
+      fmt("%.0f/s = %.2fx", on, on / off) + (g_workflows_lost ? ", LOST" : ", 0 lost"), ">= 8,000/s, 0 lost",
+      on >= 8000 && !g_workflows_lost);
   row("context switches per untraced workflow", "-", fmt("%.1f (traced: %.1f)", cs_off, cs_on), "halved (from 4.9)",
       cs_off <= 2.45);
 }
@@ -544,7 +560,7 @@ int main(int argc, char** argv) {
   if (want("api")) {
     std::printf("\n[api] the trace list over the HTTP API\n");
     api_target(static_cast<std::int64_t>(spans), runs, 20);
-    api_target(big, runs, 40);
+    api_target(big, runs, 20);
   }
 
   std::printf("\n%-48s | %-36s | %-40s | %-22s | %s\n", "measure", "baseline (same run)", "result", "target", "");

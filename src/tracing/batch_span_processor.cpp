@@ -199,14 +199,15 @@ bool BatchSpanProcessor::drain_lanes() {
   // bound to free the producers). Until then a producer faster than the
   // exporters waits for room in its lane: the backlog, and so what a
   // force_flush waits for, stays within a slice or two. Under the Drop
-  // policy a lane more than half full drains past the cap all the same: a
-  // producer that may not wait would drop spans while the queue has room.
+  // policy a producer may not wait, so it would drop spans while the queue
+  // has room: there the cap lifts at an exporter's first Retry, and a lane
+  // more than half full drains past it all the same.
   const bool dropping = config_.queue_full_policy == QueueFullPolicy::Drop;
   std::size_t cap = std::numeric_limits<std::size_t>::max();
   const auto now = std::chrono::steady_clock::now();
   bool stuck = false;
   for (std::size_t i = 0; i < exporters_.size(); ++i) {
-    stuck = stuck || (failures_[i] > 0 && now - failing_since_[i] >= kStuckAfter);
+    stuck = stuck || (failures_[i] > 0 && (dropping || now - failing_since_[i] >= kStuckAfter));
   }
   if (!stuck) cap = pending_.size() - unexported() + kDrainAhead;  // the queue position drains stop at
   for (Lane* lane : lanes) {

@@ -272,13 +272,17 @@ TEST_F(Tracing, DropPolicyCountsWhatItDrops) {
 TEST_F(Tracing, DropPolicyDropsNothingWhileTheQueueHasRoom) {
   auto held = configure_held([](TraceConfig& config) {
     config.queue_full_policy = QueueFullPolicy::Drop;
-    config.thread_queue_capacity = 256;
+    config.thread_queue_capacity = 4096;
   });
   std::uint64_t dropped_before = tracing::stats().spans_dropped;
   std::thread([] {
+    // More than a lane and the 8,192 spans a drain runs ahead hold together,
+    // paced so that even a lane of the smallest size (a thread's lane is
+    // reused with the size it was made with) holds 20 ms of it: a slow
+    // wake-up of the processor drops nothing.
     for (int i = 0; i < 30'000; ++i) {
       start_span("Test.burst").end();
-      if (i % 64 == 63) std::this_thread::sleep_for(std::chrono::microseconds(500));
+      if (i % 16 == 15) std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
   }).join();
   EXPECT_EQ(tracing::stats().spans_dropped - dropped_before, 0u);

@@ -3,6 +3,7 @@
 // targets). Sizes are options so a quick run is possible:
 //   flock_targets_bench [--spans N (1000000)] [--big N (10000000)]
 //                       [--workflows N (20000)] [--api-runs N (40)]
+//                       [--scale-spans N (2000000)]
 // Internal modes (the program starts itself): --reader FILE MS, --memory FILE N.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -425,6 +426,48 @@ void flush_targets(std::int64_t big) {
       fmt("%.1f ms = %.2fx", large, large / small), "<= 1.3x", large / small <= 1.3);
 }
 
+// ---- the store-scale shape: cost per span does not grow with the store ----
+
+// n spans in traces of 1,000 under traced_run (the run's span and 999
+// children, 2 attributes, one of 200 bytes), timed until stored: the cost
+// per span in microseconds, and the file's bytes per span.
+double scale_run(std::size_t n, double& bytes_per_span) {
+  std::string path = flock_bench::temp_trace_path("scale");
+  flockcpp::tracing::configure(quiet_file_config(path));
+  const std::string payload(200, 'x');
+  flockcpp::Flock flock;
+  auto t0 = Clock::now();
+  for (std::size_t done = 0; done < n; done += 1000) {
+    auto run = flock.traced_run("scale.workflow");
+    for (int i = 0; i < 999; ++i) {
+      flockcpp::Span s = flockcpp::start_span("Agent.step");
+      s.set_attribute("step", static_cast<std::int64_t>(i));
+      s.set_attribute("payload", payload);
+    }
+  }
+  flockcpp::tracing::force_flush(std::chrono::minutes(10));
+  double us = ms_since(t0) * 1000.0 / static_cast<double>(n);
+  flockcpp::tracing::shutdown();
+  flockcpp::detail::StoreFile::close_all_idle();
+  std::int64_t rows = flock_bench::count_rows(path);
+  bytes_per_span = static_cast<double>(fs::file_size(path)) / static_cast<double>(std::max<std::int64_t>(rows, 1));
+  if (rows != static_cast<std::int64_t>(n)) std::printf("  scale run lost spans: %lld stored of %zu\n",
+                                                        static_cast<long long>(rows), n);
+  flock_bench::remove_trace_file(path);
+  return us;
+}
+
+void scale_targets(std::size_t big) {
+  std::printf("\n[scale] traces of 1,000 spans with a 200-byte attribute: 100,000 spans, then %zu\n", big);
+  double small_bytes = 0, big_bytes = 0;
+  double small = scale_run(100'000, small_bytes);
+  double large = scale_run(big, big_bytes);
+  row(fmt("store-scale shape: cost per span at %.1fM", static_cast<double>(big) / 1e6),
+      fmt("at 100K: %.1f us", small), fmt("%.1f us = %.2fx", large, large / small), "<= 1.3x", large / small <= 1.3);
+  row("store-scale shape: file bytes per span", fmt("at 100K: %.0f B", small_bytes), fmt("%.0f B", big_bytes),
+      "<= 200 B", big_bytes <= 200);
+}
+
 // ---- 7, 8: workflows ------------------------------------------------------
 
 bool g_workflows_lost = false;
@@ -477,7 +520,55 @@ void workflow_targets(int m) {
 
 // ---- 9, 10: the trace list over the HTTP API ----------------------------
 
-void api_target(std::int64_t spans, int runs, double target_ms) {
+// GET /api/traces/{id} p95 over `runs` sampled traces of the store, p95 in ms.
+double trace_reads_p95(const std::string& path, const std::vector<std::string>& ids) {
+  flockcpp::ServeOptions o;
+  o.port = 0;
+  o.dashboard = false;
+  o.print_url = false;
+  flockcpp::DashboardServer server(path, o);
+  int port = server.start();
+  std::vector<double> times;
+  int status = 0;
+  (void)flock_bench::http_get(port, "/api/traces/" + ids.front(), status);  // opens the file
+  for (const auto& id : ids) {
+    auto t0 = Clock::now();
+    std::string body = flock_bench::http_get(port, "/api/traces/" + id, status);
+    times.push_back(ms_since(t0));
+    if (status != 200) std::printf("  GET /api/traces/%s answered %d\n", id.c_str(), status);
+  }
+  server.stop();
+  return quantile(times, 0.95);
+}
+
+// One trace read without an index (the store as written) and with the
+// index an earlier version kept on spans.trace_id, the same sampled traces.
+void trace_by_id_target(const std::string& path, int runs) {
+  std::vector<std::string> ids;
+  {
+    flockcpp::detail::DuckDatabase db(path);
+    flockcpp::detail::DuckConnection con(db);
+    flockcpp::detail::JsonTable t = con.query_table(
+        "SELECT trace_id FROM traces USING SAMPLE " + std::to_string(std::max(runs, 1)) + " ROWS (reservoir, 7)");
+    for (const auto& r : t.rows) ids.push_back(r[0].get<std::string>());
+  }
+  flockcpp::detail::StoreFile::close_all_idle();
+  if (ids.empty()) return;
+  double plain = trace_reads_p95(path, ids);
+  flockcpp::detail::StoreFile::close_all_idle();
+  {
+    flockcpp::detail::DuckDatabase db(path);
+    flockcpp::detail::DuckConnection con(db);
+    con.execute("CREATE INDEX idx_spans_trace_id ON spans (trace_id)");
+  }
+  flockcpp::detail::StoreFile::close_all_idle();
+  double keyed = trace_reads_p95(path, ids);
+  flockcpp::detail::StoreFile::close_all_idle();
+  row("GET /api/traces/{id} p95, no index", fmt("with an index on trace_id: %.1f ms", keyed),
+      fmt("%.1f ms = %.2fx", plain, plain / keyed), "<= 1.3x", plain / keyed <= 1.3);
+}
+
+void api_target(std::int64_t spans, int runs, double target_ms, bool by_id = false) {
   std::string path = flock_bench::temp_trace_path("api");
   flock_bench::generate_store(path, spans);
   std::vector<double> direct, priced, http;
@@ -515,6 +606,7 @@ void api_target(std::int64_t spans, int runs, double target_ms) {
     if (i >= 0) http.push_back(ms_since(t0));
   }
   server.stop();
+  if (by_id) trace_by_id_target(path, runs);
   double p95 = quantile(http, 0.95), d95 = quantile(direct, 0.95), c95 = quantile(priced, 0.95);
   row(fmt("trace list page with tokens priced, %.0fM spans", static_cast<double>(spans) / 1e6),
       fmt("without cost p95 %.2f ms", d95), fmt("p95 %.2f ms = %.2fx", c95, c95 / d95), "<= 1.2x", c95 / d95 <= 1.2);
@@ -544,7 +636,7 @@ int main(int argc, char** argv) {
   const int wf = static_cast<int>(arg(argc, argv, "--workflows", 20'000));
   const int runs = static_cast<int>(arg(argc, argv, "--api-runs", 40));
 
-  // --only span|file|flush|workflows|api runs one group.
+  // --only span|file|flush|scale|workflows|api runs one group.
   std::string only;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--only") only = argv[i + 1];
@@ -556,11 +648,12 @@ int main(int argc, char** argv) {
   }
   if (want("file")) file_targets(spans);
   if (want("flush")) flush_targets(big);
+  if (want("scale")) scale_targets(static_cast<std::size_t>(arg(argc, argv, "--scale-spans", 2'000'000)));
   if (want("workflows")) workflow_targets(wf);
   if (want("api")) {
     std::printf("\n[api] the trace list over the HTTP API\n");
     api_target(static_cast<std::int64_t>(spans), runs, 20);
-    api_target(big, runs, 20);
+    api_target(big, runs, 20, true);
   }
 
   std::printf("\n%-48s | %-36s | %-40s | %-22s | %s\n", "measure", "baseline (same run)", "result", "target", "");

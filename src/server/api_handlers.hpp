@@ -5,7 +5,6 @@
 #include <memory>
 #include <string>
 
-#include "common/store_locator.hpp"
 #include "flock/artifact.hpp"
 #include "flock/json.hpp"
 #include "flock/server.hpp"
@@ -24,11 +23,9 @@ Json artifact_json(const Artifact& a, bool with_payload = true);
 
 class ApiHandlers {
  public:
-  // flock may be null (a trace file alone). trace_file is the file's path,
-  // already resolved from its locator: handed on as that file exactly.
-  ApiHandlers(Flock* flock, const std::string& trace_file, ServeOptions options, EventHub& events)
-      : flock_(flock), store_(open_trace_store(file_store_locator(trace_file))), options_(std::move(options)),
-        events_(events) {}
+  // flock may be null (a trace file alone).
+  ApiHandlers(Flock* flock, std::shared_ptr<const TraceStore> store, ServeOptions options, EventHub& events)
+      : flock_(flock), store_(std::move(store)), options_(std::move(options)), events_(events) {}
 
   using Request = http::Request;
   using Response = http::Response;

@@ -12,11 +12,11 @@ namespace flockcpp::detail {
 using http::Request;
 using http::Response;
 
-ApiRouter::ApiRouter(Flock* flock, std::string trace_store, ServeOptions options, std::string token,
+ApiRouter::ApiRouter(Flock* flock, std::shared_ptr<const TraceStore> store, ServeOptions options, std::string token,
                      EventHub& events, std::unique_ptr<StaticFiles> files, bool loopback)
     : guard_(options.cors_origins, std::move(token), loopback),
-      served_file_(flock == nullptr ? trace_store : std::string()),
-      handlers_(flock, std::move(trace_store), options, events),
+      served_file_(flock == nullptr ? store->local_file() : std::string()),
+      handlers_(flock, std::move(store), options, events),
       files_(std::move(files)),
       dashboard_(options.dashboard) {
   const ApiHandlers& h = handlers_;

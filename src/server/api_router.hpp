@@ -19,7 +19,7 @@ namespace flockcpp::detail {
 class ApiRouter {
  public:
   // flock may be null (a trace file alone).
-  ApiRouter(Flock* flock, std::string trace_store, ServeOptions options, std::string token, EventHub& events,
+  ApiRouter(Flock* flock, std::shared_ptr<const TraceStore> store, ServeOptions options, std::string token, EventHub& events,
             std::unique_ptr<StaticFiles> files, bool loopback);
   http::Response handle(const http::Request& req) const;
 

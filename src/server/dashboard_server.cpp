@@ -67,19 +67,13 @@ Json span_event(const SpanData& s) {
 
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
-// The file a locator names; Error for a malformed one, or a store this
-// build cannot serve (open_trace_store says which).
-std::string store_file_of(const std::string& locator) {
-  (void)detail::open_trace_store(locator);
-  return detail::parse_store_locator(locator).path;
-}
-
 }  // namespace
 
 struct DashboardServer::Impl {
   Flock* flock = nullptr;
-  std::string store;  // the trace file's path
-  std::shared_ptr<const detail::TraceStore> reader;  // that file, for the live stream of a store served alone
+  // The store served, opened once: the routes read it, and the live stream
+  // of a store served alone polls it.
+  std::shared_ptr<const detail::TraceStore> store;
   ServeOptions options;
   EventHub hub;
   http::Server http;
@@ -127,7 +121,7 @@ struct DashboardServer::Impl {
 
   void take_watermark() {
     try {
-      watermark = reader->newest_end_time();
+      watermark = store->newest_end_time();
     } catch (const std::exception&) {
       // Held by the writer right now: the first tick takes it.
     }
@@ -146,7 +140,7 @@ struct DashboardServer::Impl {
         if (watermark < 0) {
           take_watermark();
         } else {
-          for (auto& r : reader->spans_ended_after(watermark, 1000)) {
+          for (auto& r : store->spans_ended_after(watermark, 1000)) {
             watermark = std::max(watermark, r.end_time);
             hub.publish("span", dump(r.event));
           }
@@ -161,18 +155,18 @@ struct DashboardServer::Impl {
   }
 };
 
-// trace_store is a locator (a path, duckdb:PATH; ClickHouse is refused); the
-// server keeps the file's path.
+// trace_store is a locator (a path, duckdb:PATH; ClickHouse is refused).
 DashboardServer::DashboardServer(std::string trace_store, ServeOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->store = store_file_of(trace_store);
+  impl_->store = detail::open_trace_store(trace_store);
   impl_->options = std::move(options);
 }
 
 DashboardServer::DashboardServer(Flock& flock, ServeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->flock = &flock;
   // The pipeline's trace_file_path is a path (FLOCK_TRACE_PATH), not a locator.
-  impl_->store = options.trace_store.empty() ? tracing::current_config().trace_file_path
-                                             : store_file_of(options.trace_store);
+  impl_->store = detail::open_trace_store(options.trace_store.empty()
+                                              ? detail::file_store_locator(tracing::current_config().trace_file_path)
+                                              : options.trace_store);
   impl_->options = std::move(options);
 }
 
@@ -214,7 +208,6 @@ int DashboardServer::start() {
       for (const SpanData& s : spans) m.hub.publish("span", dump(span_event(s)));
     });
   } else {
-    m.reader = detail::open_trace_store(detail::file_store_locator(m.store));
     // Spans written from now on are news, even in the first second.
     m.take_watermark();
     m.poller = std::thread([&m] { m.poll_store(); });

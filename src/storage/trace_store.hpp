@@ -51,6 +51,9 @@ class TraceStore {
   // The locator, for messages ("duckdb:.flock/traces.duckdb").
   virtual std::string name() const = 0;
   virtual bool exists() const = 0;
+  // The file the store lives in, when it is one on this machine (DuckDB);
+  // empty for a store behind a server.
+  virtual std::string local_file() const { return {}; }
   // {path?, exists, size_mb}: what GET /api/config shows of the store.
   virtual Json describe() const = 0;
 

@@ -1,13 +1,14 @@
 // TraceStoreReader, the public face of the store seam: each call goes to the
 // store its locator names (storage/trace_store.hpp).
-#include "common/store_locator.hpp"
 #include "flock/trace_reader.hpp"
 #include "storage/trace_store.hpp"
 
 namespace flockcpp {
 
 TraceStoreReader::TraceStoreReader(std::string store)
-    : path_(detail::parse_store_locator(store).path), store_(detail::open_trace_store(store)) {}
+    : store_(detail::open_trace_store(store)) {
+  path_ = store_->local_file();
+}
 
 bool TraceStoreReader::exists() const { return store_->exists(); }
 std::string TraceStoreReader::name() const { return store_->name(); }

@@ -12,6 +12,7 @@
 
 #include <flock/flock.hpp>
 
+#include "common/store_locator.hpp"
 #include "server/api_router.hpp"
 #include "server/event_hub.hpp"
 #include "server/static_files.hpp"
@@ -68,7 +69,8 @@ class ServerTest : public testing::Test {
     ServeOptions o;
     o.cors_origins = std::move(origins);
     o.query_timeout = std::chrono::milliseconds(300);
-    return detail::ApiRouter(nullptr, path_, o, token, hub_, nullptr, true);
+    return detail::ApiRouter(nullptr, detail::open_trace_store(detail::file_store_locator(path_)), o, token, hub_,
+                             nullptr, true);
   }
 
   static Request get(std::string path, std::vector<std::pair<std::string, std::string>> query = {}) {

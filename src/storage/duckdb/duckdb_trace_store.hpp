@@ -12,9 +12,8 @@ namespace flockcpp::detail {
 class DuckDbTraceStore final : public TraceStore {
  public:
   explicit DuckDbTraceStore(std::string path) : path_(std::move(path)) {}
-  const std::string& path() const { return path_; }
-
   std::string name() const override { return "duckdb:" + path_; }
+  std::string local_file() const override { return path_; }
   bool exists() const override;
   Json describe() const override;
   std::unique_ptr<TraceStoreWriter> open_writer(const TraceConfig& config) const override;

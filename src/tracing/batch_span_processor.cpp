@@ -93,8 +93,7 @@ BatchSpanProcessor::BatchSpanProcessor(TraceConfig config) : config_(std::move(c
   config_.exporters.clear();
   exported_upto_.assign(exporters_.size(), 0);
   retry_at_.assign(exporters_.size(), std::chrono::steady_clock::time_point{});
-  failures_.assign(exporters_.size(), 0);
-  failing_since_.assign(exporters_.size(), std::chrono::steady_clock::time_point{});
+  failing_since_.assign(exporters_.size(), std::nullopt);
   slice_.assign(exporters_.size(), kFirstSlice);
   thread_ = std::thread([this] { run(); });
 }
@@ -207,7 +206,7 @@ bool BatchSpanProcessor::drain_lanes() {
   const auto now = std::chrono::steady_clock::now();
   bool stuck = false;
   for (std::size_t i = 0; i < exporters_.size(); ++i) {
-    stuck = stuck || (failures_[i] > 0 && (dropping || now - failing_since_[i] >= kStuckAfter));
+    stuck = stuck || (failing_since_[i] && (dropping || now - *failing_since_[i] >= kStuckAfter));
   }
   if (!stuck) cap = pending_.size() - unexported() + kDrainAhead;  // the queue position drains stop at
   for (Lane* lane : lanes) {
@@ -322,13 +321,13 @@ bool BatchSpanProcessor::export_pending() {
       }
       if (r == ExportResult::Retry) {
         retries_.fetch_add(1, std::memory_order_relaxed);
-        if (failures_[i]++ == 0) failing_since_[i] = now;
-        retry_at_[i] = now + retry_delay(now - failing_since_[i]);
+        if (!failing_since_[i]) failing_since_[i] = now;
+        retry_at_[i] = now + retry_delay(now - *failing_since_[i]);
       } else {
         exported_upto_[i] = from + batch.size();
         if (r == ExportResult::Success) {
           exported_.fetch_add(batch.size(), std::memory_order_relaxed);
-          failures_[i] = 0;
+          failing_since_[i].reset();
         } else {
           lost_.fetch_add(batch.size(), std::memory_order_relaxed);
           detail::logf(LogLevel::Error, "%zu spans lost: exporter %s failed permanently", batch.size(),

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -104,8 +105,8 @@ class BatchSpanProcessor {
   std::vector<std::size_t> exported_upto_;  // per exporter, index into pending_
   std::size_t tapped_upto_ = 0;             // index into pending_: spans the taps saw
   std::vector<std::chrono::steady_clock::time_point> retry_at_;
-  std::vector<std::uint32_t> failures_;  // consecutive Retry answers, per exporter
-  std::vector<std::chrono::steady_clock::time_point> failing_since_;  // the first of them, per exporter
+  // Per exporter: when the Retry answers since its last Success began.
+  std::vector<std::optional<std::chrono::steady_clock::time_point>> failing_since_;
   std::vector<std::size_t> slice_;       // spans per export call, per exporter (see export_pending)
   std::vector<SpanData> received_;       // ingested, not yet taken by a pass (under mu_)
   std::size_t received_bytes_ = 0;       // their size (under mu_)

@@ -374,12 +374,21 @@ bool BatchSpanProcessor::full() const {
 
 void BatchSpanProcessor::give_up() {
   // The exit grace is over: what an exporter could not write is lost, and
-  // the program is told how much, once.
+  // the program is told how much, once. The spans still in the lanes are
+  // taken out (which frees what they share, such as a payload's JSON) and
+  // marked drained, so that a pipeline configured later does not export
+  // spans already counted as lost.
+  std::size_t in_lanes = 0;
+  SpanData discarded;
+  for (Lane* lane : all_lanes()) {
+    std::uint64_t left = lane->ended.load(std::memory_order_acquire) - lane->drained.load(std::memory_order_acquire);
+    std::uint64_t taken = 0;
+    while (taken < left && lane->ring.try_pop(discarded, config_.limits.attribute_value_length)) ++taken;
+    lane->drained.fetch_add(taken, std::memory_order_relaxed);
+    in_lanes += left;
+  }
   for (std::size_t i = 0; i < exporters_.size(); ++i) {
-    std::size_t left = pending_.size() - exported_upto_[i];
-    for (Lane* lane : all_lanes()) {
-      left += lane->ended.load(std::memory_order_acquire) - lane->drained.load(std::memory_order_acquire);
-    }
+    std::size_t left = pending_.size() - exported_upto_[i] + in_lanes;
     if (left == 0) continue;
     lost_.fetch_add(left, std::memory_order_relaxed);
     detail::logf(LogLevel::Error, "exiting with %zu spans not written by %s (it could not write for the last %lld ms; "

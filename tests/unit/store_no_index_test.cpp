@@ -379,3 +379,41 @@ TEST_F(StoreNoIndexTest, AnInterruptedRebuildLeavesTheOldTableWhole) {
   EXPECT_EQ(keys_on_spans(), 0);
   EXPECT_EQ(count("SELECT count(*) FROM spans"), kSpans + 2);
 }
+
+// Each release for outside readers checkpoints, and DuckDB rewrites the row
+// group the last checkpoint left partly filled: the writer appends in row
+// groups of kStoreRowGroupSize rows, not DuckDB's 122,880, so that rewrite
+// stays small (docs/trace-store.md, "Row groups"). Read back by a plain
+// read-only instance, as any client opens the file.
+TEST_F(StoreNoIndexTest, TheWriterAppendsInRowGroupsOfTheStoresSize) {
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
+  constexpr int kSpans = 100'000;
+  std::vector<SpanData> batch;
+  for (int i = 0; i < kSpans; ++i) {
+    SpanData s = span(static_cast<std::uint8_t>(i % 200), 1);
+    s.span_id[1] = static_cast<std::uint8_t>(i >> 16);
+    s.span_id[2] = static_cast<std::uint8_t>(i >> 8);
+    s.span_id[3] = static_cast<std::uint8_t>(i);
+    batch.push_back(std::move(s));
+    if (batch.size() == 10'000) {
+      ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success);
+      batch.clear();
+    }
+  }
+  exporter->shutdown();
+  detail::StoreFile::close_all_idle();
+  detail::DuckDatabase::Options read_only;
+  read_only.read_only = true;
+  detail::DuckDatabase db(path_, read_only);
+  detail::DuckConnection con(db);
+  EXPECT_EQ(con.query_int("SELECT count(*) FROM spans"), kSpans);
+  // Rows per row group: the first column's segments add up to them.
+  const std::string per_group =
+      "SELECT row_group_id, sum(count) AS n FROM pragma_storage_info('spans') WHERE column_id = 0 "
+      "AND column_path = '[0]' GROUP BY row_group_id";
+  EXPECT_EQ(con.query_int("SELECT max(n) FROM (" + per_group + ")"),
+            static_cast<std::int64_t>(detail::kStoreRowGroupSize));
+  EXPECT_GE(con.query_int("SELECT count(*) FROM (" + per_group + ")"),
+            (kSpans + static_cast<std::int64_t>(detail::kStoreRowGroupSize) - 1) /
+                static_cast<std::int64_t>(detail::kStoreRowGroupSize));
+}

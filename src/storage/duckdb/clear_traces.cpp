@@ -56,7 +56,8 @@ ClearResult clear_trace_store(const std::string& path) {
     {
       DuckConnection con(*store);
       auto tables = con.query_int(
-          "SELECT count(*) FROM information_schema.tables WHERE table_name = 'spans' AND table_schema = 'main'");
+          "SELECT count(*) FROM information_schema.tables WHERE table_name = 'spans' AND table_schema = 'main' "
+          "AND table_catalog = current_database()");
       if (tables == 0) {
         result.error = path + " is not a flock trace store (it has no table spans)";
         return result;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -93,7 +94,9 @@ DuckDatabase::DuckDatabase(const std::string& path, const Options& options) {
   if (options.threads > 0) set("threads", std::to_string(options.threads));
   std::size_t mb = options.memory_limit_mb > 0 ? options.memory_limit_mb : default_memory_limit_mb(path);
   set("memory_limit", std::to_string(mb) + "MB");
-  set("enable_external_access", "false");
+  // An attached file is attached first, then sealed (below).
+  bool attach_file = !options.read_only && options.row_group_size > 0 && !path.empty() && path != ":memory:";
+  if (!attach_file) set("enable_external_access", "false");
   set("autoinstall_known_extensions", "false");
   set("autoload_known_extensions", "false");
   set("allow_community_extensions", "false");
@@ -108,15 +111,58 @@ DuckDatabase::DuckDatabase(const std::string& path, const Options& options) {
   // The writer checkpoints when it lets go of the file (every hold); an
   // automatic checkpoint inside a commit would only make one flush slow.
   set("checkpoint_threshold", "1GB");
-  set("lock_configuration", "true");
+  if (!attach_file) set("lock_configuration", "true");
   char* error = nullptr;
-  duckdb_state st = duckdb_open_ext(path.c_str(), &db_, config, &error);
+  duckdb_state st = duckdb_open_ext(attach_file ? ":memory:" : path.c_str(), &db_, config, &error);
   if (st != DuckDBSuccess) {
     std::string msg = error ? error : "unknown error";
     if (error) duckdb_free(error);
     db_ = nullptr;
     throw DuckDbError(msg, DUCKDB_ERROR_IO);
   }
+  if (attach_file) attach(path, options.row_group_size);
+}
+
+// The file attached with its row group size, then the instance sealed as
+// every other one is: nothing else can be attached or read from SQL after.
+// The catalog is named as DuckDB names a file it opens (its stem), so
+// current_database() reads the same either way.
+void DuckDatabase::attach(const std::string& path, std::size_t row_group_size) {
+  std::string name = std::filesystem::path(path).stem().string();
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (name.empty() || lower == "memory" || lower == "system" || lower == "temp" || lower == "main") name = "flock_store";
+  duckdb_connection con = nullptr;
+  std::string error;
+  duckdb_error_type type = DUCKDB_ERROR_IO;
+  if (duckdb_connect(db_, &con) != DuckDBSuccess) {
+    error = "duckdb: cannot connect";
+  } else {
+    const std::string statements[] = {
+        "ATTACH " + sql_quote(path) + " AS " + sql_identifier(name) +
+            " (ROW_GROUP_SIZE " + std::to_string(row_group_size) + ")",
+        "SET enable_external_access = false", "SET lock_configuration = true"};
+    for (const auto& sql : statements) {
+      duckdb_result r{};
+      if (duckdb_query(con, sql.c_str(), &r) != DuckDBSuccess) {
+        const char* e = duckdb_result_error(&r);
+        error = e ? e : "cannot attach " + path;
+        type = duckdb_result_error_type(&r);
+        duckdb_destroy_result(&r);
+        break;
+      }
+      duckdb_destroy_result(&r);
+    }
+    duckdb_disconnect(&con);
+  }
+  if (!error.empty()) {
+    duckdb_close(&db_);
+    db_ = nullptr;
+    // DuckDB reports a file it cannot open as an IO, Catalog or Serialization
+    // error depending on the path taken: what opening it directly reports.
+    throw DuckDbError(error, type == DUCKDB_ERROR_PERMISSION ? type : DUCKDB_ERROR_IO);
+  }
+  attached_as_ = std::move(name);
 }
 
 DuckDatabase::~DuckDatabase() {
@@ -125,6 +171,14 @@ DuckDatabase::~DuckDatabase() {
 
 DuckConnection::DuckConnection(DuckDatabase& db) {
   if (duckdb_connect(db.get(), &con_) != DuckDBSuccess) throw DuckDbError("duckdb: cannot connect");
+  if (!db.attached_as().empty()) {
+    try {
+      execute("USE " + sql_identifier(db.attached_as()));
+    } catch (...) {
+      duckdb_disconnect(&con_);
+      throw;
+    }
+  }
 }
 
 DuckConnection::~DuckConnection() {

@@ -42,6 +42,11 @@ class DuckDatabase {
     bool read_only = false;
     int threads = 0;                  // 0: DuckDB's default
     std::size_t memory_limit_mb = 0;  // 0: FLOCK_TRACE_MEMORY_LIMIT_MB, else 256 or half a big file
+    // Rows per row group of the tables written through this instance (0:
+    // DuckDB's 122,880). A file opened read-write with a size is attached
+    // to an in-memory instance (DuckDB takes the size only as an ATTACH
+    // option), and every connection uses it as its default database.
+    std::size_t row_group_size = 0;
   };
   // Throws DuckDbError with DuckDB's message.
   DuckDatabase(const std::string& path, const Options& options);
@@ -50,9 +55,14 @@ class DuckDatabase {
   DuckDatabase(const DuckDatabase&) = delete;
   DuckDatabase& operator=(const DuckDatabase&) = delete;
   duckdb_database get() const { return db_; }
+  // The attached file's catalog name; empty when the file is the instance's
+  // own database.
+  const std::string& attached_as() const { return attached_as_; }
 
  private:
+  void attach(const std::string& path, std::size_t row_group_size);
   duckdb_database db_ = nullptr;
+  std::string attached_as_;
 };
 
 // A bound query parameter ($1, $2, ...).

@@ -98,7 +98,7 @@ FROM spans w JOIN traces t USING (trace_id)
 WHERE json_extract(w.attributes, '$.flock.workflow') = 'true')sql";
 
 bool has_table(DuckConnection& con, const char* name) {
-  return con.query_int(std::string("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND "
+  return con.query_int(std::string("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' AND "
                                    "table_name = '") +
                        name + "'") > 0;
 }
@@ -108,8 +108,8 @@ bool has_table(DuckConnection& con, const char* name) {
 std::optional<std::string> schema_mismatch(DuckConnection& con) {
   JsonTable t = con.query_table(
       "SELECT column_name, data_type, (SELECT table_type FROM information_schema.tables i "
-      "WHERE i.table_schema = 'main' AND i.table_name = 'spans') "
-      "FROM information_schema.columns WHERE table_schema = 'main' AND table_name = 'spans' "
+      "WHERE i.table_catalog = current_database() AND i.table_schema = 'main' AND i.table_name = 'spans') "
+      "FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = 'spans' "
       "ORDER BY ordinal_position");
   if (t.rows.empty()) return std::nullopt;  // no spans yet: ensure_schema creates it
   if (t.rows[0][2] != "BASE TABLE") return "\"spans\" is a view, not a table";
@@ -193,7 +193,7 @@ constexpr const char* kModelsPerTrace =
     "output_tokens} ORDER BY input_tokens + output_tokens DESC, model)) AS models FROM trace_models";
 
 bool traces_has_models(DuckConnection& con) {
-  return con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' AND "
+  return con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = 'main' AND "
                        "table_name = 'traces' AND column_name = 'models'") > 0;
 }
 }  // namespace
@@ -315,7 +315,7 @@ void ensure_schema(DuckConnection& con) {
     }
     // traces holds only what spans imply: a table of another shape (an
     // earlier version's) is built again from the spans.
-    if (had_traces && con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' "
+    if (had_traces && con.query_int("SELECT count(*) FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = 'main' "
                                     "AND table_name = 'traces' AND column_name = 'service_names'") == 0) {
       con.execute("DROP VIEW IF EXISTS workflows");
       con.execute("DROP TABLE traces");

@@ -6,6 +6,7 @@
 #include <map>
 #include <thread>
 
+#include "storage/duckdb/schema.hpp"
 #include "tracing/env_util.hpp"
 
 
@@ -61,6 +62,7 @@ StoreFile::Lease StoreFile::share(bool writable, bool linger) {
     DuckDatabase::Options opts;
     opts.read_only = !writable;
     opts.threads = 2;
+    if (writable) opts.row_group_size = kStoreRowGroupSize;
     db_ = std::make_shared<DuckDatabase>(path_, opts);  // throws: nothing changed
     writable_ = writable;
   }

@@ -632,6 +632,13 @@ int main(int argc, char** argv) {
   if (argc >= 4 && std::string(argv[1]) == "--reader") return reader_mode(argv[2], std::atoi(argv[3]));
   if (argc >= 4 && std::string(argv[1]) == "--memory") return memory_mode(argv[2], std::stoul(argv[3]));
   if (argc >= 3 && std::string(argv[1]) == "--hold") return hold_mode(argv[2]);
+  // The file row's pipeline run alone (reader and force_flush included), for a profiler.
+  if (argc >= 4 && std::string(argv[1]) == "--pipeline") {
+    std::vector<double> waits, flushes;
+    double ms = pipeline_run(argv[2], std::stoul(argv[3]), &waits, &flushes);
+    std::printf("%.0f spans/s\n", static_cast<double>(std::stoul(argv[3])) / (ms / 1000.0));
+    return 0;
+  }
   if (argc >= 4 && std::string(argv[1]) == "--local-rate") return local_rate_mode(argv[2], std::stoul(argv[3]));
   flockcpp::set_diagnostic_sink({});  // the table is the output
   const auto spans = static_cast<std::size_t>(arg(argc, argv, "--spans", 1'000'000));

@@ -132,37 +132,47 @@ void DuckDatabase::attach(const std::string& path, std::size_t row_group_size) {
   std::string lower = name;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
   if (name.empty() || lower == "memory" || lower == "system" || lower == "temp" || lower == "main") name = "flock_store";
-  duckdb_connection con = nullptr;
-  std::string error;
-  duckdb_error_type type = DUCKDB_ERROR_IO;
-  if (duckdb_connect(db_, &con) != DuckDBSuccess) {
-    error = "duckdb: cannot connect";
-  } else {
-    const std::string statements[] = {
-        "ATTACH " + sql_quote(path) + " AS " + sql_identifier(name) +
-            " (ROW_GROUP_SIZE " + std::to_string(row_group_size) + ")",
-        "SET enable_external_access = false", "SET lock_configuration = true"};
-    for (const auto& sql : statements) {
-      duckdb_result r{};
-      if (duckdb_query(con, sql.c_str(), &r) != DuckDBSuccess) {
-        const char* e = duckdb_result_error(&r);
-        error = e ? e : "cannot attach " + path;
-        type = duckdb_result_error_type(&r);
-        duckdb_destroy_result(&r);
-        break;
-      }
-      duckdb_destroy_result(&r);
-    }
-    duckdb_disconnect(&con);
-  }
-  if (!error.empty()) {
+  attach_sql_ = "ATTACH " + sql_quote(path) + " AS " + sql_identifier(name) + " (ROW_GROUP_SIZE " +
+                std::to_string(row_group_size) + ")";
+  try {
+    run_alone(attach_sql_);
+    // Turning external access off keeps the attached file (and its log)
+    // reachable, and so attachable again: nothing else.
+    run_alone("SET enable_external_access = false");
+    run_alone("SET lock_configuration = true");
+  } catch (const DuckDbError&) {
     duckdb_close(&db_);
     db_ = nullptr;
-    // DuckDB reports a file it cannot open as an IO, Catalog or Serialization
-    // error depending on the path taken: what opening it directly reports.
-    throw DuckDbError(error, type == DUCKDB_ERROR_PERMISSION ? type : DUCKDB_ERROR_IO);
+    throw;
   }
   attached_as_ = std::move(name);
+}
+
+void DuckDatabase::detach() {
+  run_alone("USE memory");
+  run_alone("DETACH " + sql_identifier(attached_as_));
+}
+
+void DuckDatabase::reattach() { run_alone(attach_sql_); }
+
+// One statement on a connection of its own. DuckDB reports a file it cannot
+// open as an IO, Catalog or Serialization error depending on the path taken:
+// an IO error, as opening it directly reports (a refused access stays one).
+void DuckDatabase::run_alone(const std::string& sql) {
+  duckdb_connection con = nullptr;
+  if (duckdb_connect(db_, &con) != DuckDBSuccess) throw DuckDbError("duckdb: cannot connect", DUCKDB_ERROR_IO);
+  duckdb_result r{};
+  bool ok = duckdb_query(con, sql.c_str(), &r) == DuckDBSuccess;
+  std::string error;
+  duckdb_error_type type = DUCKDB_ERROR_IO;
+  if (!ok) {
+    const char* e = duckdb_result_error(&r);
+    error = e ? e : "duckdb: " + sql + " failed";
+    if (duckdb_result_error_type(&r) == DUCKDB_ERROR_PERMISSION) type = DUCKDB_ERROR_PERMISSION;
+  }
+  duckdb_destroy_result(&r);
+  duckdb_disconnect(&con);
+  if (!ok) throw DuckDbError(error, type);
 }
 
 DuckDatabase::~DuckDatabase() {

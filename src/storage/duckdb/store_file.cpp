@@ -43,6 +43,7 @@ void StoreFile::close_all_idle() {
   for (auto& [key, file] : files()) {
     std::lock_guard file_lock(file->mu_);
     if (file->users_ == 0) file->close_idle_locked();
+    file->spare_.reset();
   }
 }
 
@@ -58,6 +59,11 @@ StoreFile::Lease StoreFile::share(bool writable, bool linger) {
   // A read-only instance cannot serve a writer: wait for its users to go.
   cv_.wait(lock, [&] { return users_ == 0 || writable_ || !writable; });
   if (users_ == 0 && db_ && writable && !writable_) close_idle_locked();  // a lingering read-only one
+  if (!db_ && writable && spare_) {
+    spare_->reattach();  // throws: still detached, kept for the next try
+    db_ = std::move(spare_);
+    writable_ = true;
+  }
   if (!db_) {
     DuckDatabase::Options opts;
     opts.read_only = !writable;
@@ -77,9 +83,17 @@ std::unique_lock<std::shared_mutex> StoreFile::exclusive() {
   return use;
 }
 
-void StoreFile::close_idle_locked() {
+void StoreFile::close_idle_locked(bool park) {
   // Closed under the lock: a second instance of the file must never open
   // while this one still checkpoints.
+  if (park && db_ && writable_ && db_->can_detach()) {
+    try {
+      db_->detach();
+      spare_ = std::move(db_);
+    } catch (const DuckDbError&) {
+      // Closing the instance checkpoints, or gives up, as it would have.
+    }
+  }
   db_.reset();
   close_at_.reset();
 }
@@ -96,7 +110,7 @@ void StoreFile::release(bool linger) {
           std::thread([this] { closer(); }).detach();
         }
       } else if (!close_at_ || *close_at_ <= now) {
-        close_idle_locked();
+        close_idle_locked(true);
       }
     }
   }
@@ -112,7 +126,7 @@ void StoreFile::closer() {
     }
     auto at = *close_at_;
     cv_.wait_until(lock, at);
-    if (users_ == 0 && close_at_ && std::chrono::steady_clock::now() >= *close_at_) close_idle_locked();
+    if (users_ == 0 && close_at_ && std::chrono::steady_clock::now() >= *close_at_) close_idle_locked(true);
   }
 }
 

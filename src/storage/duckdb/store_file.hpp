@@ -12,7 +12,8 @@
 // cold buffer cache), so after a lease taken with `linger` (the HTTP API's
 // reads) the instance stays open for a short while (FLOCK_TRACE_READER_LINGER_MS,
 // 1000 ms) and the next request reuses it. After the writer's lease alone it
-// closes at once, as docs/trace-store.md asks.
+// closes at once, as docs/trace-store.md asks: the writer's instance lets go
+// of the file (detaches it) and is kept for the writer's next lease.
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -71,7 +72,9 @@ class StoreFile {
  private:
   explicit StoreFile(std::string path);
   void release(bool linger);
-  void close_idle_locked();
+  // park: a writable instance that can detach its file keeps running
+  // without it (spare_), for the next writable lease.
+  void close_idle_locked(bool park = false);
   void closer();
 
   std::string path_;
@@ -80,6 +83,7 @@ class StoreFile {
   std::mutex mu_;
   std::condition_variable cv_;
   std::shared_ptr<DuckDatabase> db_;  // open while users_ > 0 or lingering
+  std::shared_ptr<DuckDatabase> spare_;  // the writer's instance, file detached
   bool writable_ = false;
   bool has_writer_ = false;
   std::size_t users_ = 0;

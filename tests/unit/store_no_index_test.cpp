@@ -417,3 +417,39 @@ TEST_F(StoreNoIndexTest, TheWriterAppendsInRowGroupsOfTheStoresSize) {
             (kSpans + static_cast<std::int64_t>(detail::kStoreRowGroupSize) - 1) /
                 static_cast<std::int64_t>(detail::kStoreRowGroupSize));
 }
+
+// The writer's instance lets go of the file between two holds by detaching
+// it (DuckDB checkpoints on DETACH) and attaches it again for the next hold:
+// the log is folded in, the rows are there again, and the instance stays
+// sealed across the two.
+TEST_F(StoreNoIndexTest, TheWritersInstanceDetachesItsFileCheckpointedAndAttachesItSealed) {
+  detail::DuckDatabase::Options writable;
+  writable.row_group_size = detail::kStoreRowGroupSize;
+  detail::DuckDatabase db(path_, writable);
+  ASSERT_TRUE(db.can_detach());
+  {
+    detail::DuckConnection con(db);
+    detail::ensure_schema(con);
+    con.execute(fill_sql(1000));
+  }
+  EXPECT_TRUE(fs::exists(path_ + ".wal"));
+  db.detach();
+  EXPECT_FALSE(fs::exists(path_ + ".wal"));  // checkpointed
+  {
+    detail::DuckDatabase::Options read_only;
+    read_only.read_only = true;
+    detail::DuckDatabase other(path_, read_only);
+    detail::DuckConnection con(other);
+    EXPECT_EQ(con.query_int("SELECT count(*) FROM spans"), 1000);
+  }
+  db.reattach();
+  detail::DuckConnection con(db);
+  EXPECT_EQ(con.query_int("SELECT count(*) FROM spans"), 1000);
+  con.execute(fill_sql(10));
+  EXPECT_EQ(con.query_int("SELECT count(*) FROM spans"), 1010);
+  const std::string other_file = (folder_->path() / "other.duckdb").string();
+  EXPECT_THROW(con.execute("ATTACH " + detail::sql_quote(other_file) + " AS other"), detail::DuckDbError);
+  EXPECT_THROW(con.execute("SET enable_external_access = true"), detail::DuckDbError);
+  EXPECT_THROW(con.query_int("SELECT count(*) FROM read_text('/etc/hostname')"), detail::DuckDbError);
+  EXPECT_FALSE(fs::exists(other_file));
+}

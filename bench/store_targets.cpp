@@ -660,7 +660,9 @@ int main(int argc, char** argv) {
   if (argc >= 4 && std::string(argv[1]) == "--pipeline") {
     std::vector<double> waits, flushes;
     double ms = pipeline_run(argv[2], std::stoul(argv[3]), &waits, &flushes);
-    std::printf("%.0f spans/s\n", static_cast<double>(std::stoul(argv[3])) / (ms / 1000.0));
+    std::printf("%.0f spans/s, longest reader wait %.0f ms, force_flush p99 %.0f ms\n",
+                static_cast<double>(std::stoul(argv[3])) / (ms / 1000.0),
+                waits.empty() ? -1.0 : *std::max_element(waits.begin(), waits.end()), quantile(flushes, 0.99));
     return 0;
   }
   if (argc >= 4 && std::string(argv[1]) == "--local-rate") return local_rate_mode(argv[2], std::stoul(argv[3]));

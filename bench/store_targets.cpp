@@ -417,9 +417,7 @@ void file_targets(std::size_t n) {
 // writes two batches of 4096 spans while it holds it, and lets go (the close
 // checkpoints). Milliseconds per batch, the cycle's open and checkpoint
 // shared between its two batches; the median of six cycles.
-double flush_ms_at(std::int64_t stored) {
-  std::string path = flock_bench::temp_trace_path("flush");
-  if (stored > 0) flock_bench::generate_store(path, stored);
+double flush_ms_at(const std::string& path) {
   flockcpp::detail::StoreFile::close_all_idle();
   std::vector<double> per_batch;
   for (int cycle = 0; cycle < 7; ++cycle) {
@@ -438,16 +436,57 @@ double flush_ms_at(std::int64_t stored) {
     }
     if (cycle > 0) per_batch.push_back(ms_since(t0) / 2);  // the first warms the page cache
   }
-  flock_bench::remove_trace_file(path);
   return median(per_batch);
 }
 
-void flush_targets(std::int64_t big) {
+double flush_ms_at(std::int64_t stored) {
+  std::string path = flock_bench::temp_trace_path("flush");
+  if (stored > 0) flock_bench::generate_store(path, stored);
+  double ms = flush_ms_at(path);
+  flock_bench::remove_trace_file(path);
+  return ms;
+}
+
+// The file row again, into copies of a big store: the pipeline (reader and
+// force_flush as in the file row) and the bare appender holding the file.
+void file_targets_at(const std::string& big_store, std::size_t n) {
+  n -= n % flock_bench::kSpansPerTrace;
+  flockcpp::detail::StoreFile::close_all_idle();
+  std::int64_t stored = flock_bench::count_rows(big_store);
+  std::printf("\n[file, big store] %zu realistic spans into a store of %lld spans\n", n, static_cast<long long>(stored));
+  std::vector<flockcpp::SpanData> spans;
+  spans.reserve(n);
+  for (std::size_t k = 0; k < n; k += flock_bench::kSpansPerTrace) flock_bench::append_trace_data(realistic(), spans);
+  std::string bare_path = flock_bench::temp_trace_path("bigbare"), path = flock_bench::temp_trace_path("bigpipe");
+  fs::copy_file(big_store, bare_path, fs::copy_options::overwrite_existing);
+  fs::copy_file(big_store, path, fs::copy_options::overwrite_existing);
+  double bare_ms = 0;
+  bare_appender(bare_path, spans, bare_ms);
+  flock_bench::remove_trace_file(bare_path);
+  spans.clear();
+  spans.shrink_to_fit();
+  std::vector<double> waits, flushes;
+  double ms = pipeline_run(path, n, &waits, &flushes);
+  flockcpp::detail::StoreFile::close_all_idle();
+  std::int64_t rows = flock_bench::count_rows(path) - stored;
+  flock_bench::remove_trace_file(path);
+  double per_s = static_cast<double>(n) / (ms / 1000.0), bare_per_s = static_cast<double>(n) / (bare_ms / 1000.0);
+  row(fmt("spans into the file, %.0fM stored", static_cast<double>(stored) / 1e6),
+      fmt("bare appender, file open: %.0f spans/s", bare_per_s),
+      fmt("%.0f spans/s = %.2fx, %.0f lost", per_s, per_s / bare_per_s, static_cast<double>(n) - static_cast<double>(rows)),
+      ">= 100,000/s, >= 0.8x", per_s >= 100'000 && per_s / bare_per_s >= 0.8 && rows == static_cast<std::int64_t>(n));
+}
+
+void flush_targets(std::int64_t big, std::size_t file_spans) {
   std::printf("\n[flush] 4096-span flushes into a store of 100,000 and of %lld spans\n", static_cast<long long>(big));
   double small = flush_ms_at(100'000);
-  double large = flush_ms_at(big);
+  std::string path = flock_bench::temp_trace_path("flush");
+  flock_bench::generate_store(path, big);
+  double large = flush_ms_at(path);
   row(fmt("flush time at %.0fM spans in the store", static_cast<double>(big) / 1e6), fmt("at 100K: %.1f ms", small),
       fmt("%.1f ms = %.2fx", large, large / small), "<= 1.3x", large / small <= 1.3);
+  file_targets_at(path, file_spans);
+  flock_bench::remove_trace_file(path);
 }
 
 // ---- the store-scale shape: cost per span does not grow with the store ----
@@ -665,6 +704,10 @@ int main(int argc, char** argv) {
                 waits.empty() ? -1.0 : *std::max_element(waits.begin(), waits.end()), quantile(flushes, 0.99));
     return 0;
   }
+  if (argc >= 4 && std::string(argv[1]) == "--generate") {  // a store of N spans at PATH, for --pipeline
+    flock_bench::generate_store(argv[2], std::stoll(argv[3]));
+    return 0;
+  }
   if (argc >= 4 && std::string(argv[1]) == "--local-rate") return local_rate_mode(argv[2], std::stoul(argv[3]));
   flockcpp::set_diagnostic_sink({});  // the table is the output
   const auto spans = static_cast<std::size_t>(arg(argc, argv, "--spans", 1'000'000));
@@ -683,7 +726,7 @@ int main(int argc, char** argv) {
     span_cost();
   }
   if (want("file")) file_targets(spans);
-  if (want("flush")) flush_targets(big);
+  if (want("flush")) flush_targets(big, spans);
   if (want("scale")) scale_targets(static_cast<std::size_t>(arg(argc, argv, "--scale-spans", 2'000'000)));
   if (want("workflows")) workflow_targets(wf);
   if (want("api")) {

@@ -37,7 +37,8 @@ struct Unusable {
 
 // The writer holds the file open across flushes (no checkpoint per flush)
 // and lets go at most `hold` after it opened it, staying away for `gap`, so
-// another process can open the file in between; closing checkpoints.
+// another process can open the file in between; letting go (DETACH)
+// checkpoints.
 constexpr auto kDefaultHold = std::chrono::milliseconds(600);
 constexpr auto kDefaultGap = std::chrono::milliseconds(100);
 constexpr std::uintmax_t kCheckpointWalBytes = 64u << 20;
@@ -346,7 +347,7 @@ class DuckDbStoreWriter final : public TraceStoreWriter {
     lease_.reset();
   }
 
-  // Lets go of the file `hold` after opening it (the close checkpoints).
+  // Lets go of the file `hold` after opening it (the detach checkpoints).
   void release_when_due() {
     std::unique_lock lock(mu_);
     while (!stopping_) {
@@ -360,7 +361,9 @@ class DuckDbStoreWriter final : public TraceStoreWriter {
     }
   }
 
-  // Closes the file (DuckDB checkpoints it) and stays away for the gap.
+  // Lets go of the file (its instance detaches it, DuckDB checkpoints it;
+  // StoreFile keeps the instance for the next hold) and stays away for the
+  // gap.
   void release_for_readers() {
     close_lease();
     reopen_after_ = std::chrono::steady_clock::now() + gap_;

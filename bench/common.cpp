@@ -83,7 +83,9 @@ void generate_store(const std::string& path, std::int64_t spans) {
       "FROM range(" +
       std::to_string(spans) + "))");
   // Their summaries, as the writer would have kept them.
-  con.execute(std::string("INSERT INTO traces ") + flockcpp::detail::traces_from_spans_sql() + " GROUP BY trace_id");
+  // In time order, as a writer appends them over time.
+  con.execute(std::string("INSERT INTO traces ") + flockcpp::detail::traces_from_spans_sql() +
+              " GROUP BY trace_id ORDER BY start_time");
   con.execute(std::string("INSERT INTO trace_models ") + flockcpp::detail::trace_models_from_spans_sql() +
               " GROUP BY ALL");
   con.execute(flockcpp::detail::fill_trace_models_sql("true"));

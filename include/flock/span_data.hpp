@@ -80,6 +80,7 @@ struct SpanData {
   std::uint32_t dropped_links = 0;
   std::uint32_t truncated_values = 0;
   std::shared_ptr<const SpanOrigin> origin;  // null: recorded by this process
+  std::int64_t trace_began_ns = 0;  // SpanContext::trace_began_ns of the span (0: unknown)
 };
 
 }  // namespace flockcpp

@@ -30,6 +30,11 @@ struct SpanContext {
   bool sampled = true;
   bool remote = false;                  // extracted from another process
   const std::string* trace_state = nullptr;  // W3C tracestate (interned), or none
+  // When this process began the trace (its root's start, ns since the
+  // epoch); 0 when it began elsewhere (a remote parent) or is not known.
+  // No span of the trace, anywhere, can start much before it: the store
+  // looks up a trace's stored row among rows that end after it.
+  std::int64_t trace_began_ns = 0;
   bool valid() const { return !is_zero(trace_id) && !is_zero(span_id); }
 };
 

@@ -31,6 +31,7 @@ SpanRecord* new_record(std::string_view name, const SpanContext& parent, SpanKin
   rec->parent_span_id = parent.valid() ? parent.span_id : SpanId{};
   rec->span_id = new_span_id();
   rec->trace_state = parent.valid() ? parent.trace_state : nullptr;
+  rec->trace_began_ns = parent.valid() ? parent.trace_began_ns : rec->start_ns;
   rec->kind = kind;
   rec->name.assign(name);
   return rec;
@@ -41,10 +42,12 @@ Span make_span(std::string_view name, const SpanContext& parent, SpanKind kind) 
   // traceparent with flags 00) makes every descendant a pass-through.
   // The non-recording span still gets its own id, as the specification says.
   if (parent.valid() && !parent.sampled) {
-    return SpanAccess::make(nullptr, SpanContext{parent.trace_id, new_span_id(), false, false, parent.trace_state});
+    return SpanAccess::make(nullptr, SpanContext{parent.trace_id, new_span_id(), false, false, parent.trace_state,
+                                                        parent.trace_began_ns});
   }
   SpanRecord* rec = new_record(name, parent, kind);
-  return SpanAccess::make(rec, SpanContext{rec->trace_id, rec->span_id, true, false, rec->trace_state});
+  return SpanAccess::make(rec, SpanContext{rec->trace_id, rec->span_id, true, false, rec->trace_state,
+                                           rec->trace_began_ns});
 }
 
 void limit_string(SpanRecord& rec, std::string& s) {

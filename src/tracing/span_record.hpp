@@ -41,6 +41,7 @@ struct SpanRecord {
   SpanId span_id{};
   SpanId parent_span_id{};
   const std::string* trace_state = nullptr;  // interned, see w3c_trace_context.cpp
+  std::int64_t trace_began_ns = 0;           // SpanContext::trace_began_ns
   SpanKind kind = SpanKind::Internal;
   StatusCode status = StatusCode::Unset;
   bool workflow = false;  // a TracedRun: tracked so a signal can end it

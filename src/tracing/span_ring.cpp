@@ -26,6 +26,7 @@ struct Header {
   SpanId span_id, parent_span_id;
   std::int64_t start_ns, end_ns;
   const std::string* trace_state;
+  std::int64_t trace_began_ns;
   std::uint32_t dropped_attributes, dropped_events, dropped_links, truncated_values;
   std::uint32_t name_len, description_len, attributes, events, links, pad2;
 };
@@ -153,6 +154,7 @@ void encode(const SpanRecord& r, std::uint32_t size, char* dst) {
   h.start_ns = r.start_ns;
   h.end_ns = r.end_ns;
   h.trace_state = r.trace_state;
+  h.trace_began_ns = r.trace_began_ns;
   h.dropped_attributes = r.dropped_attributes;
   h.dropped_events = r.dropped_events;
   h.dropped_links = r.dropped_links;
@@ -258,6 +260,7 @@ void decode(const char* src, SpanData& out, std::uint32_t value_length_limit) {
   } else {
     out.trace_state.clear();
   }
+  out.trace_began_ns = h.trace_began_ns;
   out.kind = static_cast<SpanKind>(h.kind);
   out.status = static_cast<StatusCode>(h.status);
   out.start_ns = h.start_ns;

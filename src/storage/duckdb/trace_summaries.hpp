@@ -37,6 +37,11 @@ struct TraceSummary {
     std::int64_t output_tokens = 0;
   };
   std::map<std::string, ModelUsage> models;  // table trace_models' rows
+  // The earliest time any span of the trace can start, when every span of
+  // the batch says when this process began the trace (nullopt otherwise):
+  // its stored row, if any, ends after it (trace_began_ns, docs/trace-store.md).
+  std::optional<std::int64_t> began;
+  bool began_unknown = false;
 
   void add(const SpanData& span);
 };

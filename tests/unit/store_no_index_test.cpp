@@ -16,6 +16,7 @@
 #include "exporters/store/store_span_exporter.hpp"
 #include "storage/duckdb/schema.hpp"
 #include "storage/duckdb/store_file.hpp"
+#include "storage/duckdb/trace_summaries.hpp"
 
 namespace fs = std::filesystem;
 using namespace flockcpp;
@@ -452,4 +453,63 @@ TEST_F(StoreNoIndexTest, TheWritersInstanceDetachesItsFileCheckpointedAndAttache
   EXPECT_THROW(con.execute("SET enable_external_access = true"), detail::DuckDbError);
   EXPECT_THROW(con.query_int("SELECT count(*) FROM read_text('/etc/hostname')"), detail::DuckDbError);
   EXPECT_FALSE(fs::exists(other_file));
+}
+
+// The look-up of a batch's stored traces is bounded by when this process
+// began them: rows of such a trace end after that, less an hour for other
+// hosts' clocks (docs/trace-store.md). A trace that may be older than this
+// process knows (trace_began_ns 0: sent over OTLP, continued from a remote
+// parent) leaves the look-up unbounded, and so does a claim later than the
+// span's own start.
+TEST_F(StoreNoIndexTest, TheLookUpOfStoredTracesIsBoundedByWhenThisProcessBeganThem) {
+  constexpr std::int64_t kBegan = 5'000'000'000'000;
+  SpanData a = span(1, 1);
+  a.start_ns = kBegan + 10;
+  a.trace_began_ns = kBegan;
+  SpanData b = span(2, 2);
+  b.start_ns = kBegan + 2'000'000'000;
+  b.trace_began_ns = kBegan + 1'000'000'000;
+  std::vector<SpanData> local{a, b};
+  auto bound = detail::stored_rows_end_after(detail::summarize(local, "svc"));
+  ASSERT_TRUE(bound.has_value());
+  EXPECT_EQ(*bound, kBegan - detail::kClockSkewNs);
+
+  std::vector<SpanData> with_unknown{a, span(3, 3)};  // trace_began_ns 0
+  EXPECT_FALSE(detail::stored_rows_end_after(detail::summarize(with_unknown, "svc")).has_value());
+
+  SpanData late = a;
+  late.trace_began_ns = a.start_ns + 1'000'000'000'000;  // began after it started: not believed
+  std::vector<SpanData> claim{late};
+  EXPECT_EQ(*detail::stored_rows_end_after(detail::summarize(claim, "svc")), a.start_ns - detail::kClockSkewNs);
+}
+
+// A trace this process began whose first spans another process stored (they
+// started after it began here) keeps one row: the bounded look-up finds it,
+// among a store of older traces.
+TEST_F(StoreNoIndexTest, ATraceThisProcessBeganStillMergesIntoTheRowAnotherProcessStored) {
+  {
+    detail::DuckDatabase db(path_);
+    detail::DuckConnection con(db);
+    detail::ensure_schema(con);
+    con.execute(fill_sql(50'000));  // older traces (start_time about 1 s)
+    con.execute(std::string("INSERT INTO traces ") + detail::traces_from_spans_sql() + " GROUP BY trace_id");
+  }
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
+  constexpr std::int64_t kBegan = 9'000'000'000'000;
+  SpanData elsewhere = sent(span(7, 1));
+  elsewhere.start_ns = kBegan + 5'000'000;
+  elsewhere.end_ns = elsewhere.start_ns + 1'000;
+  std::vector<SpanData> first{elsewhere};
+  ASSERT_EQ(exporter->export_batch(first), ExportResult::Success);
+  SpanData here = span(7, 2);
+  here.start_ns = kBegan;
+  here.end_ns = kBegan + 10'000'000;
+  here.trace_began_ns = kBegan;
+  std::vector<SpanData> second{here};
+  ASSERT_EQ(exporter->export_batch(second), ExportResult::Success);
+  exporter->shutdown();
+  const std::string id = "'" + to_hex(here.trace_id) + "'";
+  EXPECT_EQ(count("SELECT count(*) FROM traces WHERE trace_id = " + id), 1);
+  EXPECT_EQ(count("SELECT span_count FROM traces WHERE trace_id = " + id), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM traces"), 5'001);
 }

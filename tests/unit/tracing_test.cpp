@@ -579,3 +579,36 @@ TEST_F(Tracing, AForceFlushWaitsBehindABoundedBacklogWhileTheExporterPauses) {
   EXPECT_LT(largest_backlog, 40'000u) << "spans a force_flush waited behind";
   configure();
 }
+
+// A span says when this process began its trace (its root's start), so the
+// store can bound where that trace's stored row can be; a trace continued
+// from another process's context says nothing (0), nor do its children.
+TEST_F(Tracing, ASpanCarriesWhenThisProcessBeganItsTrace) {
+  auto remote = parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  ASSERT_TRUE(remote.has_value());
+  {
+    Span root = start_span("Test.root");
+    ContextScope scope(root.context());
+    EXPECT_GT(root.context().trace_began_ns, 0);
+    Span child = start_span("Test.child");
+    EXPECT_EQ(child.context().trace_began_ns, root.context().trace_began_ns);
+  }
+  {
+    ContextScope remote_scope(*remote);
+    Span continued = start_span("Test.continued");
+    ContextScope scope(continued.context());
+    Span below = start_span("Test.below");
+  }
+  auto all = spans();
+  const SpanData* root = find(all, "Test.root");
+  const SpanData* child = find(all, "Test.child");
+  ASSERT_TRUE(root != nullptr && child != nullptr);
+  EXPECT_EQ(root->trace_began_ns, root->start_ns);
+  EXPECT_EQ(child->trace_began_ns, root->start_ns);
+  EXPECT_LE(child->trace_began_ns, child->start_ns);
+  for (const char* name : {"Test.continued", "Test.below"}) {
+    const SpanData* s = find(all, name);
+    ASSERT_NE(s, nullptr) << name;
+    EXPECT_EQ(s->trace_began_ns, 0) << name;
+  }
+}

@@ -56,26 +56,6 @@ std::string json_list(const std::set<std::string>& items) {
 constexpr const char* kFindStored =
     "CREATE OR REPLACE TEMP TABLE traces_found AS SELECT rowid AS rid, trace_id FROM traces "
     "WHERE trace_id IN (SELECT trace_id FROM traces_incoming)";
-
-// Clocks of the processes that write one store may disagree by this much:
-// a span recorded elsewhere in a trace this process began may start that
-// long before the trace began here.
-constexpr std::int64_t kClockSkewNs = 3'600'000'000'000;  // 1 hour
-
-// The look-up's bound: stored rows of the batch's traces end after it, when
-// this process began every one of them (their rows are then all recent, and
-// DuckDB's zone maps over end_time skip the older row groups); nullopt when
-// a trace may be older than this process knows (sent over OTLP, continued
-// from a remote parent): then every row is looked at.
-std::optional<std::int64_t> stored_rows_end_after(const std::map<std::string, TraceSummary>& summaries) {
-  std::optional<std::int64_t> bound;
-  for (const auto& [id, t] : summaries) {
-    if (!t.began) return std::nullopt;
-    bound = bound ? std::min(*bound, *t.began) : *t.began;
-  }
-  if (!bound || *bound < std::numeric_limits<std::int64_t>::min() + kClockSkewNs) return std::nullopt;
-  return *bound - kClockSkewNs;
-}
 constexpr const char* kAppendNew =
     "INSERT INTO traces SELECT * FROM traces_incoming WHERE trace_id NOT IN (SELECT trace_id FROM traces_found)";
 
@@ -162,6 +142,21 @@ void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>
 }
 
 }  // namespace
+
+// The look-up's bound: stored rows of the batch's traces end after it, when
+// this process began every one of them (their rows are then all recent, and
+// DuckDB's zone maps over end_time skip the older row groups); nullopt when
+// a trace may be older than this process knows (sent over OTLP, continued
+// from a remote parent): then every row is looked at.
+std::optional<std::int64_t> stored_rows_end_after(const std::map<std::string, TraceSummary>& summaries) {
+  std::optional<std::int64_t> bound;
+  for (const auto& [id, t] : summaries) {
+    if (!t.began) return std::nullopt;
+    bound = bound ? std::min(*bound, *t.began) : *t.began;
+  }
+  if (!bound || *bound < std::numeric_limits<std::int64_t>::min() + kClockSkewNs) return std::nullopt;
+  return *bound - kClockSkewNs;
+}
 
 void TraceSummary::add(const SpanData& s) {
   bool first = span_count == 0;

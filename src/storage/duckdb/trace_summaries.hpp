@@ -50,6 +50,16 @@ struct TraceSummary {
 // service.name of the resource they were recorded under.
 std::map<std::string, TraceSummary> summarize(std::span<const SpanData> spans, const std::string& service_name);
 
+// Clocks of the processes that write one store may disagree by this much:
+// a span recorded elsewhere in a trace this process began may start that
+// long before the trace began here (docs/trace-store.md).
+inline constexpr std::int64_t kClockSkewNs = 3'600'000'000'000;  // 1 hour
+
+// The end_time after which the stored rows of these traces, if any, end:
+// the earliest `began` less kClockSkewNs, when this process began every one
+// of them; nullopt when one may be older than this process knows.
+std::optional<std::int64_t> stored_rows_end_after(const std::map<std::string, TraceSummary>& summaries);
+
 // Merges the summaries into tables traces and trace_models (inside the
 // caller's transaction).
 void merge_summaries(DuckConnection& con, const std::map<std::string, TraceSummary>& summaries);

@@ -513,3 +513,69 @@ TEST_F(StoreNoIndexTest, ATraceThisProcessBeganStillMergesIntoTheRowAnotherProce
   EXPECT_EQ(count("SELECT span_count FROM traces WHERE trace_id = " + id), 2);
   EXPECT_EQ(count("SELECT count(*) FROM traces"), 5'001);
 }
+
+// The bound reaches the look-up: a stored row of the trace that ended more
+// than an hour before this process began it is not looked at (the
+// documented cost of clocks more than an hour apart: the trace gets a second
+// row), while one within the hour is merged.
+TEST_F(StoreNoIndexTest, TheLookUpSkipsRowsThatEndedBeforeTheBound) {
+  auto exporter = detail::make_store_span_exporter(path_, TraceConfig{});
+  constexpr std::int64_t kBegan = 9'000'000'000'000;
+  SpanData old_part = sent(span(8, 1));  // stored by "another host"
+  old_part.start_ns = kBegan - detail::kClockSkewNs - 2'000'000'000;
+  old_part.end_ns = old_part.start_ns + 1'000;
+  SpanData recent_part = sent(span(9, 1));
+  recent_part.start_ns = kBegan - detail::kClockSkewNs + 2'000'000'000;
+  recent_part.end_ns = recent_part.start_ns + 1'000;
+  std::vector<SpanData> stored{old_part, recent_part};
+  ASSERT_EQ(exporter->export_batch(stored), ExportResult::Success);
+  std::vector<SpanData> local;
+  for (std::uint8_t trace : {8, 9}) {
+    SpanData s = span(trace, 2);
+    s.start_ns = kBegan;
+    s.end_ns = kBegan + 1'000;
+    s.trace_began_ns = kBegan;
+    local.push_back(s);
+  }
+  ASSERT_EQ(exporter->export_batch(local), ExportResult::Success);
+  exporter->shutdown();
+  EXPECT_EQ(count("SELECT count(*) FROM traces WHERE trace_id = '" + to_hex(local[1].trace_id) + "'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM traces WHERE trace_id = '" + to_hex(local[0].trace_id) + "'"), 2);
+}
+
+// The writer's instance, parked between two leases: the file is let go
+// checkpointed (no log left), and the next writable lease takes it back
+// with what was written.
+TEST_F(StoreNoIndexTest, AWritableLeaseLetsGoOfTheFileCheckpointedAndTheNextTakesItBack) {
+  {
+    auto lease = detail::StoreFile::at(path_).share(true);
+    detail::DuckConnection con(lease.db());
+    detail::ensure_schema(con);
+    con.execute(fill_sql(500));
+  }
+  EXPECT_FALSE(fs::exists(path_ + ".wal"));
+  {
+    detail::DuckDatabase::Options read_only;
+    read_only.read_only = true;
+    detail::DuckDatabase other(path_, read_only);  // as another process would
+    detail::DuckConnection con(other);
+    EXPECT_EQ(con.query_int("SELECT count(*) FROM spans"), 500);
+  }
+  auto lease = detail::StoreFile::at(path_).share(true);
+  detail::DuckConnection con(lease.db());
+  EXPECT_EQ(con.query_int("SELECT count(*) FROM spans"), 500);
+}
+
+// File names DuckDB would read as SQL or as its own catalogs: the attached
+// file is quoted and named so that it still works.
+TEST_F(StoreNoIndexTest, TheWriterAttachesFilesWithAnyName) {
+  for (const char* name : {"memory.duckdb", "it's \"odd\"; DROP TABLE spans.duckdb", "TEMP.db", "main"}) {
+    const std::string path = (folder_->path() / name).string();
+    auto exporter = detail::make_store_span_exporter(path, TraceConfig{});
+    std::vector<SpanData> batch{span(1, 1), span(1, 2)};
+    ASSERT_EQ(exporter->export_batch(batch), ExportResult::Success) << name;
+    exporter->shutdown();
+    detail::StoreFile::close_all_idle();
+    EXPECT_EQ(TraceStoreReader(path).query("SELECT count(*) FROM spans").rows.at(0).at(0).value_or(""), "2") << name;
+  }
+}

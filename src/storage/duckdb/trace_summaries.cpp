@@ -151,8 +151,8 @@ void merge_models(DuckConnection& con, const std::map<std::string, TraceSummary>
 std::optional<std::int64_t> stored_rows_end_after(const std::map<std::string, TraceSummary>& summaries) {
   std::optional<std::int64_t> bound;
   for (const auto& [id, t] : summaries) {
-    if (!t.began) return std::nullopt;
-    bound = bound ? std::min(*bound, *t.began) : *t.began;
+    if (t.began <= 0) return std::nullopt;
+    bound = bound ? std::min(*bound, t.began) : t.began;
   }
   if (!bound || *bound < std::numeric_limits<std::int64_t>::min() + kClockSkewNs) return std::nullopt;
   return *bound - kClockSkewNs;
@@ -162,12 +162,11 @@ void TraceSummary::add(const SpanData& s) {
   bool first = span_count == 0;
   // A span cannot start before its trace began: a larger value is not one
   // this process recorded, and is not trusted to narrow the look-up.
-  if (s.trace_began_ns <= 0 || began_unknown) {
-    began_unknown = true;
-    began.reset();
-  } else {
-    std::int64_t b = std::min(s.trace_began_ns, s.start_ns);
-    began = began ? std::min(*began, b) : b;
+  std::int64_t b = s.trace_began_ns > 0 ? std::min(s.trace_began_ns, s.start_ns) : 0;
+  if (first) {
+    began = b;
+  } else if (began > 0) {
+    began = b > 0 ? std::min(began, b) : 0;  // one span of unknown age makes the trace's unknown
   }
   ++span_count;
   start_time = first ? s.start_ns : std::min(start_time, s.start_ns);

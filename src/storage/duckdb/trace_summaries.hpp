@@ -38,10 +38,9 @@ struct TraceSummary {
   };
   std::map<std::string, ModelUsage> models;  // table trace_models' rows
   // The earliest time any span of the trace can start, when every span of
-  // the batch says when this process began the trace (nullopt otherwise):
-  // its stored row, if any, ends after it (trace_began_ns, docs/trace-store.md).
-  std::optional<std::int64_t> began;
-  bool began_unknown = false;
+  // the batch says when this process began the trace (0 otherwise): its
+  // stored row, if any, ends after it (trace_began_ns, docs/trace-store.md).
+  std::int64_t began = 0;
 
   void add(const SpanData& span);
 };
